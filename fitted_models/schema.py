@@ -83,7 +83,12 @@ def validate_fitted(doc: Any, where: str = "fitted-models document") -> dict:
     if doc.get("schema") != SCHEMA_NAME:
         _fail(where, "schema", repr(SCHEMA_NAME), doc.get("schema"))
     if doc.get("schema_version") != SCHEMA_VERSION:
-        _fail(where, "schema_version", f"{SCHEMA_VERSION} (this version of the code)", doc.get("schema_version"))
+        _fail(
+            where,
+            "schema_version",
+            f"{SCHEMA_VERSION} (this version of the code)",
+            doc.get("schema_version"),
+        )
     for key in ("name", "protocol", "quality_metric", "device", "source", "models"):
         if key not in doc:
             raise FittedModelsError(f"{where}: required field '{key}' is missing.")
@@ -117,7 +122,12 @@ def _validate_model(entry: Any, where: str, prefix: str) -> None:
     if not a1 < a3:
         _fail(where, f"{prefix}.tv_model.A3_steps", f"greater than A1_steps = {a1}", a3)
     if a2 < a4:
-        _fail(where, f"{prefix}.tv_model.A2_tv", f"at least A4_tv = {a4} (A2 is the worse plateau)", a2)
+        _fail(
+            where,
+            f"{prefix}.tv_model.A2_tv",
+            f"at least A4_tv = {a4} (A2 is the worse plateau)",
+            a2,
+        )
     delay = entry.get("delay_model")
     if not isinstance(delay, dict):
         _fail(where, f"{prefix}.delay_model", "an object with " + ", ".join(DELAY_KEYS), delay)

@@ -10,6 +10,7 @@ that sentence to stderr and exits with code 2, never a traceback.
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import typer
@@ -33,11 +34,12 @@ def _register_commands() -> None:
     # Each module adds its commands to `app` on import.
     from t2drl_cli import testbed_cmds  # noqa: F401
 
-    try:
-        from t2drl_cli import profiling_cmds  # noqa: F401
-    except ModuleNotFoundError as exc:  # profiling commands land with the profiling issue
-        if exc.name != "t2drl_cli.profiling_cmds":
-            raise
+    for name in ("profiling_cmds", "rl_cmds"):  # present once their issues land
+        try:
+            importlib.import_module(f"t2drl_cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"t2drl_cli.{name}":
+                raise
 
 
 def run_guarded(fn, *args, **kwargs):
