@@ -56,7 +56,3 @@ def run_guarded(fn, *args, **kwargs):
 def app_main() -> None:
     _register_commands()
     run_guarded(app)
-
-
-if __name__ == "__main__":
-    app_main()

@@ -1,0 +1,77 @@
+"""Throughput of the testbed (a benchmark, never a timed test).
+
+Goals on one core of the 2-core build machines: >= 1e6 user-slot evaluations/s for the pure
+`evaluate_slot`, and >= 1e5 user-slots/s for full batched steps including sampling.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from testbed.batched import BatchedEdgeSim
+from testbed.config import EdgeConfig
+from testbed.system_model import SystemParams, amend_action, equal_allocation, evaluate_slot
+
+
+def _best_rate(fn, work_per_call: int, repeats: int, min_time_s: float = 0.2) -> float:
+    """Best of `repeats` timing windows, each calling `fn` until `min_time_s` has passed."""
+    best = 0.0
+    for _ in range(repeats):
+        calls, start = 0, time.perf_counter()
+        while (elapsed := time.perf_counter() - start) < min_time_s:
+            fn()
+            calls += 1
+        best = max(best, calls * work_per_call / elapsed)
+    return best
+
+
+def bench_pure(cfg: EdgeConfig, batch: int, repeats: int = 5) -> float:
+    """User-slot evaluations per second of `evaluate_slot` on pre-drawn arrays."""
+    rng = np.random.default_rng(0)
+    p = SystemParams.from_config(cfg)
+    n, u, m = batch, cfg.n_users, cfg.n_models
+    dist = rng.uniform(10, 176, (n, u))
+    fading = rng.exponential(1.0, (n, u))
+    model = rng.integers(0, m, (n, u))
+    bits = rng.uniform(5, 10, (n, u)) * 8e6
+    cache = rng.integers(0, 2, (n, m))
+    b, xi = amend_action(rng.random((n, u)), rng.random((n, u)), model, cache)
+    return _best_rate(
+        lambda: evaluate_slot(dist, fading, model, bits, cache, b, xi, p, check=False),
+        n * u,
+        repeats,
+    )
+
+
+def bench_full_step(cfg: EdgeConfig, batch: int, repeats: int = 5) -> float:
+    """User-slots per second of `BatchedEdgeSim.step` (amender + evaluation + next-slot sampling)."""
+    sim = BatchedEdgeSim(cfg, n_envs=batch, rng=0)
+    sim.reset()
+    sim.set_cache(np.ones(cfg.n_models, dtype=np.int8))
+
+    def one_step():
+        if sim.done:
+            sim.reset()
+        b, xi = equal_allocation(sim.state.model, sim.cache)
+        sim.step(b, xi)
+
+    return _best_rate(one_step, batch * cfg.n_users, repeats)
+
+
+def bench_gym_env(cfg: EdgeConfig, steps: int = 2000) -> float:
+    """Steps per second of the single-copy gymnasium slot env (for reference)."""
+    import gymnasium as gym
+
+    import testbed  # noqa: F401  (registers the ids)
+
+    env = gym.make(testbed.SLOT_ENV_ID, config=cfg)
+    env.reset(seed=0)
+    action = np.full(2 * cfg.n_users, 0.5, dtype=np.float32)
+    start = time.perf_counter()
+    for _ in range(steps):
+        _, _, term, trunc, _ = env.step(action)
+        if term or trunc:
+            env.reset()
+    return steps / (time.perf_counter() - start)
