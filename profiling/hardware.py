@@ -1,0 +1,139 @@
+"""Device choice, synchronised clocks, memory, and NVML (GPU name, driver, power, energy).
+
+Every NVML query returns None where unavailable (no driver, no GPU, unsupported query):
+profiling never crashes for lack of a power meter."""
+
+from __future__ import annotations
+
+import resource
+import sys
+import time
+
+import torch
+
+from profiling.errors import ProfilingError
+
+
+def resolve_device(spec: str) -> torch.device:
+    """`auto` -> cuda if available, else cpu; otherwise the device named (checked)."""
+    if spec == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(spec)
+    except RuntimeError:
+        raise ProfilingError(
+            f"device '{spec}' is not a torch device name (auto, cpu, cuda, cuda:1, ...)."
+        ) from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ProfilingError(
+            f"device '{spec}' was requested but CUDA is not available on this machine."
+        )
+    return device
+
+
+DTYPES = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
+
+
+def resolve_dtype(name: str) -> torch.dtype:
+    if name not in DTYPES:
+        raise ProfilingError(f"dtype '{name}' is not one of {', '.join(DTYPES)}.")
+    return DTYPES[name]
+
+
+def synchronize(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+class Stopwatch:
+    """Wall clock with device synchronisation, pausable (metrics are computed while paused)."""
+
+    def __init__(self, device: torch.device):
+        self.device = device
+        self.elapsed_s = 0.0
+        self._since: float | None = None
+
+    def start(self) -> Stopwatch:
+        synchronize(self.device)
+        self._since = time.perf_counter()
+        return self
+
+    def pause(self) -> float:
+        synchronize(self.device)
+        self.elapsed_s += time.perf_counter() - self._since
+        self._since = None
+        return self.elapsed_s
+
+    resume = start
+
+
+def reset_peak_memory(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(device)
+
+
+def peak_gpu_memory_bytes(device: torch.device) -> int | None:
+    return int(torch.cuda.max_memory_allocated(device)) if device.type == "cuda" else None
+
+
+def peak_rss_bytes() -> int:
+    """Peak resident set size of this process (bytes; ru_maxrss is KiB on Linux, bytes on macOS)."""
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(rss if sys.platform == "darwin" else rss * 1024)
+
+
+class Nvml:
+    """NVML queries for one CUDA device, looked up by UUID (NVML ignores CUDA_VISIBLE_DEVICES)."""
+
+    def __init__(self, device: torch.device):
+        self.handle = None
+        self._nv = None
+        if device.type != "cuda":
+            return
+        try:
+            import pynvml
+
+            pynvml.nvmlInit()
+            uuid = str(torch.cuda.get_device_properties(device).uuid)
+            uuid = uuid if uuid.startswith("GPU-") else f"GPU-{uuid}"
+            self.handle = pynvml.nvmlDeviceGetHandleByUUID(uuid)
+            self._nv = pynvml
+        except Exception:  # NVMLError, missing library, old torch without .uuid
+            self.handle = None
+
+    def _query(self, fn_name: str):
+        if self.handle is None:
+            return None
+        try:
+            return getattr(self._nv, fn_name)(self.handle)
+        except Exception:
+            return None
+
+    def gpu_name(self) -> str | None:
+        name = self._query("nvmlDeviceGetName")
+        return name.decode() if isinstance(name, bytes) else name
+
+    def driver_version(self) -> str | None:
+        if self.handle is None:
+            return None
+        try:
+            version = self._nv.nvmlSystemGetDriverVersion()
+        except Exception:
+            return None
+        return version.decode() if isinstance(version, bytes) else version
+
+    def power_w(self) -> float | None:
+        mw = self._query("nvmlDeviceGetPowerUsage")
+        return None if mw is None else mw / 1000.0
+
+    def energy_mj(self) -> int | None:
+        """Energy counter since driver load, mJ (difference two readings for a run)."""
+        return self._query("nvmlDeviceGetTotalEnergyConsumption")
+
+
+def device_name(device: torch.device, nvml: Nvml) -> str:
+    if device.type == "cuda":
+        return nvml.gpu_name() or torch.cuda.get_device_name(device)
+    import platform
+
+    return platform.processor() or platform.machine() or "cpu"

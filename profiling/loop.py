@@ -1,0 +1,166 @@
+"""The RePaint inpainting loop, owned here (diffusers' RePaintPipeline is frozen as deprecated).
+
+It does exactly what `RePaintPipeline.__call__` does (a test checks equality), with four
+differences that matter for profiling:
+- the sample stays fp32; only the UNet input/output is cast when the UNet runs in fp16/bf16;
+- the timestep is passed as a (B,) tensor on the device (no per-call tensor, no recompiles);
+- a *list* of generators (one per image) drives every random draw per image, so an image's
+  noise does not depend on which other images share its batch (the pipeline uses
+  ``generator[0]`` for the whole batch after the initial noise); a single generator behaves
+  exactly like the pipeline;
+- `on_step(n, t, sample, pred_original_sample)` is called after every reverse (downward) step,
+  n = 1, 2, ... = UNet calls so far, which is how the trajectory protocol measures.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+from diffusers import RePaintScheduler
+from diffusers.utils.torch_utils import randn_tensor
+
+Generator = torch.Generator | list[torch.Generator]
+StepCallback = Callable[[int, int, torch.Tensor, torch.Tensor], None]
+
+
+@dataclass(frozen=True)
+class RePaintSettings:
+    """One RePaint schedule (RePaint paper, Alg. 1 with resampling)."""
+
+    num_inference_steps: int
+    """N: the number of downward steps of the schedule (timestep spacing 1000 // N)."""
+    jump_length: int = 10
+    """j: steps jumped back up before going down again."""
+    jump_n_sample: int = 1
+    """r: resampling repeats per jump point (1 = plain DDPM/DDIM, no resampling)."""
+    eta: float = 1.0
+    """Noise weight of a step: 1 = DDPM (RePaint's own code), 0 = DDIM."""
+
+
+def count_unet_calls(
+    n_steps: int, jump_length: int, jump_n_sample: int, num_train_timesteps: int = 1000
+) -> int:
+    """UNet calls of one RePaint run (only downward steps call the UNet)."""
+    n = min(n_steps, num_train_timesteps)
+    return n + (jump_n_sample - 1) * jump_length * len(range(0, n - jump_length, jump_length))
+
+
+class UNetDenoiser:
+    """Calls a UNet2DModel on an fp32 sample: casts to the UNet dtype and back, optional
+    channels_last and torch.compile, and times every call (CUDA events on a GPU, wall clock on CPU)."""
+
+    def __init__(
+        self,
+        unet,
+        *,
+        device: torch.device,
+        dtype: torch.dtype = torch.float32,
+        channels_last: bool = False,
+        compile: bool = False,
+    ):
+        self.device, self.dtype, self.channels_last = torch.device(device), dtype, channels_last
+        unet = (
+            unet.to(self.device)
+            if dtype == torch.float32
+            else unet.to(device=self.device, dtype=dtype)
+        )
+        if channels_last:
+            unet = unet.to(memory_format=torch.channels_last)
+        self.unet = unet
+        self.forward = torch.compile(unet) if compile else unet
+        self.config = unet.config
+        self._events: list[tuple] = []
+        self._wall_s: list[float] = []
+
+    def reset_timers(self) -> None:
+        self._events.clear()
+        self._wall_s.clear()
+
+    def __call__(self, sample: torch.Tensor, t_batch: torch.Tensor) -> torch.Tensor:
+        x = sample.to(self.dtype)
+        if self.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
+        if self.device.type == "cuda":
+            start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+            start.record()
+            out = self.forward(x, t_batch).sample
+            end.record()
+            self._events.append((start, end))
+        else:
+            t0 = time.perf_counter()
+            out = self.forward(x, t_batch).sample
+            self._wall_s.append(time.perf_counter() - t0)
+        return out.float()
+
+    def drain_s(self) -> float:
+        """Summed UNet time (s) of the calls since the last drain; synchronises on a GPU."""
+        total = sum(self.unet_times_s())
+        self.reset_timers()
+        return total
+
+    def unet_times_s(self) -> list[float]:
+        """Per-call UNet time in seconds since the last reset (synchronises on a GPU)."""
+        if self._events:
+            torch.cuda.synchronize(self.device)
+            return [s.elapsed_time(e) / 1000.0 for s, e in self._events]
+        return list(self._wall_s)
+
+    @property
+    def gpu_timed(self) -> bool:
+        return self.device.type == "cuda"
+
+
+def make_scheduler(num_train_timesteps: int = 1000) -> RePaintScheduler:
+    """RePaint's scheduler with DDPM's linear betas (what the google/ddpm-* checkpoints were trained with)."""
+    return RePaintScheduler(num_train_timesteps=num_train_timesteps)
+
+
+def generators_for(seeds: list[int], device: torch.device | str = "cpu") -> list[torch.Generator]:
+    """One generator per image; CPU generators give the same numbers on every device."""
+    return [torch.Generator(device="cpu").manual_seed(int(s)) for s in seeds]
+
+
+def inpaint(
+    denoiser: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    scheduler: RePaintScheduler,
+    original_image: torch.Tensor,
+    mask: torch.Tensor,
+    settings: RePaintSettings,
+    generator: Generator,
+    *,
+    on_step: StepCallback | None = None,
+) -> torch.Tensor:
+    """Inpaint `original_image` ((B,C,H,W) in [-1, 1]) where `mask` ((B,1,H,W)) is 0.
+
+    Returns the final fp32 sample in [-1, 1] (not clamped). Every random draw comes from
+    `generator` (one per image when a list)."""
+    device = original_image.device
+    original_image = original_image.float()
+    mask = mask.to(device=device, dtype=torch.float32)
+    batch = original_image.shape[0]
+    if isinstance(generator, list) and len(generator) != batch:
+        raise ValueError(f"got {len(generator)} generators for a batch of {batch} images.")
+    # Noise is drawn on the generator's device (CPU) and moved: identical numbers on every device.
+    sample = randn_tensor(original_image.shape, generator=generator, dtype=torch.float32).to(device)
+    scheduler.set_timesteps(
+        settings.num_inference_steps, settings.jump_length, settings.jump_n_sample, device
+    )
+    scheduler.eta = settings.eta
+    t_last = int(scheduler.timesteps[0]) + 1
+    t_batch = torch.empty(batch, dtype=torch.long, device=device)
+    n = 0
+    for t in scheduler.timesteps.tolist():
+        if t < t_last:
+            model_output = denoiser(sample, t_batch.fill_(t))
+            out = scheduler.step(model_output, t, sample, original_image, mask, generator)
+            sample = out.prev_sample
+            n += 1
+            if on_step is not None:
+                on_step(n, t, sample, out.pred_original_sample)
+        else:
+            sample = scheduler.undo_step(sample, t_last, generator)
+        t_last = t
+    return sample

@@ -1,0 +1,465 @@
+"""The profiling sweep: cells (image x mask x seed x step count x protocol), measured, written.
+
+`run_profile(ProfileArgs(...))` is what `profile-models` / `t2drl profile` call. Under
+`accelerate launch` or `torchrun`, cells are split between processes with
+`PartialState().split_between_processes`; every process writes its own part files and the
+main process gathers them into one `measurements.parquet`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from profiling import hardware, metrics, table
+from profiling.errors import ProfilingError
+from profiling.images import image_source, stable_seed
+from profiling.loop import (
+    RePaintSettings,
+    UNetDenoiser,
+    count_unet_calls,
+    generators_for,
+    inpaint,
+    make_scheduler,
+)
+from profiling.masks import check_mask, mask_set
+from profiling.models import ModelInfo, load_unet
+
+PROTOCOLS = ("trajectory", "respaced")
+
+
+@dataclass
+class ProfileArgs:
+    """Settings of one profiling campaign (every field is a CLI option of `profile-models`)."""
+
+    models: list[str] = field(default_factory=lambda: ["builtin:tiny"])
+    """Model folders or hub ids (`google/ddpm-ema-celebahq-256`); `builtin:tiny` = a random 32x32 UNet."""
+    protocol: str = "trajectory"
+    """`trajectory`, `respaced` or `both` (see docs/profiling.md)."""
+    trajectory_steps: int = 250
+    """N of the one full schedule a trajectory run follows (metrics after every reverse step n)."""
+    respaced_steps: list[int] = field(default_factory=lambda: [10, 25, 50, 100, 250])
+    """The N grid of the respaced protocol (one complete run per N)."""
+    images: str = "synthetic"
+    """`synthetic`, `digits` or a folder of images of the model's size."""
+    num_images: int = 6
+    """Images taken from the source."""
+    masks: str = "thick"
+    """Comma-separated mask families (thick, thin, half, ev2li, sr2, box) or a folder of mask PNGs."""
+    mask_seed: int = 0
+    """Seed of the generated masks."""
+    seeds: list[int] = field(default_factory=lambda: [0])
+    """Noise seeds; image i with seed s always starts from the same noise, whatever N."""
+    batch: int = 4
+    """Batch size of the separate throughput measurement (latency is always measured at batch 1)."""
+    throughput: bool = True
+    """Measure batched throughput per step count."""
+    dtype: str = "fp32"
+    """UNet dtype: fp32, fp16 or bf16 (the sample stays fp32)."""
+    device: str = "auto"
+    """`auto` (cuda if available), `cpu`, `cuda`, `cuda:1`, ..."""
+    channels_last: bool = False
+    compile: bool = False
+    """Wrap the UNet in torch.compile (warm-up absorbs compilation)."""
+    jump_length: int = 10
+    """RePaint j."""
+    jump_n_sample: int = 1
+    """RePaint r (10 in the RePaint paper; 1 = no resampling, the fast default)."""
+    eta: float = 1.0
+    """1 = DDPM-style sampling as in RePaint's own code; 0 = DDIM-like."""
+    warmup: int = 1
+    """Warm-up generations per model and process (recorded with is_warmup = true)."""
+    cpu_threads: int = 1
+    """torch threads on CPU (1 gives stable timings on shared machines; 0 = torch's default)."""
+    out: Path = Path("runs/profile")
+    """Campaign folder: parts/, measurements.parquet, models written for builtin:tiny."""
+    campaign: str | None = None
+    """Campaign name (default: the output folder's name)."""
+    progress: bool = True
+
+
+def validate(args: ProfileArgs) -> None:
+    if args.protocol not in (*PROTOCOLS, "both"):
+        raise ProfilingError(
+            f"protocol '{args.protocol}' is not one of trajectory, respaced, both."
+        )
+    for name, values in (
+        ("trajectory-steps", [args.trajectory_steps]),
+        ("respaced-steps", args.respaced_steps),
+    ):
+        if not values or any(v <= 0 for v in values):
+            raise ProfilingError(f"--{name} must be positive step counts, got {values}.")
+    for name, value in (
+        ("batch", args.batch),
+        ("jump-length", args.jump_length),
+        ("jump-n-sample", args.jump_n_sample),
+        ("num-images", args.num_images),
+    ):
+        if value < 1:
+            raise ProfilingError(f"--{name} must be at least 1, got {value}.")
+    if not 0.0 <= args.eta <= 1.0:
+        raise ProfilingError(f"--eta must be in [0, 1], got {args.eta}.")
+    if not args.seeds:
+        raise ProfilingError("--seeds must list at least one seed.")
+
+
+def check_steps(args: ProfileArgs, info: ModelInfo) -> None:
+    for n in [args.trajectory_steps, *args.respaced_steps]:
+        if n > info.num_train_timesteps:
+            raise ProfilingError(
+                f"step count {n} exceeds the model's {info.num_train_timesteps} training timesteps ('{info.checkpoint}')."
+            )
+
+
+def protocols(args: ProfileArgs) -> tuple[str, ...]:
+    return PROTOCOLS if args.protocol == "both" else (args.protocol,)
+
+
+def _versions() -> dict:
+    import diffusers
+    import piq
+
+    return {
+        "torch_version": torch.__version__,
+        "diffusers_version": diffusers.__version__,
+        "piq_version": piq.__version__,
+    }
+
+
+class Campaign:
+    """Everything shared by the cells of one model in one process."""
+
+    def __init__(self, args: ProfileArgs, device: torch.device, rank: int, run_id: str):
+        self.args, self.device, self.rank, self.run_id = args, device, rank, run_id
+        self.dtype = hardware.resolve_dtype(args.dtype)
+        self.nvml = hardware.Nvml(device)
+        self.common = {
+            "campaign": args.campaign or args.out.resolve().name,
+            "run_id": run_id,
+            "rank": rank,
+            "device": str(device),
+            "device_name": hardware.device_name(device, self.nvml),
+            "driver_version": self.nvml.driver_version(),
+            "dtype": args.dtype,
+            "channels_last": args.channels_last,
+            "compiled": args.compile,
+            "cpu_threads": torch.get_num_threads(),
+            "jump_length": args.jump_length,
+            "jump_n_sample": args.jump_n_sample,
+            "eta": args.eta,
+            "tv_norm": metrics.TV_NORM,
+            "image_source": args.images,
+            **_versions(),
+        }
+
+    def load(self, spec: str):
+        unet, info = load_unet(spec, workdir=self.args.out)
+        check_steps(self.args, info)
+        size, channels = info.sample_size, info.in_channels
+        images = list(
+            image_source(self.args.images, count=self.args.num_images).images(size, channels)
+        )
+        for image_id, img in images:
+            if img.shape != (channels, size, size):
+                raise ProfilingError(
+                    f"image '{image_id}' has shape {img.shape}; model '{spec}' needs ({channels}, {size}, {size})."
+                )
+        masks = mask_set(self.args.masks, size, self.args.mask_seed)
+        for mask_id, mask in masks:
+            check_mask(mask, size, mask_id)
+        denoiser = UNetDenoiser(
+            unet,
+            device=self.device,
+            dtype=self.dtype,
+            channels_last=self.args.channels_last,
+            compile=self.args.compile,
+        )
+        model_cols = {
+            "model_id": info.model_id,
+            "checkpoint": info.checkpoint,
+            "checkpoint_sha256": info.checkpoint_sha256,
+            "storage_size_bytes": info.storage_size_bytes,
+            "output_size_bits": channels * size * size * 8,
+        }
+        return denoiser, info, dict(images), dict(masks), model_cols
+
+
+def build_cells(
+    args: ProfileArgs, info: ModelInfo, image_ids: list[str], mask_ids: list[str]
+) -> list[dict]:
+    """Every cell of one model, in a fixed order (identical on every process)."""
+    cells = []
+    for protocol in protocols(args):
+        grid = (
+            [args.trajectory_steps]
+            if protocol == "trajectory"
+            else sorted(set(args.respaced_steps))
+        )
+        base = {
+            "protocol": protocol,
+            "sha": info.checkpoint_sha256,
+            "jl": args.jump_length,
+            "jn": args.jump_n_sample,
+            "eta": args.eta,
+            "dtype": args.dtype,
+            "cl": args.channels_last,
+            "compile": args.compile,
+            "device": hardware_kind(args),
+        }
+        for image_id in image_ids:
+            for mask_id in mask_ids:
+                for seed in args.seeds:
+                    for n in grid:
+                        cells.append(
+                            {
+                                **base,
+                                "record": "step" if protocol == "trajectory" else "final",
+                                "image": image_id,
+                                "mask": mask_id,
+                                "seed": seed,
+                                "N": n,
+                                "batch": 1,
+                            }
+                        )
+        if args.throughput:
+            for n in grid:
+                cells.append(
+                    {
+                        **base,
+                        "record": "throughput",
+                        "image": "+".join(image_ids),
+                        "mask": mask_ids[0],
+                        "seed": args.seeds[0],
+                        "N": n,
+                        "batch": args.batch,
+                    }
+                )
+    for cell in cells:
+        cell["id"] = table.cell_id({k: v for k, v in cell.items() if k != "id"})
+    return cells
+
+
+def hardware_kind(args: ProfileArgs) -> str:
+    return str(hardware.resolve_device(args.device))
+
+
+def _to_tensors(image: np.ndarray, mask: np.ndarray, batch: int, device: torch.device):
+    img = torch.from_numpy(image)[None].repeat(batch, 1, 1, 1).to(device)
+    msk = torch.from_numpy(mask)[None].repeat(batch, 1, 1, 1).to(device)
+    return img, msk
+
+
+def run_cell(
+    camp: Campaign,
+    denoiser: UNetDenoiser,
+    cell: dict,
+    images: dict,
+    masks: dict,
+    model_cols: dict,
+    on_call=None,
+    warmup: bool = False,
+) -> list[dict]:
+    """Generate one cell and return its rows (not yet written)."""
+    args, device = camp.args, camp.device
+    settings = RePaintSettings(cell["N"], args.jump_length, args.jump_n_sample, args.eta)
+    image_ids = cell["image"].split("+")
+    batch = cell["batch"]
+    picked = [image_ids[i % len(image_ids)] for i in range(batch)]
+    ref01 = torch.from_numpy(np.stack([images[i] for i in picked])).to(device)
+    mask = torch.from_numpy(np.stack([masks[cell["mask"]]] * batch)).to(device)
+    seeds = [stable_seed(cell["seed"], image_id) for image_id in picked]
+    scheduler = make_scheduler()
+    rows: list[dict] = []
+    ref_tv = metrics.total_variation(ref01).double().cpu().tolist()
+    hole_fraction = float(1.0 - mask[0].mean())
+    calls_per_run = count_unet_calls(cell["N"], args.jump_length, args.jump_n_sample)
+    base = {
+        **camp.common,
+        **model_cols,
+        "protocol": cell["protocol"],
+        "record": cell["record"],
+        "is_warmup": warmup,
+        "cell_id": cell["id"],
+        "image_id": cell["image"] if batch > 1 else picked[0],
+        "mask_id": cell["mask"],
+        "hole_fraction": hole_fraction,
+        "seed": cell["seed"],
+        "steps_N": cell["N"],
+        "batch_size": batch,
+        "tv_l1_reference": ref_tv[0] if batch == 1 else None,
+    }
+    watch = hardware.Stopwatch(device)
+    unet_s = [0.0]
+    last = {}
+    trajectory = cell["record"] == "step"
+
+    def on_step(n: int, t: int, sample: torch.Tensor, pred: torch.Tensor) -> None:
+        if on_call is not None:
+            on_call(1)
+        if not trajectory:
+            last.update(t=t, sample=sample, pred=pred)
+            return
+        latency = watch.pause()
+        unet_s[0] += denoiser.drain_s()
+        row = {
+            **base,
+            "step_n": n,
+            "timestep_t": t,
+            "unet_calls": n,
+            "latency_s": latency,
+            "unet_time_s": unet_s[0],
+        }
+        row.update(metrics.image_metrics(sample, pred, ref01, mask)[0])
+        rows.append(row)
+        watch.resume()
+
+    hardware.reset_peak_memory(device)
+    energy0 = camp.nvml.energy_mj()
+    denoiser.reset_timers()
+    gpu_ms: list[float] = []
+    with torch.inference_mode():
+        img, _ = ref01 * 2 - 1, None
+        watch.start()
+        final = inpaint(
+            denoiser, scheduler, img, mask, settings, generators_for(seeds), on_step=on_step
+        )
+        final_host = metrics.to_unit_range(final).cpu()
+        latency = watch.pause()
+    if denoiser.gpu_timed:
+        gpu_ms = [1000.0 * s for s in denoiser.unet_times_s()]
+    unet_s[0] += denoiser.drain_s()
+    energy1 = camp.nvml.energy_mj()
+    run_cols = {
+        "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "unet_gpu_ms_per_call": float(np.mean(gpu_ms)) if gpu_ms else None,
+        "peak_gpu_mem_bytes": hardware.peak_gpu_memory_bytes(device),
+        "peak_rss_bytes": hardware.peak_rss_bytes(),
+        "power_w": camp.nvml.power_w(),
+        "run_energy_j": None
+        if energy0 is None or energy1 is None
+        else (energy1 - energy0) / 1000.0,
+    }
+    if trajectory:
+        return [{**row, **run_cols} for row in rows]
+    row = {
+        **base,
+        **run_cols,
+        "step_n": cell["N"],
+        "timestep_t": last.get("t"),
+        "unet_calls": calls_per_run,
+        "latency_s": latency,
+        "unet_time_s": unet_s[0],
+    }
+    if cell["record"] == "throughput":
+        row["throughput_img_per_s"] = batch / latency
+    else:
+        row.update(
+            metrics.image_metrics(final_host.to(device) * 2 - 1, last["pred"], ref01, mask)[0]
+        )
+    return [row]
+
+
+def run_profile(args: ProfileArgs) -> dict:
+    """Measure every missing cell; return {'table': path or None, 'done': n, 'skipped': n, 'rank': r}."""
+    validate(args)
+    state = _process_state(args)
+    device = (
+        state.device
+        if state is not None and hardware.resolve_device(args.device).type == "cuda"
+        else hardware.resolve_device(args.device)
+    )
+    rank = state.process_index if state is not None else 0
+    if device.type == "cpu" and args.cpu_threads > 0:
+        torch.set_num_threads(args.cpu_threads)
+    args.out = Path(args.out)
+    table.prepare_output(args.out)
+    run_id = uuid.uuid4().hex[:12]
+    camp = Campaign(args, device, rank, run_id)
+    done_total = skipped_total = 0
+    for spec in args.models:
+        if state is not None:
+            with state.main_process_first():
+                loaded = camp.load(spec)
+        else:
+            loaded = camp.load(spec)
+        denoiser, info, images, masks, model_cols = loaded
+        cells = build_cells(args, info, list(images), list(masks))
+        finished = table.done_cells(args.out)
+        todo = [c for c in cells if c["id"] not in finished]
+        skipped_total += len(cells) - len(todo)
+        if state is not None:
+            state.wait_for_everyone()  # everyone lists finished cells before anyone writes
+            with state.split_between_processes(todo) as mine:
+                todo = list(mine)
+        if todo and args.warmup > 0:
+            _warm_up(camp, denoiser, todo[0], images, masks, model_cols, spec)
+        done_total += _run_cells(camp, denoiser, todo, images, masks, model_cols, info)
+    if state is not None:
+        state.wait_for_everyone()
+    path = table.consolidate(args.out) if rank == 0 else None
+    if state is not None:
+        state.wait_for_everyone()
+    return {
+        "table": path,
+        "done": done_total,
+        "skipped": skipped_total,
+        "rank": rank,
+        "run_id": run_id,
+        "args": asdict(args),
+    }
+
+
+def _warm_up(camp, denoiser, first_cell, images, masks, model_cols, spec) -> None:
+    cell = {
+        **first_cell,
+        "record": "final",
+        "batch": 1,
+        "N": min(first_cell["N"], 20),
+        "image": first_cell["image"].split("+")[0],
+    }
+    rows = []
+    for i in range(camp.args.warmup):
+        cell["id"] = table.cell_id({"warmup": spec, "run": camp.run_id, "rank": camp.rank, "i": i})
+        rows += run_cell(camp, denoiser, cell, images, masks, model_cols, warmup=True)
+    table.write_cell(camp.args.out, cell["id"], rows)
+
+
+def _run_cells(camp, denoiser, todo, images, masks, model_cols, info) -> int:
+    from tqdm.auto import tqdm
+
+    args = camp.args
+    total_calls = sum(count_unet_calls(c["N"], args.jump_length, args.jump_n_sample) for c in todo)
+    bar = tqdm(
+        total=total_calls,
+        unit="call",
+        desc=f"{info.model_id} [rank {camp.rank}]",
+        disable=not args.progress or not todo,
+        dynamic_ncols=True,
+    )
+    try:
+        for cell in todo:
+            if cell["record"] == "throughput":
+                warm = {**cell, "N": min(cell["N"], 5)}
+                run_cell(
+                    camp, denoiser, warm, images, masks, model_cols, warmup=True
+                )  # batch-B kernels warm, not recorded
+            rows = run_cell(camp, denoiser, cell, images, masks, model_cols, on_call=bar.update)
+            table.write_cell(args.out, cell["id"], rows)
+    finally:
+        bar.close()
+    return len(todo)
+
+
+def _process_state(args: ProfileArgs):
+    """PartialState when launched with several processes (accelerate launch / torchrun), else None."""
+    if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
+        return None
+    from accelerate import PartialState
+
+    return PartialState(cpu=hardware.resolve_device(args.device).type == "cpu")

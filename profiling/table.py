@@ -1,0 +1,177 @@
+"""The measurement table: one Parquet part file per completed cell, written atomically.
+
+A cell is one unit of work (one image x mask x seed x step count x protocol, or one batched
+throughput run). Its rows are written to ``parts/part-<cell hash>.parquet`` via a temp file,
+fsync and rename, so a kill at any moment loses at most the cell in progress and never leaves
+a half-written file; a rerun skips every cell whose part exists. `consolidate` gathers all
+parts into one ``measurements.parquet`` (also atomic). Units are in the column names.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from profiling.errors import ProfilingError
+
+S, I, F, B = pa.string(), pa.int64(), pa.float64(), pa.bool_()
+
+# (column, type, meaning). This list is the table's documentation (docs/profiling.md copies it).
+COLUMNS: list[tuple[str, pa.DataType, str]] = [
+    ("campaign", S, "campaign name (output folder's name unless given)"),
+    ("protocol", S, "trajectory | respaced"),
+    ("record", S, "step (trajectory, one row per reverse step) | final (respaced) | throughput"),
+    ("is_warmup", B, "true for warm-up runs; excluded from fits"),
+    ("cell_id", S, "hash of the cell's settings (resume key)"),
+    ("run_id", S, "one id per process invocation"),
+    ("rank", I, "process rank under accelerate/torchrun (0 otherwise)"),
+    ("created_utc", S, "ISO time the cell finished"),
+    ("model_id", S, "short model id"),
+    ("checkpoint", S, "folder path or hub id as given"),
+    ("checkpoint_sha256", S, "sha256 over the weight files"),
+    ("storage_size_bytes", I, "bytes of the weight files"),
+    ("output_size_bits", I, "C*H*W*8 of one generated image"),
+    ("image_source", S, "synthetic | digits | folder"),
+    ("image_id", S, "image id (batch: ids joined by +)"),
+    ("mask_id", S, "mask family and seed, e.g. thick-s0"),
+    ("hole_fraction", F, "fraction of pixels inpainted"),
+    ("seed", I, "noise seed of this image (per-image torch.Generator)"),
+    ("steps_N", I, "N: num_inference_steps of the RePaint schedule"),
+    ("step_n", I, "n: reverse steps done (trajectory) or N (respaced)"),
+    ("timestep_t", I, "schedule timestep t of the step (the sample is x_{t-1000//N})"),
+    ("jump_length", I, "RePaint j"),
+    ("jump_n_sample", I, "RePaint r"),
+    ("eta", F, "noise weight (1 = DDPM)"),
+    ("unet_calls", I, "UNet calls so far (trajectory) or of the run"),
+    ("batch_size", I, "images per forward (1 for latency rows)"),
+    ("device", S, "torch device"),
+    ("device_name", S, "GPU name (NVML) or CPU"),
+    ("driver_version", S, "NVIDIA driver (null without NVML)"),
+    ("dtype", S, "UNet dtype fp32|fp16|bf16 (sample is always fp32)"),
+    ("channels_last", B, "UNet in channels_last"),
+    ("compiled", B, "UNet wrapped in torch.compile"),
+    ("cpu_threads", I, "torch.get_num_threads() during the run"),
+    ("torch_version", S, ""),
+    ("diffusers_version", S, ""),
+    ("piq_version", S, ""),
+    ("tv_norm", S, "piq norm_type of the TV columns (l1)"),
+    ("tv_l1", F, "TV of the sample x_t in [0,1]"),
+    ("tv_l1_pred", F, "TV of the predicted clean image in [0,1]"),
+    ("tv_l1_reference", F, "TV of the clean reference image"),
+    ("psnr_hole_db", F, "PSNR of x_t vs the clean image over the inpainted pixels"),
+    ("psnr_hole_db_pred", F, "same for the predicted clean image"),
+    ("ssim_hole", F, "SSIM of x_t on the inpainted region's bounding box"),
+    ("ssim_hole_pred", F, "same for the predicted clean image"),
+    (
+        "latency_s",
+        F,
+        "wall time (device-synchronised) from request to the sample after step n, metrics excluded",
+    ),
+    ("unet_time_s", F, "summed UNet forward time so far (CUDA events on GPU, wall clock on CPU)"),
+    ("unet_gpu_ms_per_call", F, "mean CUDA-event time per UNet call over the run (null on CPU)"),
+    ("throughput_img_per_s", F, "batched images per second (throughput rows)"),
+    ("peak_gpu_mem_bytes", I, "torch.cuda.max_memory_allocated over the run (null on CPU)"),
+    ("peak_rss_bytes", I, "peak resident memory of the process"),
+    ("power_w", F, "NVML power at the end of the run (null without NVML)"),
+    ("run_energy_j", F, "NVML energy counter difference over the whole run (null without NVML)"),
+]
+SCHEMA = pa.schema([(name, typ) for name, typ, _ in COLUMNS])
+PARTS = "parts"
+TABLE = "measurements.parquet"
+
+
+def cell_id(settings: dict) -> str:
+    return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[
+        :20
+    ]
+
+
+def part_path(out_dir: Path, cid: str) -> Path:
+    return out_dir / PARTS / f"part-{cid}.parquet"
+
+
+def prepare_output(out_dir: Path) -> None:
+    """Create the output folder and check that it is writable (one clear error if not)."""
+    try:
+        (out_dir / PARTS).mkdir(parents=True, exist_ok=True)
+        probe = tempfile.NamedTemporaryFile(dir=out_dir / PARTS, prefix=".probe-", delete=True)
+        probe.close()
+    except OSError as exc:
+        raise ProfilingError(
+            f"output folder '{out_dir}' is not writable ({exc.strerror})."
+        ) from None
+
+
+def done_cells(out_dir: Path) -> set[str]:
+    return {p.stem.removeprefix("part-") for p in (out_dir / PARTS).glob("part-*.parquet")}
+
+
+def _atomic_write(table: pa.Table, path: Path) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        pq.write_table(table, tmp)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_cell(out_dir: Path, cid: str, rows: list[dict]) -> Path:
+    """Write the rows of one completed cell as its own part file (atomic)."""
+    table = pa.Table.from_pylist(
+        [{name: row.get(name) for name in SCHEMA.names} for row in rows], schema=SCHEMA
+    )
+    path = part_path(out_dir, cid)
+    _atomic_write(table, path)
+    return path
+
+
+def read_parts(out_dir: Path) -> pa.Table:
+    parts = sorted((out_dir / PARTS).glob("part-*.parquet"))
+    if not parts:
+        return SCHEMA.empty_table()
+    return pa.concat_tables([pq.read_table(p, schema=SCHEMA) for p in parts])
+
+
+def consolidate(out_dir: Path) -> Path:
+    """Gather every part into `measurements.parquet` (atomic; parts are kept)."""
+    path = out_dir / TABLE
+    _atomic_write(read_parts(out_dir), path)
+    return path
+
+
+def read_measurements(path: str | os.PathLike):
+    """A measurement table (a .parquet/.csv file or a campaign folder) as a pandas DataFrame."""
+    import pandas as pd
+
+    p = Path(path)
+    if p.is_dir():
+        p = p / TABLE if (p / TABLE).exists() else p
+        if p.is_dir():
+            if not (p / PARTS).is_dir():
+                raise ProfilingError(
+                    f"measurement folder '{path}' holds no {TABLE} and no {PARTS}/ folder."
+                )
+            return read_parts(p).to_pandas()
+    if not p.exists():
+        raise ProfilingError(f"measurement file '{path}' does not exist.")
+    try:
+        return pd.read_csv(p) if p.suffix == ".csv" else pq.read_table(p).to_pandas()
+    except Exception as exc:
+        raise ProfilingError(
+            f"measurement file '{path}' cannot be read ({type(exc).__name__})."
+        ) from None
