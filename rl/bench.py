@@ -1,0 +1,211 @@
+"""Decision time per slot for every available algorithm and U in {10, ..., 18} (Table 3).
+
+`t2drl bench rl` prints the table; nothing here is a timed test. The measure is the paper's:
+wall time of one slot's decision on one CPU core (`torch.set_num_threads(1)`) for a single
+network copy (N = 1), i.e. `allocate` (or HCRAS's `decide_slot`) plus `choose_cache`
+amortised over the K slots of a frame. One untimed warm-up slot precedes the timed ones.
+
+Learned agents (T2DRL, DDPG-based T2DRL) are untrained networks of the right shape (inference
+time does not depend on the weights): built by `rl.train.untrained_policy(algo, cfg)` when that
+exists, else by `rl.t2drl.T2DRLTrainer(...).policy()`; if neither imports they are skipped
+with a note.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import platform
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from rl.ga import GAConfig
+
+ALGOS = ("t2drl", "ddpg-t2drl", "schrs", "hcras", "rcars")
+LEARNED = {"t2drl": "diffusion", "ddpg-t2drl": "mlp"}
+DISPLAY = {
+    "t2drl": "T2DRL",
+    "ddpg-t2drl": "DDPG-based T2DRL",
+    "schrs": "SCHRS",
+    "hcras": "HCRAS",
+    "rcars": "RCARS",
+}
+REFERENCE = "ddpg-t2drl"
+
+
+class BenchError(ValueError):
+    """Bad benchmark input (one sentence)."""
+
+    exit_code = 2
+
+
+@dataclass
+class BenchArgs:
+    """Arguments of `t2drl bench rl`."""
+
+    users: tuple[int, ...] = (10, 12, 14, 16, 18)
+    """Numbers of users U to time (Table 3's columns)."""
+    algos: tuple[str, ...] = ALGOS
+    """Algorithms to time; unavailable learned agents are skipped with a note."""
+    slots: int = 5
+    """Timed slots per (algorithm, U), after one untimed warm-up slot."""
+    seed: int = 0
+    """Seed of the simulated slots and of the policies' generators."""
+    preset: str | None = None
+    """Config preset (paper or fitted; default paper)."""
+    fitted_file: str | None = None
+    """Fitted-models file for the fitted preset."""
+    config_file: str | None = None
+    """TOML/JSON file of config fields."""
+    sets: list[str] = field(default_factory=list)
+    """--set name=value overrides (n_users is set per column)."""
+    ga: GAConfig = field(default_factory=GAConfig)
+    """GA settings of SCHRS and HCRAS."""
+
+
+def learned_policy(algo: str, cfg):
+    """An untrained T2DRL / DDPG-T2DRL policy, or a str saying why there is none."""
+    import importlib
+
+    import torch
+
+    try:
+        train = importlib.import_module("rl.train")
+    except ModuleNotFoundError as exc:
+        if exc.name != "rl.train":
+            return f"rl.train failed to import ({exc})"
+        train = None
+    if train is not None and hasattr(train, "untrained_policy"):
+        return train.untrained_policy(algo, cfg)
+    try:
+        from rl.d3pg import D3PGArgs
+        from rl.ddqn import DDQNArgs
+        from rl.t2drl import T2DRLTrainer
+    except ImportError as exc:
+        return f"no rl.train.untrained_policy and rl.t2drl is unavailable ({exc})"
+    trainer = T2DRLTrainer(
+        cfg, D3PGArgs(actor=LEARNED[algo]), DDQNArgs(), torch.device("cpu"), seed=0
+    )
+    return trainer.policy()
+
+
+def time_policy(policy, cfg, seed: int, n_slots: int) -> dict[str, float]:
+    """Mean ms of `choose_cache` per call, of the slot decision per slot, and their sum per slot
+    with `choose_cache` amortised over K."""
+    from testbed.batched import BatchedEdgeSim
+
+    env_seq, policy_seq = np.random.SeedSequence(seed).spawn(2)
+    rng = np.random.default_rng(policy_seq)
+    sim = BatchedEdgeSim(cfg, n_envs=1, rng=np.random.default_rng(env_seq))
+    per_slot_cache = bool(getattr(policy, "per_slot_cache", False))
+    sim.reset()
+    cache_s, slot_s, n_cache = 0.0, 0.0, 0
+    for i in range(n_slots + 1):  # slot 0 is the warm-up
+        if sim.done:
+            sim.reset()
+        if sim.slot == 0 or i == 0:
+            t0 = time.perf_counter()
+            cache = policy.choose_cache(sim.gamma, rng)
+            dt = time.perf_counter() - t0
+            if i > 0:
+                cache_s, n_cache = cache_s + dt, n_cache + 1
+            sim.set_cache(cache)
+        t0 = time.perf_counter()
+        if per_slot_cache:
+            slot_cache, b, xi = policy.decide_slot(sim.state, sim.cache, rng)
+        else:
+            b, xi = policy.allocate(sim.state, sim.cache, rng)
+        dt = time.perf_counter() - t0
+        if i > 0:
+            slot_s += dt
+        if per_slot_cache:
+            sim.set_cache(slot_cache)
+        sim.step(b, xi)
+    if n_cache == 0:  # no frame started inside the timed slots: time one more call
+        t0 = time.perf_counter()
+        policy.choose_cache(sim.gamma, rng)
+        cache_s, n_cache = time.perf_counter() - t0, 1
+    cache_ms = 1e3 * cache_s / n_cache
+    slot_ms = 1e3 * slot_s / n_slots
+    return {
+        "choose_cache_ms": cache_ms,
+        "allocate_ms": slot_ms,
+        "decision_time_ms": slot_ms + cache_ms / cfg.n_slots,
+    }
+
+
+def main(args: BenchArgs, on_row=None) -> dict:
+    """Time every algorithm at every U; returns rows, notes and provenance."""
+    import torch
+
+    from rl.baselines import make_baseline
+    from testbed.config import config_from_sources
+
+    unknown = [a for a in args.algos if a not in ALGOS]
+    if unknown:
+        raise BenchError(f"unknown algorithm '{unknown[0]}'; expected some of: {', '.join(ALGOS)}.")
+    if not args.users or any(not isinstance(u, int) or u < 1 for u in args.users):
+        raise BenchError(f"--users expects positive integers, got {list(args.users)}.")
+    if args.slots < 1:
+        raise BenchError(f"--slots must be a positive integer, got {args.slots}.")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    rows, notes, skipped = [], [], set()
+    try:
+        for algo in args.algos:
+            for u in args.users:
+                cfg = config_from_sources(
+                    file=args.config_file,
+                    sets=[*args.sets, f"n_users={u}"],
+                    preset=args.preset,
+                    fitted_file=args.fitted_file,
+                )
+                if algo in LEARNED:
+                    if algo in skipped:
+                        continue
+                    policy = learned_policy(algo, cfg)
+                    if isinstance(policy, str):
+                        notes.append(f"{DISPLAY[algo]} skipped: {policy}")
+                        skipped.add(algo)
+                        continue
+                else:
+                    policy = make_baseline(algo, cfg, args.ga)
+                row = {
+                    "algo": algo,
+                    "n_users": u,
+                    **time_policy(policy, cfg, args.seed, args.slots),
+                }
+                rows.append(row)
+                if on_row is not None:
+                    on_row(row)
+    finally:
+        torch.set_num_threads(threads)
+    ref = {r["n_users"]: r["decision_time_ms"] for r in rows if r["algo"] == REFERENCE}
+    for r in rows:
+        r["ratio_to_ddpg_t2drl"] = (
+            r["decision_time_ms"] / ref[r["n_users"]] if r["n_users"] in ref else None
+        )
+    return {
+        "rows": rows,
+        "notes": notes,
+        "settings": {
+            "users": list(args.users),
+            "slots": args.slots,
+            "seed": args.seed,
+            "torch_threads": 1,
+            "ga": dataclasses.asdict(args.ga),
+            "cpu": cpu_name(),
+        },
+    }
+
+
+def cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()

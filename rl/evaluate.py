@@ -1,0 +1,460 @@
+"""Evaluate any `TwoTimescalePolicy` on held-out seeds (main paper 7.3, Figs. 7-8, Table 3).
+
+For every seed, `n_episodes` episodes of T frames x K slots run one after another on a
+`BatchedEdgeSim` with one copy (N = 1, as the BS of the paper decides for one cell). The seed
+is split with `numpy.random.SeedSequence(seed).spawn(2)` into the environment's generator and
+the policy's generator; the environment's draws (positions, fading, requests, popularity) do
+not depend on the actions, so every policy sees the same episodes for a given seed (common
+random numbers), and a given seed always gives the same numbers.
+
+Per seed we average over all slots of all its episodes:
+
+============================  ==============================================================
+``hit_ratio``                 share of requests whose model is cached at the BS (Fig. 7a)
+``utility``                   mean G of (10), i.e. the objective (11) (Fig. 7b; lower is better)
+``violation_share``           share of user-slots with D_tl > tau, i.e. (11h) broken
+``slot_reward``               mean r_t(k) of (23) (penalty chi per violation)
+``frame_reward``              mean r(t) of (32) over frames (penalty Xi if (11d) is broken)
+``decision_time_ms``          wall time of `allocate` (or `decide_slot`) per slot plus
+                              `choose_cache` amortised over the frame's K slots (Table 3)
+============================  ==============================================================
+
+and report, over seeds, the mean and a 95% Student-t confidence interval
+(mean +- t_{0.975, n-1} s / sqrt(n)); with one seed the interval is undefined (NaN).
+
+A policy with ``per_slot_cache = True`` (HCRAS) is asked `decide_slot(state, cache, rng)`
+each slot, returning (cache, b~, xi~); the cache is set for that slot before the step.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from testbed.batched import BatchedEdgeSim
+from testbed.config import EdgeConfig
+from testbed.system_model import slot_metrics
+
+METRICS: dict[str, str] = {
+    "hit_ratio": "model hit ratio",
+    "utility": "utility (11), mean G (lower is better)",
+    "violation_share": "share of user-slots violating (11h)",
+    "slot_reward": "slot reward (23)",
+    "frame_reward": "frame reward (32)",
+    "decision_time_ms": "decision time per slot (ms)",
+}
+CONFIDENCE = 0.95
+
+
+class EvaluationError(ValueError):
+    """Bad evaluation input (one sentence)."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class MetricSummary:
+    """Mean over seeds and its 95% t-interval; `per_seed` in the order of the seeds."""
+
+    mean: float
+    ci_low: float
+    ci_high: float
+    per_seed: tuple[float, ...]
+
+    @property
+    def half_width(self) -> float:
+        return (self.ci_high - self.ci_low) / 2.0
+
+    def to_dict(self) -> dict:
+        nan_to_none = lambda x: None if math.isnan(x) else x  # noqa: E731
+        return {
+            "mean": self.mean,
+            "ci95_low": nan_to_none(self.ci_low),
+            "ci95_high": nan_to_none(self.ci_high),
+            "per_seed": list(self.per_seed),
+        }
+
+
+@dataclass
+class EvalResult:
+    algo: str
+    seeds: tuple[int, ...]
+    n_episodes: int
+    metrics: dict[str, MetricSummary]
+    config: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {
+            "algo": self.algo,
+            "seeds": list(self.seeds),
+            "n_episodes_per_seed": self.n_episodes,
+            "confidence": CONFIDENCE,
+            "metrics": {k: v.to_dict() for k, v in self.metrics.items()},
+            "metric_descriptions": METRICS,
+            "config": self.config,
+        }
+
+
+def t_interval(
+    values: Sequence[float], confidence: float = CONFIDENCE
+) -> tuple[float, float, float]:
+    """(mean, low, high) of the Student-t interval for the mean; NaN bounds for one value."""
+    from scipy import stats
+
+    x = np.asarray(values, dtype=np.float64)
+    mean = float(x.mean())
+    if x.size < 2:
+        return mean, math.nan, math.nan
+    half = float(
+        stats.t.ppf(0.5 + confidence / 2.0, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size)
+    )
+    return mean, mean - half, mean + half
+
+
+def check_seeds(seeds: Sequence[int]) -> tuple[int, ...]:
+    seeds = tuple(seeds)
+    if not seeds:
+        raise EvaluationError("at least one evaluation seed is needed.")
+    for s in seeds:
+        if not isinstance(s, int | np.integer) or isinstance(s, bool) or s < 0:
+            raise EvaluationError(f"evaluation seeds must be non-negative integers, got {s!r}.")
+    if len(set(seeds)) != len(seeds):
+        raise EvaluationError(f"evaluation seeds must be distinct, got {list(seeds)}.")
+    return tuple(int(s) for s in seeds)
+
+
+def run_seed(policy, cfg: EdgeConfig, seed: int, n_episodes: int = 1) -> dict[str, float]:
+    """All metrics of `policy` on `n_episodes` episodes drawn from `seed` (see module doc)."""
+    env_seq, policy_seq = np.random.SeedSequence(seed).spawn(2)
+    env_rng, policy_rng = np.random.default_rng(env_seq), np.random.default_rng(policy_seq)
+    sim = BatchedEdgeSim(cfg, n_envs=1, rng=env_rng)
+    per_slot_cache = bool(getattr(policy, "per_slot_cache", False))
+    sums = dict.fromkeys(("hit_ratio", "utility", "violation_share", "slot_reward"), 0.0)
+    frame_rewards: list[float] = []
+    n_slots, decide_s = 0, 0.0
+    for _ in range(n_episodes):
+        sim.reset()
+        done = False
+        while not done:
+            t0 = time.perf_counter()
+            cache = policy.choose_cache(sim.gamma, policy_rng)
+            decide_s += time.perf_counter() - t0
+            sim.set_cache(cache)
+            for _k in range(cfg.n_slots):
+                state = sim.state
+                t0 = time.perf_counter()
+                if per_slot_cache:
+                    slot_cache, b, xi = policy.decide_slot(state, sim.cache, policy_rng)
+                else:
+                    b, xi = policy.allocate(state, sim.cache, policy_rng)
+                decide_s += time.perf_counter() - t0
+                if per_slot_cache:
+                    sim.set_cache(slot_cache)
+                res = sim.step(b, xi)
+                m = slot_metrics(res.outcome)
+                for key in ("hit_ratio", "utility", "violation_share"):
+                    sums[key] += float(m[key].mean())
+                sums["slot_reward"] += float(res.reward.mean())
+                n_slots += 1
+                if res.frame_end:
+                    frame_rewards.append(float(res.frame_reward.mean()))
+                done = res.done
+    out = {k: v / n_slots for k, v in sums.items()}
+    out["frame_reward"] = float(np.mean(frame_rewards))
+    out["decision_time_ms"] = 1e3 * decide_s / n_slots
+    return out
+
+
+def evaluate_policy(
+    policy,
+    cfg: EdgeConfig,
+    seeds: Sequence[int],
+    n_episodes: int = 1,
+    on_seed: Callable[[int, dict[str, float]], None] | None = None,
+) -> EvalResult:
+    """Run `policy` on every seed; summarise each metric over seeds (mean, 95% t-interval)."""
+    seeds = check_seeds(seeds)
+    if not isinstance(n_episodes, int) or isinstance(n_episodes, bool) or n_episodes < 1:
+        raise EvaluationError(f"episodes per seed must be a positive integer, got {n_episodes!r}.")
+    rows = []
+    for s in seeds:
+        row = run_seed(policy, cfg, s, n_episodes)
+        rows.append(row)
+        if on_seed is not None:
+            on_seed(s, row)
+    metrics = {}
+    for key in METRICS:
+        values = [r[key] for r in rows]
+        mean, lo, hi = t_interval(values)
+        metrics[key] = MetricSummary(mean, lo, hi, tuple(values))
+    return EvalResult(
+        algo=getattr(policy, "name", type(policy).__name__),
+        seeds=seeds,
+        n_episodes=n_episodes,
+        metrics=metrics,
+        config=cfg.to_dict(),
+    )
+
+
+def parse_seeds(text: str) -> tuple[int, ...]:
+    """'100,101,102' or a range '100-104' (inclusive), or a mix: '1,5-7'."""
+    seeds: list[int] = []
+    for part in (p.strip() for p in str(text).split(",")):
+        if not part:
+            continue
+        try:
+            if "-" in part[1:]:
+                lo, hi = part.split("-", 1)
+                a, b = int(lo), int(hi)
+                if b < a:
+                    raise ValueError
+                seeds.extend(range(a, b + 1))
+            else:
+                seeds.append(int(part))
+        except ValueError:
+            raise EvaluationError(
+                f"--seeds expects comma-separated non-negative integers or ranges like 100-104, "
+                f"got '{text}'."
+            ) from None
+    return check_seeds(seeds)
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+@dataclass
+class EvaluateArgs:
+    """Arguments of `t2drl evaluate`."""
+
+    algo: str | None = None
+    """Baseline to evaluate: rcars, schrs or hcras (or leave unset and give `checkpoint`)."""
+    checkpoint: str | None = None
+    """A trained agent's checkpoint, loaded by `rl.train.load_policy`."""
+    seeds: tuple[int, ...] = (100, 101, 102, 103, 104)
+    """Held-out evaluation seeds (training should not use them)."""
+    episodes: int = 1
+    """Episodes per seed (T x K slots each)."""
+    preset: str | None = None
+    """Config preset: paper or fitted (default paper)."""
+    fitted_file: str | None = None
+    """Fitted-models file for the fitted preset."""
+    config_file: str | None = None
+    """TOML/JSON file of config fields."""
+    sets: list[str] = field(default_factory=list)
+    """--set name=value config overrides."""
+    ga: object = None
+    """`rl.ga.GAConfig` for SCHRS/HCRAS (None: defaults)."""
+    out: str | None = None
+    """Write the result as JSON here and as CSV beside it (same stem, .csv)."""
+
+
+def load_agent(checkpoint: str):
+    """`rl.train.load_policy(checkpoint)`, with one-sentence errors when it cannot be had."""
+    import importlib
+
+    if not Path(checkpoint).exists():
+        raise EvaluationError(f"checkpoint '{checkpoint}' does not exist.")
+    try:
+        train = importlib.import_module("rl.train")
+    except ModuleNotFoundError as exc:
+        if exc.name != "rl.train":
+            raise
+        raise EvaluationError(
+            "--checkpoint needs rl.train.load_policy, which is not in this checkout yet; "
+            "evaluate a baseline with --algo instead."
+        ) from None
+    if not hasattr(train, "load_policy"):
+        raise EvaluationError("rl.train has no load_policy; cannot load a checkpoint.")
+    return train.load_policy(checkpoint)
+
+
+def checkpoint_config(checkpoint: str) -> EdgeConfig | None:
+    """The config a checkpoint was trained on, from the ``run.json`` beside it (None if absent)."""
+    import json
+    from dataclasses import fields as dc_fields
+
+    from testbed.config import build_config
+
+    p = Path(checkpoint)
+    meta = (p if p.is_dir() else p.parent) / "run.json"
+    if not meta.is_file():
+        return None
+    try:
+        d = json.loads(meta.read_text())["config"]
+    except (json.JSONDecodeError, KeyError, TypeError):
+        return None
+    skip = {"preset", "seed", "fitted_file", "notes"}
+    names = {f.name for f in dc_fields(EdgeConfig)} - skip
+    return build_config(
+        preset=d["preset"],
+        seed=d["seed"],
+        overrides={k: v for k, v in d.items() if k in names},
+        fitted_file=d.get("fitted_file"),
+    )
+
+
+def config_mismatch(trained: EdgeConfig, evaluated: EdgeConfig) -> str | None:
+    """Name of the first field (other than provenance) where two configs differ, or None."""
+    a, b = trained.to_dict(), evaluated.to_dict()
+    for key in a:
+        if key not in ("notes", "preset", "seed", "fitted_file") and a[key] != b.get(key):
+            return key
+    return None
+
+
+def build_policy(args: EvaluateArgs, cfg: EdgeConfig):
+    from rl.baselines import BASELINES, make_baseline
+
+    if args.algo is not None and args.checkpoint is not None:
+        raise EvaluationError(
+            "give either --algo (a baseline) or --checkpoint (a trained agent), not both."
+        )
+    if args.checkpoint is not None:
+        return load_agent(args.checkpoint)
+    if args.algo is None:
+        raise EvaluationError(f"give --algo (one of {', '.join(BASELINES)}) or --checkpoint PATH.")
+    return make_baseline(args.algo, cfg, args.ga)
+
+
+def resolve_config(args: EvaluateArgs) -> EdgeConfig:
+    """--preset/--set/--config as in check-config; for a checkpoint without any of them, the
+    config it was trained on (and with them, they must agree with it)."""
+    from testbed.config import config_from_sources
+
+    given = args.preset or args.fitted_file or args.config_file or args.sets
+    trained = checkpoint_config(args.checkpoint) if args.checkpoint else None
+    if trained is not None and not given:
+        return trained
+    cfg = config_from_sources(
+        file=args.config_file, sets=args.sets, preset=args.preset, fitted_file=args.fitted_file
+    )
+    if trained is not None:
+        key = config_mismatch(trained, cfg)
+        if key is not None:
+            raise EvaluationError(
+                f"checkpoint '{args.checkpoint}' was trained with {key} = "
+                f"{trained.to_dict()[key]!r} but the evaluation config has {key} = "
+                f"{cfg.to_dict()[key]!r}; drop the config options to use the training config."
+            )
+    return cfg
+
+
+def provenance() -> dict:
+    """Versions, git commit and CPU of this run."""
+    import importlib.metadata
+    import platform
+    import subprocess
+    import sys
+
+    from rl.bench import cpu_name
+
+    versions = {"python": platform.python_version()}
+    for dist in ("t2drl-testbed", "numpy", "scipy", "torch", "pymoo"):
+        try:
+            versions[dist] = importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            versions[dist] = None
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=Path(__file__).resolve().parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit = ""
+    return {
+        "versions": versions,
+        "git_commit": commit or None,
+        "device": {"cpu": cpu_name(), "platform": platform.platform()},
+        "argv": sys.argv,
+        "time_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+
+
+def write_outputs(doc: dict, out: str) -> tuple[str, str]:
+    """JSON at `out` (or its .json sibling) and a CSV of the metric summaries beside it."""
+    import csv
+    import json
+
+    p = Path(out)
+    json_path = p if p.suffix != ".csv" else p.with_suffix(".json")
+    csv_path = p.with_suffix(".csv")
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    json_path.write_text(json.dumps(doc, indent=2, default=_json_default) + "\n")
+    res = doc["result"]
+    with csv_path.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(
+            [
+                "algo",
+                "metric",
+                "description",
+                "mean",
+                "ci95_low",
+                "ci95_high",
+                "n_seeds",
+                "episodes_per_seed",
+                "preset",
+                "n_users",
+                "checkpoint",
+                "git_commit",
+            ]
+        )
+        for key, m in res["metrics"].items():
+            w.writerow(
+                [
+                    res["algo"],
+                    key,
+                    METRICS[key],
+                    m["mean"],
+                    m["ci95_low"],
+                    m["ci95_high"],
+                    len(res["seeds"]),
+                    res["n_episodes_per_seed"],
+                    res["config"]["preset"],
+                    res["config"]["n_users"],
+                    doc.get("checkpoint") or "",
+                    doc["provenance"]["git_commit"] or "",
+                ]
+            )
+    return str(json_path), str(csv_path)
+
+
+def _json_default(x):
+    if isinstance(x, np.generic):
+        return x.item()
+    if isinstance(x, np.ndarray):
+        return x.tolist()
+    raise TypeError(f"not JSON serialisable: {type(x).__name__}")
+
+
+def main(args: EvaluateArgs, on_seed=None) -> dict:
+    """Build the config and policy, evaluate, optionally write JSON/CSV; return the document."""
+    import dataclasses
+
+    from rl.ga import GAConfig
+
+    seeds = check_seeds(args.seeds)
+    if args.checkpoint is not None and not Path(args.checkpoint).exists():
+        raise EvaluationError(f"checkpoint '{args.checkpoint}' does not exist.")
+    cfg = resolve_config(args)
+    ga = args.ga if args.ga is not None else GAConfig()
+    args = dataclasses.replace(args, ga=ga)
+    policy = build_policy(args, cfg)
+    result = evaluate_policy(policy, cfg, seeds, args.episodes, on_seed=on_seed)
+    doc = {
+        "result": result.to_dict(),
+        "checkpoint": args.checkpoint,
+        "ga": dataclasses.asdict(ga) if (args.algo or "").lower() in ("schrs", "hcras") else None,
+        "provenance": provenance(),
+    }
+    if args.out:
+        doc["written"] = write_outputs(doc, args.out)
+    return doc
