@@ -1,0 +1,200 @@
+"""Evaluation on held-out seeds, its t-intervals, the bench and the `t2drl evaluate` CLI."""
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from rl.baselines import RCARS, make_baseline
+from rl.evaluate import (
+    METRICS,
+    EvaluationError,
+    evaluate_policy,
+    parse_seeds,
+    run_seed,
+    t_interval,
+)
+from rl.ga import GAConfig
+from testbed.config import build_config
+
+ROOT = Path(__file__).resolve().parents[2]
+TINY = {"n_users": 3, "n_frames": 2, "n_slots": 3}
+TINY_SETS = ["--set", "n_users=3", "--set", "n_frames=2", "--set", "n_slots=3"]
+
+
+@pytest.fixture(scope="module")
+def cfg():
+    return build_config("paper", 0, TINY)
+
+
+def test_t_interval_matches_the_textbook_value():
+    mean, lo, hi = t_interval([1.0, 2.0, 3.0])
+    assert mean == 2.0
+    assert hi - mean == pytest.approx(4.302652729911275 / math.sqrt(3))  # t_{0.975, 2} s / sqrt(n)
+    assert mean - lo == pytest.approx(hi - mean)
+    m1, lo1, hi1 = t_interval([5.0])
+    assert m1 == 5.0 and math.isnan(lo1) and math.isnan(hi1)
+
+
+@pytest.mark.parametrize("name", ["rcars", "schrs", "hcras"])
+def test_evaluate_returns_finite_intervals(cfg, name):
+    res = evaluate_policy(
+        make_baseline(name, cfg, GAConfig(pop_size=6, n_gen=3)), cfg, [11, 12, 13]
+    )
+    assert set(res.metrics) == set(METRICS)
+    for key, m in res.metrics.items():
+        assert all(np.isfinite([m.mean, m.ci_low, m.ci_high])), key
+        assert m.ci_low <= m.mean <= m.ci_high, key
+        assert len(m.per_seed) == 3
+    doc = res.to_dict()
+    json.dumps(doc)  # serialisable
+    assert doc["config"]["n_users"] == 3
+
+
+def test_one_seed_has_no_interval(cfg):
+    res = evaluate_policy(RCARS(cfg), cfg, [5])
+    assert math.isnan(res.metrics["utility"].ci_low)
+    assert res.to_dict()["metrics"]["utility"]["ci95_low"] is None
+
+
+def test_policies_see_the_same_episodes(cfg):
+    """Common random numbers: a seed's environment stream does not depend on the policy."""
+    seen = {}
+
+    def recording(policy):
+        allocate, seen[policy.name] = policy.allocate, []
+
+        def wrapped(state, cache, rng):
+            seen[policy.name].append(state.model.copy())
+            return allocate(state, cache, rng)
+
+        policy.allocate = wrapped
+        return policy
+
+    run_seed(recording(RCARS(cfg)), cfg, seed=4)
+    run_seed(recording(make_baseline("schrs", cfg, GAConfig(pop_size=4, n_gen=1))), cfg, seed=4)
+    np.testing.assert_array_equal(np.stack(seen["RCARS"]), np.stack(seen["SCHRS"]))
+
+
+def test_checkpoint_config_is_the_default_and_must_agree(cfg, tmp_path):
+    from rl.evaluate import EvaluateArgs, resolve_config
+
+    (tmp_path / "policy.pt").write_bytes(b"")
+    (tmp_path / "run.json").write_text(json.dumps({"config": cfg.to_dict()}))
+    ckpt = str(tmp_path / "policy.pt")
+    assert resolve_config(EvaluateArgs(checkpoint=ckpt)) == cfg
+    same = [f"{k}={v}" for k, v in TINY.items()]
+    assert resolve_config(EvaluateArgs(checkpoint=ckpt, sets=same)) == cfg
+    with pytest.raises(EvaluationError, match="trained with n_users = 3") as info:
+        resolve_config(EvaluateArgs(checkpoint=ckpt, sets=["n_users=4", "n_frames=2", "n_slots=3"]))
+    assert info.value.exit_code == 2
+
+
+def test_trained_agent_evaluates_through_load_policy(cfg, tmp_path):
+    train = pytest.importorskip("rl.train")
+    from rl.evaluate import EvaluateArgs, main
+
+    out = tmp_path / "run"
+    train.main(
+        train.TrainArgs(
+            algo="ddpg-t2drl",
+            env_overrides=dict(TINY),
+            episodes=1,
+            out=str(out),
+            device="cpu",
+            progress=False,
+            tensorboard=False,
+        )
+    )
+    doc = main(EvaluateArgs(checkpoint=str(out), seeds=(1, 2)))
+    assert doc["result"]["algo"] == "DDPG-T2DRL"
+    assert np.isfinite(doc["result"]["metrics"]["utility"]["ci95_low"])
+
+
+def test_episodes_per_seed(cfg):
+    one = run_seed(RCARS(cfg), cfg, seed=4, n_episodes=1)
+    two = run_seed(RCARS(cfg), cfg, seed=4, n_episodes=2)
+    assert one["utility"] != two["utility"]  # the second episode adds new slots
+
+
+def test_parse_seeds():
+    assert parse_seeds("100-102,7") == (100, 101, 102, 7)
+    for bad in ("", "1,x", "-3", "5-2", "1,1"):
+        with pytest.raises(EvaluationError) as info:
+            parse_seeds(bad)
+        assert info.value.exit_code == 2
+
+
+def test_bench_rows_and_ratio(cfg):
+    from rl.bench import BenchArgs, main
+
+    doc = main(
+        BenchArgs(
+            users=(3,),
+            algos=("rcars", "schrs"),
+            slots=2,
+            sets=["n_frames=2", "n_slots=3"],
+            ga=GAConfig(pop_size=4, n_gen=2),
+        )
+    )
+    assert [(r["algo"], r["n_users"]) for r in doc["rows"]] == [("rcars", 3), ("schrs", 3)]
+    assert all(r["decision_time_ms"] > 0 and r["ratio_to_ddpg_t2drl"] is None for r in doc["rows"])
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+@pytest.fixture(scope="module")
+def app():
+    import t2drl_cli.rl_cmds  # noqa: F401  (registers the commands)
+    from t2drl_cli.main import app
+
+    return app
+
+
+def test_cli_evaluate_writes_json_and_csv(app, tmp_path):
+    out = tmp_path / "r.json"
+    args = ["evaluate", "--algo", "rcars", "--seeds", "1,2", *TINY_SETS, "--out", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    doc = json.loads(out.read_text())
+    assert doc["result"]["algo"] == "RCARS" and doc["result"]["seeds"] == [1, 2]
+    assert doc["provenance"]["versions"]["numpy"] == np.__version__
+    rows = (tmp_path / "r.csv").read_text().splitlines()
+    assert rows[0].startswith("algo,metric,") and len(rows) == 1 + len(METRICS)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--algo", "foo"], "unknown algorithm 'foo'"),
+        (["--algo", "rcars", "--seeds", "1,x"], "--seeds expects"),
+        (["--checkpoint", "/no/such/checkpoint.pt"], "does not exist"),
+        (["--algo", "rcars", "--set", "n_users=0"], "n_users"),
+        ([], "give --algo"),
+    ],
+)
+def test_cli_bad_input_is_a_user_error(app, args, message):
+    result = CliRunner().invoke(app, ["evaluate", *args])
+    exc = result.exception
+    assert getattr(exc, "exit_code", None) == 2, result.output
+    assert message in str(exc) and "\n" not in str(exc)
+
+
+def test_cli_bad_input_exits_2_with_one_line():
+    proc = subprocess.run(
+        [sys.executable, "-m", "t2drl_cli", "evaluate", "--algo", "foo"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        "error: unknown algorithm 'foo'; expected one of: rcars, schrs, hcras."
+    ]
