@@ -34,7 +34,7 @@ def _register_commands() -> None:
     # Each module adds its commands to `app` on import.
     from t2drl_cli import testbed_cmds  # noqa: F401
 
-    for name in ("profiling_cmds", "rl_cmds"):  # present once their issues land
+    for name in ("profiling_cmds", "rl_cmds", "rl_train_cmds", "zoo_cmds"):  # present once their issues land
         try:
             importlib.import_module(f"t2drl_cli.{name}")
         except ModuleNotFoundError as exc:

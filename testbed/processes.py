@@ -87,15 +87,18 @@ class Processes:
         """User coordinates relative to the BS, shape (n, U, 2), metres."""
         cfg = self.cfg
         n, u, half = loc_state.shape[0], cfg.n_users, cfg.area_side_m / 2
-        uniform = rng.uniform(-half, half, (n, u, 2))
-        concentrated = np.clip(
-            rng.normal(0.0, cfg.location_concentrated_std_m, (n, u, 2)), -half, half
+        samplers = (
+            lambda: rng.uniform(-half, half, (n, u, 2)),
+            lambda: np.clip(rng.normal(0.0, cfg.location_concentrated_std_m, (n, u, 2)), -half, half),
+            lambda: self._boundary_band(n, u, rng),
         )
-        boundary = self._boundary_band(n, u, rng)
-        choice = loc_state[:, None, None]
-        return np.where(
-            choice == UNIFORM, uniform, np.where(choice == CONCENTRATED, concentrated, boundary)
-        )
+        # Draw only the distributions some copy is in (the same draws for a batch of one).
+        out = np.empty((n, u, 2))
+        for state in (UNIFORM, CONCENTRATED, BOUNDARY):
+            here = loc_state == state
+            if here.any():
+                out[here] = samplers[state]()[here]
+        return out
 
     def _boundary_band(self, n: int, u: int, rng: np.random.Generator) -> np.ndarray:
         """Uniform over the band [half - w, half] along the edge: four strips, no double corners."""
