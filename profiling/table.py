@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 
 from profiling.errors import ProfilingError
 
-S, I, F, B = pa.string(), pa.int64(), pa.float64(), pa.bool_()
+S, INT, F, B = pa.string(), pa.int64(), pa.float64(), pa.bool_()
 
 # (column, type, meaning). This list is the table's documentation (docs/profiling.md copies it).
 COLUMNS: list[tuple[str, pa.DataType, str]] = [
@@ -30,33 +30,33 @@ COLUMNS: list[tuple[str, pa.DataType, str]] = [
     ("is_warmup", B, "true for warm-up runs; excluded from fits"),
     ("cell_id", S, "hash of the cell's settings (resume key)"),
     ("run_id", S, "one id per process invocation"),
-    ("rank", I, "process rank under accelerate/torchrun (0 otherwise)"),
+    ("rank", INT, "process rank under accelerate/torchrun (0 otherwise)"),
     ("created_utc", S, "ISO time the cell finished"),
     ("model_id", S, "short model id"),
     ("checkpoint", S, "folder path or hub id as given"),
     ("checkpoint_sha256", S, "sha256 over the weight files"),
-    ("storage_size_bytes", I, "bytes of the weight files"),
-    ("output_size_bits", I, "C*H*W*8 of one generated image"),
+    ("storage_size_bytes", INT, "bytes of the weight files"),
+    ("output_size_bits", INT, "C*H*W*8 of one generated image"),
     ("image_source", S, "synthetic | digits | folder"),
     ("image_id", S, "image id (batch: ids joined by +)"),
     ("mask_id", S, "mask family and seed, e.g. thick-s0"),
     ("hole_fraction", F, "fraction of pixels inpainted"),
-    ("seed", I, "noise seed of this image (per-image torch.Generator)"),
-    ("steps_N", I, "N: num_inference_steps of the RePaint schedule"),
-    ("step_n", I, "n: reverse steps done (trajectory) or N (respaced)"),
-    ("timestep_t", I, "schedule timestep t of the step (the sample is x_{t-1000//N})"),
-    ("jump_length", I, "RePaint j"),
-    ("jump_n_sample", I, "RePaint r"),
+    ("seed", INT, "noise seed of this image (per-image torch.Generator)"),
+    ("steps_N", INT, "N: num_inference_steps of the RePaint schedule"),
+    ("step_n", INT, "n: reverse steps done (trajectory) or N (respaced)"),
+    ("timestep_t", INT, "schedule timestep t of the step (the sample is x_{t-1000//N})"),
+    ("jump_length", INT, "RePaint j"),
+    ("jump_n_sample", INT, "RePaint r"),
     ("eta", F, "noise weight (1 = DDPM)"),
-    ("unet_calls", I, "UNet calls so far (trajectory) or of the run"),
-    ("batch_size", I, "images per forward (1 for latency rows)"),
+    ("unet_calls", INT, "UNet calls so far (trajectory) or of the run"),
+    ("batch_size", INT, "images per forward (1 for latency rows)"),
     ("device", S, "torch device"),
     ("device_name", S, "GPU name (NVML) or CPU"),
     ("driver_version", S, "NVIDIA driver (null without NVML)"),
     ("dtype", S, "UNet dtype fp32|fp16|bf16 (sample is always fp32)"),
     ("channels_last", B, "UNet in channels_last"),
     ("compiled", B, "UNet wrapped in torch.compile"),
-    ("cpu_threads", I, "torch.get_num_threads() during the run"),
+    ("cpu_threads", INT, "torch.get_num_threads() during the run"),
     ("torch_version", S, ""),
     ("diffusers_version", S, ""),
     ("piq_version", S, ""),
@@ -76,8 +76,8 @@ COLUMNS: list[tuple[str, pa.DataType, str]] = [
     ("unet_time_s", F, "summed UNet forward time so far (CUDA events on GPU, wall clock on CPU)"),
     ("unet_gpu_ms_per_call", F, "mean CUDA-event time per UNet call over the run (null on CPU)"),
     ("throughput_img_per_s", F, "batched images per second (throughput rows)"),
-    ("peak_gpu_mem_bytes", I, "torch.cuda.max_memory_allocated over the run (null on CPU)"),
-    ("peak_rss_bytes", I, "peak resident memory of the process"),
+    ("peak_gpu_mem_bytes", INT, "torch.cuda.max_memory_allocated over the run (null on CPU)"),
+    ("peak_rss_bytes", INT, "peak resident memory of the process"),
     ("power_w", F, "NVML power at the end of the run (null without NVML)"),
     ("run_energy_j", F, "NVML energy counter difference over the whole run (null without NVML)"),
 ]
@@ -100,8 +100,8 @@ def prepare_output(out_dir: Path) -> None:
     """Create the output folder and check that it is writable (one clear error if not)."""
     try:
         (out_dir / PARTS).mkdir(parents=True, exist_ok=True)
-        probe = tempfile.NamedTemporaryFile(dir=out_dir / PARTS, prefix=".probe-", delete=True)
-        probe.close()
+        with tempfile.NamedTemporaryFile(dir=out_dir / PARTS, prefix=".probe-"):
+            pass
     except OSError as exc:
         raise ProfilingError(
             f"output folder '{out_dir}' is not writable ({exc.strerror})."

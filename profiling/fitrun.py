@@ -1,0 +1,266 @@
+"""`fit-models`: measurement tables -> one fitted-models JSON (+ a Fig. 3-style PNG) per protocol."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from fitted_models.schema import SCHEMA_NAME, SCHEMA_VERSION, dump_fitted
+from profiling import table
+from profiling.errors import ProfilingError
+from profiling.fitting import FitError, FitResult, fit_delay, fit_tv
+
+STEPS_AXIS = {
+    "trajectory": ("step", "step_n", "n (reverse steps done in one full-schedule run)"),
+    "respaced": ("final", "steps_N", "N (num_inference_steps of a complete run)"),
+}
+
+
+@dataclass
+class FitArgs:
+    """Settings of `fit-models`."""
+
+    measurements: list[Path] = field(default_factory=lambda: [Path("runs/profile")])
+    """Measurement tables (.parquet/.csv) or campaign folders written by profile-models."""
+    out: Path = Path("fitted_models")
+    """Folder for the JSON files and PNGs."""
+    name: str | None = None
+    """File name stem (default: the campaign name); the protocol is appended."""
+    tv_column: str = "tv_l1"
+    """Quality column fitted with eq. (7): tv_l1 (the sample x_t) or tv_l1_pred (predicted clean image)."""
+    n_boot: int = 200
+    """Bootstrap resamples for the 95 % intervals."""
+    seed: int = 0
+    plot: bool = True
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _table_file(path: Path) -> Path:
+    """A campaign folder's consolidated table (written from its parts if missing)."""
+    if path.is_dir():
+        if (path / table.TABLE).exists():
+            return path / table.TABLE
+        if (path / table.PARTS).is_dir():
+            return table.consolidate(path)
+        raise ProfilingError(
+            f"measurement folder '{path}' holds no {table.TABLE} and no {table.PARTS}/ folder."
+        )
+    if not path.exists():
+        raise ProfilingError(f"measurement file '{path}' does not exist.")
+    return path
+
+
+def load_tables(paths: list[Path]):
+    import pandas as pd
+
+    files = [_table_file(Path(p)) for p in paths]
+    frames = [table.read_measurements(f) for f in files]
+    df = pd.concat(frames, ignore_index=True) if frames else None
+    if df is None or df.empty:
+        raise ProfilingError(f"measurement table(s) {', '.join(map(str, paths))} hold no rows.")
+    missing = {"protocol", "record", "model_id", "latency_s", "step_n", "steps_N"} - set(df.columns)
+    if missing:
+        raise ProfilingError(f"measurement table '{files[0]}' lacks the columns {sorted(missing)}.")
+    return df, files
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-") or "campaign"
+
+
+def _result_json(res: FitResult, rmse_key: str) -> dict:
+    out = {
+        **res.params,
+        "ci95": res.ci95,
+        "r2": res.r2,
+        rmse_key: res.rmse,
+        "n_points": res.n_points,
+        "bootstrap": f"percentile, 95 %, resampling {res.bootstrap}",
+    }
+    return out
+
+
+def fit_model_rows(rows, protocol: str, args: FitArgs):
+    """(tv FitResult, delay FitResult) of one model's rows under one protocol; FitError if unsupported."""
+    _, axis, _ = STEPS_AXIS[protocol]
+    groups = (
+        rows["image_id"].astype(str)
+        + "|"
+        + rows["mask_id"].astype(str)
+        + "|"
+        + rows["seed"].astype(str)
+    ).to_numpy()
+    x = rows[axis].to_numpy(dtype=float)
+    if args.tv_column not in rows:
+        raise ProfilingError(f"measurement table has no column '{args.tv_column}'.")
+    tv = fit_tv(
+        x,
+        rows[args.tv_column].to_numpy(dtype=float),
+        groups,
+        n_boot=args.n_boot,
+        seed=args.seed,
+        what=f"{args.tv_column} of model '{rows['model_id'].iloc[0]}' ({protocol})",
+    )
+    delay = fit_delay(
+        x, rows["latency_s"].to_numpy(dtype=float), groups, n_boot=args.n_boot, seed=args.seed
+    )
+    return tv, delay
+
+
+def _throughput(df, model_id: str, protocol: str) -> list[dict]:
+    t = df[
+        (df.record == "throughput")
+        & (df.model_id == model_id)
+        & (df.protocol == protocol)
+        & ~df.is_warmup.astype(bool)
+    ]
+    return [
+        {
+            "steps_N": int(r.steps_N),
+            "batch_size": int(r.batch_size),
+            "img_per_s": float(r.throughput_img_per_s),
+        }
+        for r in t.itertuples()
+    ]
+
+
+def run_fit(args: FitArgs) -> list[dict]:
+    """Fit every (protocol, model) in the tables; write one JSON (+PNG) per protocol.
+
+    Returns one dict per protocol: {'protocol', 'path', 'png', 'fits': {model: (tv, delay)}, 'problems': [sentences]}."""
+    df, files = load_tables(args.measurements)
+    df = df[~df["is_warmup"].astype(bool)]
+    campaign = args.name or (
+        str(df["campaign"].dropna().iloc[0])
+        if "campaign" in df and df["campaign"].notna().any()
+        else files[0].stem
+    )
+    results = []
+    for protocol in sorted(set(df["protocol"]) & set(STEPS_AXIS)):
+        record, axis, axis_doc = STEPS_AXIS[protocol]
+        sub = df[(df.protocol == protocol) & (df.record == record)]
+        entries, fits, problems = [], {}, []
+        for model_id, rows in sub.groupby("model_id", sort=True):
+            try:
+                tv, delay = fit_model_rows(rows, protocol, args)
+            except FitError as exc:
+                problems.append(str(exc))
+                continue
+            fits[model_id] = (tv, delay, rows)
+            first = rows.iloc[0]
+            notes = (
+                [
+                    f"steps axis: {axis_doc}; quality column {args.tv_column} (piq TV, l1 norm, images in [0, 1])."
+                ]
+                + tv.notes
+                + delay.notes
+            )
+            entries.append(
+                {
+                    "id": str(model_id),
+                    "checkpoint": str(first.checkpoint),
+                    "checkpoint_sha256": None
+                    if first.checkpoint_sha256 is None
+                    else str(first.checkpoint_sha256),
+                    "storage_size_bytes": int(first.storage_size_bytes),
+                    "output_size_bits": int(first.output_size_bits),
+                    "tv_model": {
+                        **_result_json(tv, "rmse"),
+                        "steps_axis": axis,
+                        "column": args.tv_column,
+                    },
+                    "delay_model": {
+                        **_result_json(delay, "rmse_s"),
+                        "steps_axis": axis,
+                        "column": "latency_s",
+                    },
+                    "throughput": _throughput(df, model_id, protocol),
+                    "settings": {
+                        k: _plain(first.get(k))
+                        for k in (
+                            "jump_length",
+                            "jump_n_sample",
+                            "eta",
+                            "dtype",
+                            "batch_size",
+                            "image_source",
+                        )
+                    },
+                    "notes": " ".join(notes),
+                }
+            )
+        result = {
+            "protocol": protocol,
+            "path": None,
+            "png": None,
+            "fits": fits,
+            "problems": problems,
+        }
+        if entries:
+            doc = _document(df[df.protocol == protocol], files, campaign, protocol, entries, args)
+            path = dump_fitted(doc, Path(args.out) / f"{_slug(campaign)}-{protocol}.json")
+            result["path"] = path
+            if args.plot:
+                from profiling.plotting import draw_fig3
+
+                result["png"] = draw_fig3(
+                    fits,
+                    protocol,
+                    args.tv_column,
+                    path.with_suffix(".png"),
+                    title=f"{campaign} ({protocol})",
+                )
+        results.append(result)
+    if not results:
+        raise ProfilingError(
+            f"measurement table(s) {', '.join(map(str, args.measurements))} hold no trajectory or respaced rows to fit."
+        )
+    return results
+
+
+def _plain(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _document(
+    df, files: list[Path], campaign: str, protocol: str, entries: list[dict], args: FitArgs
+) -> dict:
+    first = df.iloc[0]
+    kind = str(first.device).split(":")[0]
+    return {
+        "schema": SCHEMA_NAME,
+        "schema_version": SCHEMA_VERSION,
+        "name": f"{_slug(campaign)}-{protocol}",
+        "description": f"Fitted by profiling.fitrun from campaign '{campaign}' ({protocol} protocol): eq. (7) by breakpoint search + least squares, eq. (8) by OLS, bootstrap 95 % intervals.",
+        "protocol": protocol,
+        "quality_metric": {
+            "name": "total_variation",
+            "norm_type": "l1",
+            "image_range": "[0, 1]",
+            "column": args.tv_column,
+        },
+        "device": {"name": str(first.device_name), "kind": kind, "dtype": str(first.dtype)},
+        "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "source": {
+            "kind": "measurements",
+            "citation": "profile-models (profiling/), the paper's Fig. 3 experiment",
+            "measurements_path": ";".join(str(f) for f in files),
+            "measurements_sha256": ";".join(sha256_file(f) for f in files),
+        },
+        "versions": {k: str(first.get(f"{k}_version")) for k in ("torch", "diffusers", "piq")},
+        "models": entries,
+    }

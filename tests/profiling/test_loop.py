@@ -1,0 +1,140 @@
+"""The owned RePaint loop: equal to diffusers' RePaintPipeline, deterministic, batch-invariant."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+import torch
+from diffusers import UNet2DModel
+
+from profiling.loop import (
+    RePaintSettings,
+    UNetDenoiser,
+    count_unet_calls,
+    generators_for,
+    inpaint,
+    make_scheduler,
+)
+
+
+def _inputs(batch: int, size: int = 16):
+    g = torch.Generator().manual_seed(123)
+    image = torch.rand(batch, 3, size, size, generator=g) * 2 - 1
+    mask = torch.ones(batch, 1, size, size)
+    mask[..., 4:12, 2:10] = 0
+    return image, mask
+
+
+class ZeroNoise(torch.nn.Module):
+    """Analytic dummy denoiser: predicts zero noise (so pred_original = clip(x_t / sqrt(alpha_bar_t)))."""
+
+    def __call__(self, sample, t_batch):
+        return torch.zeros_like(sample)
+
+
+@pytest.mark.parametrize(
+    ("steps", "jump_length", "jump_n_sample", "eta", "batch"),
+    [(10, 3, 2, 1.0, 1), (8, 2, 1, 0.0, 2)],
+)
+def test_loop_equals_repaint_pipeline(tiny_unet_dir, steps, jump_length, jump_n_sample, eta, batch):
+    from diffusers.pipelines.deprecated.repaint.pipeline_repaint import RePaintPipeline
+
+    unet = UNet2DModel.from_pretrained(tiny_unet_dir)
+    image, mask = _inputs(batch)
+    pipe = RePaintPipeline(unet=unet, scheduler=make_scheduler())
+    pipe.set_progress_bar_config(disable=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = pipe(
+            image,
+            mask,
+            num_inference_steps=steps,
+            eta=eta,
+            jump_length=jump_length,
+            jump_n_sample=jump_n_sample,
+            generator=torch.Generator().manual_seed(7),
+            output_type="np",
+        ).images
+    with torch.inference_mode():
+        ours = inpaint(
+            UNetDenoiser(unet, device=torch.device("cpu")),
+            make_scheduler(),
+            image,
+            mask,
+            RePaintSettings(steps, jump_length, jump_n_sample, eta),
+            torch.Generator().manual_seed(7),
+        )
+    ours = (ours / 2 + 0.5).clamp(0, 1).permute(0, 2, 3, 1).numpy()
+    assert ours.shape == expected.shape
+    assert abs(ours - expected).max() < 1e-5
+
+
+def test_same_seed_same_numbers_and_batch_invariance():
+    image, mask = _inputs(3)
+    settings = RePaintSettings(12, 3, 2, 1.0)
+
+    def run(imgs, masks, seeds):
+        return inpaint(
+            lambda x, t: 0.1 * x, make_scheduler(), imgs, masks, settings, generators_for(seeds)
+        )
+
+    a, b = run(image, mask, [1, 2, 3]), run(image, mask, [1, 2, 3])
+    assert torch.equal(a, b)
+    alone = run(image[1:2], mask[1:2], [2])  # an image's result does not depend on its batch mates
+    assert torch.allclose(alone[0], a[1], atol=1e-6)
+    assert not torch.allclose(run(image, mask, [9, 2, 3])[0], a[0])
+
+
+def test_unet_calls_and_callbacks_match_schedule():
+    image, mask = _inputs(1)
+    calls, seen = [], []
+    denoiser = ZeroNoise()
+
+    def counting(x, t):
+        calls.append(int(t[0]))
+        return denoiser(x, t)
+
+    settings = RePaintSettings(30, 10, 3, 1.0)
+    final = inpaint(
+        counting,
+        make_scheduler(),
+        image,
+        mask,
+        settings,
+        generators_for([0]),
+        on_step=lambda n, t, s, p: seen.append((n, t)),
+    )
+    assert len(calls) == count_unet_calls(30, 10, 3) == 30 + 2 * 10 * 2
+    assert [n for n, _ in seen] == list(range(1, len(calls) + 1))
+    assert (
+        count_unet_calls(250, 10, 10) == 2410
+        and count_unet_calls(100, 10, 10) == 910
+        and count_unet_calls(77, 10, 1) == 77
+    )
+    # the known pixels come back exactly at t = 0 (alpha_bar_prev = 1 at the last step)
+    assert torch.allclose(final * mask, image * mask, atol=1e-5)
+
+
+def test_dummy_denoiser_prediction_is_analytic():
+    image, mask = _inputs(1)
+    scheduler = make_scheduler()
+    got = {}
+
+    def grab(n, t, sample, pred):
+        if n == 1:
+            got["t"], got["pred"] = t, pred
+
+    x0 = inpaint(
+        ZeroNoise(),
+        scheduler,
+        image,
+        mask,
+        RePaintSettings(5, 10, 1, 1.0),
+        generators_for([4]),
+        on_step=grab,
+    )
+    noise = torch.randn(image.shape, generator=torch.Generator().manual_seed(4))
+    expected = (noise / scheduler.alphas_cumprod[got["t"]].sqrt()).clamp(-1, 1)  # clip_sample=True
+    assert torch.allclose(got["pred"], expected, atol=1e-4)
+    assert torch.isfinite(x0).all()
