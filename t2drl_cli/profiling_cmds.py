@@ -334,3 +334,7 @@ def fit_models_main(argv: list[str] | None = None) -> None:
     run_guarded(
         typer.main.get_command(_standalone(fit, "fit-models")), args=argv, prog_name="fit-models"
     )
+
+
+if __name__ == "__main__":  # `python -m t2drl_cli.profiling_cmds ...` (e.g. under torchrun -m)
+    profile_models_main()
