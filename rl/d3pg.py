@@ -1,0 +1,196 @@
+"""D3PG: diffusion-based deep deterministic policy gradient (main paper, section 6.2).
+
+The short-timescale agent: each slot it maps the state (21) to raw allocations (b~, xi~) in
+[0, 1]^{2U}, which the simulator's amender (6.2.2) turns into feasible shares. The actor is a
+parameter: `actor="diffusion"` is D3PG (reverse process (17)-(20), `rl.networks.DiffusionActor`),
+`actor="mlp"` is plain DDPG (the 'DDPG-based T2DRL' benchmark of 7.2, and, with the companion
+paper's state (16) and a larger action, the single-timescale DDPG of `rl.ddpg`).
+
+Learning, per update: critic loss (24) = mean 1/2 (y^ - Q_phi(s, a))^2 with
+y^ = r + omega (1 - done) Q^_phi^(s', pi^_theta^(s')) (24b), Adam step (25); actor ascent on
+(26)-(27), i.e. minimise -mean Q_phi(s, pi_theta(s)) with the gradient flowing through the whole
+denoising chain; soft target updates (28)-(29) with rate epsilon = `tau`.
+
+Exploration: the diffusion actor samples x^L ~ N(0, I) and adds sqrt(beta_bar_l) z at each
+step (20), so its actions are stochastic by construction; `exploration_noise` optionally adds
+N(0, sigma^2) to the [0, 1] action (clipped back), which the MLP actor needs (it is otherwise
+deterministic). Greedy use (`explore=False`) drops the extra Gaussian noise; see `act`.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from rl.buffer import ReplayBuffer
+from rl.networks import Critic, DiffusionActor, MLPActor, SlotStateEncoder
+
+
+@dataclass
+class D3PGArgs:
+    actor: str = "diffusion"
+    """'diffusion' (D3PG, 6.2.3) or 'mlp' (DDPG actor, benchmark of 7.2)."""
+    denoising_steps: int = 5
+    """L of (14)-(20); the paper settles on L = 5 (Fig. 6a)."""
+    beta_min: float = 0.1
+    """beta^min of the schedule under (14) (paper silent; DDPM-VP default of the authors' code)."""
+    beta_max: float = 10.0
+    """beta^max of the schedule under (14) (paper silent; same source)."""
+    actor_hidden: tuple[int, ...] = (128, 128, 128)
+    """Denoiser (and MLP actor) hidden layers: 3 FC x 128, ReLU (7.1)."""
+    critic_hidden: tuple[int, ...] = (256, 256)
+    """Critic hidden layers: 2 FC x 256, ReLU (7.1)."""
+    step_embedding_dim: int = 16
+    """Size of the sinusoidal embedding of the denoising step l fed to the denoiser."""
+    output_map: str = "clamp"
+    """How the actor output becomes [0, 1]: 'clamp' ((clip(x, -1, 1) + 1) / 2) or 'tanh'."""
+    actor_lr: float = 1e-6
+    """sigma^a of (27); Adam, 1e-6 in 7.1."""
+    critic_lr: float = 1e-6
+    """sigma^c of (25); Adam, 1e-6 in 7.1."""
+    discount: float = 0.99
+    """omega of (24b) (paper silent; 0.99 as the companion paper's Table I)."""
+    tau: float = 0.005
+    """epsilon of (28)-(29), Table 2."""
+    batch_size: int = 64
+    """E, transitions per update (paper silent; 64 keeps a paper run within 15 min on a CPU)."""
+    buffer_size: int = 100_000
+    """Capacity of the replay buffer E (paper silent; holds all 50 000 slots of a paper run)."""
+    learning_starts: int = 64
+    """Transitions stored before the first update (at least one batch)."""
+    updates_per_step: int = 1
+    """Gradient updates per slot (Algorithm 1: one)."""
+    exploration_noise: float = 0.0
+    """Std of extra Gaussian noise on the [0, 1] action while training (0 = only the sampler's)."""
+    reward_scale: float = 1.0
+    """Rewards (23) are multiplied by this before learning (the paper: 1)."""
+
+
+class D3PG:
+    """Actor, critic, their targets and the replay buffer E; `act` and `update`."""
+
+    def __init__(
+        self,
+        encoder: SlotStateEncoder,
+        act_dim: int,
+        args: D3PGArgs,
+        device: torch.device,
+        seed: int,
+    ):
+        self.args, self.device, self.act_dim = args, device, act_dim
+        if args.actor == "diffusion":
+            self.actor = DiffusionActor(
+                encoder,
+                act_dim,
+                args.denoising_steps,
+                args.beta_min,
+                args.beta_max,
+                tuple(args.actor_hidden),
+                args.step_embedding_dim,
+                args.output_map,
+            )
+        elif args.actor == "mlp":
+            self.actor = MLPActor(encoder, act_dim, tuple(args.actor_hidden), args.output_map)
+        else:
+            raise ValueError(f"unknown actor '{args.actor}'; expected 'diffusion' or 'mlp'.")
+        self.actor.to(device)
+        self.critic = Critic(copy.deepcopy(encoder), act_dim, tuple(args.critic_hidden)).to(device)
+        self.actor_target = copy.deepcopy(self.actor)
+        self.critic_target = copy.deepcopy(self.critic)
+        for p in (*self.actor_target.parameters(), *self.critic_target.parameters()):
+            p.requires_grad_(False)
+        self.actor_opt = torch.optim.Adam(self.actor.parameters(), lr=args.actor_lr)
+        self.critic_opt = torch.optim.Adam(self.critic.parameters(), lr=args.critic_lr)
+        self.buffer = ReplayBuffer(args.buffer_size, encoder.raw_dim, act_dim)
+        # One explicit generator for all of the agent's noise (sampler, exploration).
+        self.gen = torch.Generator(device=device)
+        self.gen.manual_seed(seed)
+        self.n_updates = 0
+
+    # -- acting
+    @torch.inference_mode()
+    def act(self, raw_state: np.ndarray, explore: bool, deterministic: bool = False) -> np.ndarray:
+        """Raw actions (N, act_dim) in [0, 1] for raw states (N, raw_dim).
+
+        The diffusion sampler's noise is part of the policy and is always drawn (from the
+        agent's generator) unless `deterministic` (the mean path, x^L = 0, z = 0);
+        `explore` adds `exploration_noise`.
+        """
+        obs = torch.as_tensor(raw_state, dtype=torch.float32, device=self.device)
+        a = self.actor(obs, self.gen, deterministic)
+        if explore and self.args.exploration_noise > 0:
+            noise = torch.randn(a.shape, generator=self.gen, device=self.device)
+            a = (a + self.args.exploration_noise * noise).clamp(0.0, 1.0)
+        return a.cpu().numpy().astype(np.float64)
+
+    # -- learning
+    def ready(self) -> bool:
+        return len(self.buffer) >= max(self.args.learning_starts, 1)
+
+    def update(self, rng: np.random.Generator) -> dict[str, float]:
+        """One critic step (24)-(25), one actor step (26)-(27), soft targets (28)-(29)."""
+        a = self.args
+        batch = self.buffer.sample(a.batch_size, rng, self.device)
+        with torch.no_grad():
+            next_a = self.actor_target(batch["next_obs"], self.gen)
+            q_next = self.critic_target(batch["next_obs"], next_a)
+            y_hat = a.reward_scale * batch["rew"] + a.discount * (1.0 - batch["done"]) * q_next
+        q = self.critic(batch["obs"], batch["act"])
+        critic_loss = 0.5 * F.mse_loss(q, y_hat)
+        self.critic_opt.zero_grad(set_to_none=True)
+        critic_loss.backward()
+        self.critic_opt.step()
+
+        for p in self.critic.parameters():
+            p.requires_grad_(False)
+        actor_loss = -self.critic(batch["obs"], self.actor(batch["obs"], self.gen)).mean()
+        self.actor_opt.zero_grad(set_to_none=True)
+        actor_loss.backward()
+        self.actor_opt.step()
+        for p in self.critic.parameters():
+            p.requires_grad_(True)
+
+        soft_update(self.actor_target, self.actor, a.tau)
+        soft_update(self.critic_target, self.critic, a.tau)
+        self.n_updates += 1
+        return {"critic_loss": critic_loss.item(), "actor_loss": actor_loss.item()}
+
+    # -- checkpoints
+    def state_dict(self, with_buffer: bool = True) -> dict:
+        sd = {
+            "actor": self.actor.state_dict(),
+            "critic": self.critic.state_dict(),
+            "actor_target": self.actor_target.state_dict(),
+            "critic_target": self.critic_target.state_dict(),
+            "actor_opt": self.actor_opt.state_dict(),
+            "critic_opt": self.critic_opt.state_dict(),
+            "gen": self.gen.get_state(),
+            "n_updates": self.n_updates,
+        }
+        if with_buffer:
+            sd["buffer"] = self.buffer.state_dict()
+        return sd
+
+    def load_state_dict(self, sd: dict) -> None:
+        self.actor.load_state_dict(sd["actor"])
+        if "critic" in sd:
+            self.critic.load_state_dict(sd["critic"])
+            self.actor_target.load_state_dict(sd["actor_target"])
+            self.critic_target.load_state_dict(sd["critic_target"])
+            self.actor_opt.load_state_dict(sd["actor_opt"])
+            self.critic_opt.load_state_dict(sd["critic_opt"])
+            self.gen.set_state(sd["gen"])
+            self.n_updates = int(sd["n_updates"])
+        if "buffer" in sd:
+            self.buffer.load_state_dict(sd["buffer"])
+
+
+@torch.no_grad()
+def soft_update(target: torch.nn.Module, source: torch.nn.Module, tau: float) -> None:
+    """target <- tau source + (1 - tau) target ((28), (29), (35))."""
+    for t, s in zip(target.parameters(), source.parameters(), strict=True):
+        t.lerp_(s, tau)

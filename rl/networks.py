@@ -1,0 +1,284 @@
+"""Small networks of `rl/`: observation encoders, the diffusion actor, the MLP actor, critics, Q-nets.
+
+Sizes follow section 7.1 of the main paper: denoiser 3 x 128 (ReLU), D3PG critic 2 x 256,
+DDQN Q-network 2 x 128. The replay buffers hold the *raw* states ((21), (30), companion (16));
+the encoders below normalise them inside the network, so acting and learning see the same
+features and checkpoints need no separate scaler.
+
+Observation normalisation (`SlotStateEncoder`), per user u and model m:
+
+| raw entry              | feature                                        | typical range |
+|------------------------|------------------------------------------------|---------------|
+| h_u (linear W/W)       | (log10(h_u) + 9) / 2, clipped to [-4, 4]        | [-2, 2]       |
+| phi_u (0-based id)     | one-hot over the M models                      | {0, 1}        |
+| rho_m                  | as is                                          | {0, 1}        |
+| d_in,u (bits)          | (d_in - d_in_min) / (d_in_max - d_in_min)      | [0, 1]        |
+| d_op,u (bits)          | d_op / max_m d_op                              | (0, 1]        |
+| gamma (companion (16)) | gamma / max(Gamma)                             | (0, 1]        |
+
+log10(h) of the paper's cell spans about -12.5 (cell corner, deep fade) to -5 (next to the BS).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from testbed.config import BITS_PER_MB, EdgeConfig
+
+
+def mlp(n_in: int, hidden: tuple[int, ...], n_out: int) -> nn.Sequential:
+    """Fully connected layers with ReLU between them (none after the last)."""
+    layers: list[nn.Module] = []
+    last = n_in
+    for h in hidden:
+        layers += [nn.Linear(last, h), nn.ReLU()]
+        last = h
+    layers.append(nn.Linear(last, n_out))
+    return nn.Sequential(*layers)
+
+
+# --------------------------------------------------------------------------- observations
+
+
+def raw_slot_state(state, cache: np.ndarray, gamma: np.ndarray | None = None) -> np.ndarray:
+    """Raw state rows, (N, 4U + M) for (21): [h, phi, rho, d_in, d_op];
+    with `gamma` (companion (16), no cache): (N, 1 + 4U) = [gamma, h, phi, d_in, d_op]."""
+    parts = [state.channel_gain, state.model.astype(np.float64)]
+    if gamma is None:
+        parts.append(np.asarray(cache, dtype=np.float64))
+    parts += [state.input_bits, state.output_bits]
+    if gamma is not None:
+        parts.insert(0, np.asarray(gamma, dtype=np.float64)[:, None])
+    return np.concatenate(parts, axis=-1)
+
+
+class SlotStateEncoder(nn.Module):
+    """Raw state (21) (or companion (16) with `with_gamma`) -> normalised features (table above)."""
+
+    def __init__(self, cfg: EdgeConfig, with_gamma: bool = False):
+        super().__init__()
+        self.u, self.m, self.with_gamma = cfg.n_users, cfg.n_models, with_gamma
+        self.with_cache = not with_gamma
+        lo = cfg.input_size_min_MB * BITS_PER_MB
+        span = max((cfg.input_size_max_MB - cfg.input_size_min_MB) * BITS_PER_MB, 1.0)
+        self.register_buffer("d_in_lo", torch.tensor(lo, dtype=torch.float32))
+        self.register_buffer("d_in_span", torch.tensor(span, dtype=torch.float32))
+        d_op_max = max(cfg.model_output_MB) * BITS_PER_MB
+        self.register_buffer("d_op_max", torch.tensor(d_op_max, dtype=torch.float32))
+        self.register_buffer(
+            "gamma_max", torch.tensor(max(max(cfg.popularity_states), 1e-6), dtype=torch.float32)
+        )
+        self.raw_dim = 4 * self.u + (1 if with_gamma else self.m)
+        self.out_dim = self.u * (3 + self.m) + (1 if with_gamma else self.m)
+
+    def forward(self, raw: torch.Tensor) -> torch.Tensor:
+        u, m = self.u, self.m
+        i = 0
+        feats = []
+        if self.with_gamma:
+            feats.append(raw[:, :1] / self.gamma_max)
+            i = 1
+        h = raw[:, i : i + u]
+        feats.append(((torch.log10(h.clamp_min(1e-30)) + 9.0) / 2.0).clamp(-4.0, 4.0))
+        phi = raw[:, i + u : i + 2 * u].round().long().clamp(0, m - 1)
+        feats.append(F.one_hot(phi, m).flatten(1).to(raw.dtype))
+        i += 2 * u
+        if self.with_cache:
+            feats.append(raw[:, i : i + m])
+            i += m
+        feats.append((raw[:, i : i + u] - self.d_in_lo) / self.d_in_span)
+        feats.append(raw[:, i + u : i + 2 * u] / self.d_op_max)
+        return torch.cat(feats, dim=-1)
+
+
+# --------------------------------------------------------------------------- actors
+
+
+def squash(x: torch.Tensor, output_map: str) -> torch.Tensor:
+    """Actor output -> raw action in [0, 1] (then amended by the simulator, section 6.2.2).
+
+    'clamp': clamp to [-1, 1] then (x + 1) / 2, as the DDPM sampler clips x^0 (reference code of
+    the paper's authors); 'tanh': (tanh(x) + 1) / 2, smooth, never exactly 0 or 1.
+    """
+    if output_map == "clamp":
+        return (x.clamp(-1.0, 1.0) + 1.0) / 2.0
+    if output_map == "tanh":
+        return (torch.tanh(x) + 1.0) / 2.0
+    raise ValueError(f"unknown output_map '{output_map}'; expected 'clamp' or 'tanh'.")
+
+
+def sinusoidal_embedding(l: torch.Tensor, dim: int) -> torch.Tensor:
+    """Transformer-style embedding of the denoising step l (B,) -> (B, dim)."""
+    half = dim // 2
+    freqs = torch.exp(-math.log(10000.0) * torch.arange(half, device=l.device) / max(half - 1, 1))
+    args = l.float()[:, None] * freqs[None, :]
+    return torch.cat([args.sin(), args.cos()], dim=-1)
+
+
+def diffusion_schedule(n_steps: int, beta_min: float, beta_max: float) -> dict[str, torch.Tensor]:
+    """beta_l = 1 - exp(-beta_min / L - (2l - 1) / (2 L^2) (beta_max - beta_min)), l = 1..L
+    (formula under (14)); alpha_l, alpha_bar_l (16) and the posterior variance beta_bar_l (17).
+    Index 0 of each tensor is step l = 1."""
+    L = n_steps
+    l = torch.arange(1, L + 1, dtype=torch.float64)
+    beta = 1.0 - torch.exp(-beta_min / L - (2 * l - 1) / (2 * L**2) * (beta_max - beta_min))
+    alpha = 1.0 - beta
+    alpha_bar = torch.cumprod(alpha, 0)
+    alpha_bar_prev = torch.cat([torch.ones(1, dtype=torch.float64), alpha_bar[:-1]])
+    beta_bar = (1.0 - alpha_bar_prev) / (1.0 - alpha_bar) * beta
+    return {
+        "beta": beta.float(),
+        "alpha": alpha.float(),
+        "alpha_bar": alpha_bar.float(),
+        "beta_bar": beta_bar.float(),
+    }
+
+
+class Denoiser(nn.Module):
+    """eps_theta(x^l, l, s): an MLP on the concatenation [x^l, emb(l), features(s)].
+
+    The first layer is stored as three blocks (W_x x + W_t emb(l) + W_s s + b, the same function
+    as one Linear on the concatenation) so that W_s s is computed once per sample, not once per
+    denoising step, and emb(l) comes from a fixed sinusoidal table.
+    """
+
+    def __init__(self, act_dim: int, state_dim: int, hidden: tuple[int, ...], t_dim: int):
+        super().__init__()
+        self.t_dim = t_dim
+        self.in_x = nn.Linear(act_dim, hidden[0])
+        self.in_t = nn.Linear(t_dim, hidden[0], bias=False)
+        self.in_s = nn.Linear(state_dim, hidden[0], bias=False)
+        self.body = nn.Sequential(nn.ReLU(), mlp(hidden[0], tuple(hidden[1:]), act_dim))
+
+    def state_part(self, s: torch.Tensor) -> torch.Tensor:
+        return self.in_s(s)
+
+    def forward(self, x: torch.Tensor, step_part: torch.Tensor, state_part: torch.Tensor):
+        return self.body(self.in_x(x) + step_part + state_part)
+
+
+class DiffusionActor(nn.Module):
+    """The D3PG actor: the reverse process (17)-(20) of a DDPM over the action x in R^{2U}.
+
+    The denoiser eps_theta(x^l, l, s) is an MLP (3 x 128, ReLU) on [x^l, emb(l), features(s)]
+    (`Denoiser`). Sampling starts from x^L ~ N(0, I) and applies (20) for l = L..1:
+    x^{l-1} = 1/sqrt(alpha_l) (x^l - beta_l / sqrt(1 - alpha_bar_l) eps_theta) + sqrt(beta_bar_l) z,
+    with z = 0 at the last step (l = 1), as in DDPM sampling.
+    (19) prints (1 - alpha_l) / sqrt(1 - alpha_l) for the noise coefficient; we use DDPM's
+    beta_l / sqrt(1 - alpha_bar_l) [Ho et al. 2020, eq. 11], which (19) equals for l = 1.
+    x^0 is mapped to [0, 1] by `squash`. Gradients flow through the whole chain, so the policy
+    gradient (26) trains the denoiser; the sampling noise (x^L and z) is the exploration.
+    With `deterministic=True`, x^L = 0 and z = 0 (the mean path).
+    """
+
+    def __init__(
+        self,
+        encoder: SlotStateEncoder,
+        act_dim: int,
+        n_steps: int = 5,
+        beta_min: float = 0.1,
+        beta_max: float = 10.0,
+        hidden: tuple[int, ...] = (128, 128, 128),
+        t_dim: int = 16,
+        output_map: str = "clamp",
+    ):
+        super().__init__()
+        self.encoder, self.act_dim, self.t_dim, self.output_map = (
+            encoder,
+            act_dim,
+            t_dim,
+            output_map,
+        )
+        self.denoiser = Denoiser(act_dim, encoder.out_dim, tuple(hidden), t_dim)
+        self.set_steps(n_steps, beta_min, beta_max)
+
+    def set_steps(self, n_steps: int, beta_min: float, beta_max: float) -> None:
+        """The step count is a run-time choice (diffusers' set_timesteps); no weights depend on it."""
+        self.n_steps = n_steps
+        sched = diffusion_schedule(n_steps, beta_min, beta_max)
+        # Per step l (index l - 1): x <- c_x (x - c_eps eps) + sigma z.
+        self._coef = [
+            (
+                float(1.0 / torch.sqrt(sched["alpha"][i])),
+                float(sched["beta"][i] / torch.sqrt(1.0 - sched["alpha_bar"][i])),
+                float(torch.sqrt(sched["beta_bar"][i])),
+            )
+            for i in range(n_steps)
+        ]
+        steps = torch.arange(1, n_steps + 1)
+        self.register_buffer("step_emb", sinusoidal_embedding(steps, self.t_dim), persistent=False)
+
+    def forward(
+        self,
+        raw_state: torch.Tensor,
+        generator: torch.Generator | None = None,
+        deterministic: bool = False,
+    ) -> torch.Tensor:
+        s = self.encoder(raw_state)
+        shape = (s.shape[0], self.act_dim)
+        state_part = self.denoiser.state_part(s)
+        step_part = self.denoiser.in_t(self.step_emb)  # (L, hidden)
+        if deterministic:
+            x = torch.zeros(shape, device=s.device)
+        else:
+            x = torch.randn(shape, generator=generator, device=s.device)
+        for i in reversed(range(self.n_steps)):  # i = l - 1
+            c_x, c_eps, sigma = self._coef[i]
+            eps = self.denoiser(x, step_part[i], state_part)
+            x = c_x * (x - c_eps * eps)
+            if i > 0 and not deterministic:
+                x = x + sigma * torch.randn(shape, generator=generator, device=s.device)
+        return squash(x, self.output_map)
+
+
+class MLPActor(nn.Module):
+    """The DDPG actor of the benchmark 'DDPG-based T2DRL' (7.2) and the companion paper (IV-B1)."""
+
+    def __init__(
+        self,
+        encoder: SlotStateEncoder,
+        act_dim: int,
+        hidden: tuple[int, ...] = (128, 128, 128),
+        output_map: str = "tanh",
+    ):
+        super().__init__()
+        self.encoder, self.act_dim, self.output_map = encoder, act_dim, output_map
+        self.net = mlp(encoder.out_dim, hidden, act_dim)
+
+    def forward(self, raw_state, generator=None, deterministic: bool = False) -> torch.Tensor:
+        return squash(self.net(self.encoder(raw_state)), self.output_map)
+
+
+# --------------------------------------------------------------------------- critics
+
+
+class Critic(nn.Module):
+    """Q_phi(s, a): MLP (2 x 256, ReLU) on [features(s), a] (6.2.3)."""
+
+    def __init__(self, encoder: SlotStateEncoder, act_dim: int, hidden=(256, 256)):
+        super().__init__()
+        self.encoder = encoder
+        self.net = mlp(encoder.out_dim + act_dim, hidden, 1)
+
+    def forward(self, raw_state: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
+        return self.net(torch.cat([self.encoder(raw_state), action], dim=-1)).squeeze(-1)
+
+
+class QNetwork(nn.Module):
+    """DDQN Q_eta(s(t), .): gamma(t) (30) -> one Q-value per cache index 0..2^M - 1 (2 x 128).
+
+    gamma is fed as gamma / max(Gamma) (in (0, 1]).
+    """
+
+    def __init__(self, n_models: int, gamma_max: float, hidden=(128, 128)):
+        super().__init__()
+        self.register_buffer("gamma_max", torch.tensor(float(max(gamma_max, 1e-6))))
+        self.net = mlp(1, hidden, 2**n_models)
+
+    def forward(self, gamma: torch.Tensor) -> torch.Tensor:
+        return self.net(gamma.reshape(-1, 1) / self.gamma_max)

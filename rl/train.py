@@ -1,0 +1,308 @@
+"""Training entry point: `main(TrainArgs)` runs T2DRL, DDPG-based T2DRL or single-timescale DDPG.
+
+Writes into `out/`:
+
+* ``progress.csv``: one row per episode (episode_reward, hit_ratio, utility, violation_share,
+  over_capacity_share, epsilon, mean losses, wall_s);
+* ``tb/``: TensorBoard scalars of the same numbers;
+* ``checkpoint.pt``: everything needed to resume (networks, targets, optimisers, replay
+  buffers, NumPy generator states, torch generator state), tensors and plain Python only,
+  so `torch.load(..., weights_only=True)` reads it; written atomically (tmp file + rename)
+  every `checkpoint_every` episodes and at the end;
+* ``policy.pt``: the same without the replay buffers (small), for `load_policy`;
+* ``run.json``: environment config, hyperparameters, episodes done, versions.
+
+Resuming (`resume=True`, the default) continues from ``checkpoint.pt`` and reaches the same
+numbers as an uninterrupted run: all randomness comes from generators whose states are saved,
+and the CSV/TensorBoard rows after the checkpoint are dropped.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import os
+import platform
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from rl.common import resolve_device, seed_everything
+from rl.d3pg import D3PGArgs
+from rl.ddqn import DDQNArgs
+from rl.presets import ALGOS, EPISODES, PRESETS, hyperparameters
+from testbed.config import ConfigError, EdgeConfig, build_config, validate_config
+
+
+class TrainError(ValueError):
+    """Bad training input (unknown algorithm or preset, missing checkpoint): one sentence."""
+
+    exit_code = 2
+
+
+@dataclass
+class TrainArgs:
+    algo: str = "t2drl"
+    """'t2drl' (DDQN + D3PG), 'ddpg-t2drl' (DDQN + MLP actor), 'ddpg' (single timescale)."""
+    preset: str = "paper"
+    """Hyperparameter preset, `rl.presets`: 'paper' or 'tuned'."""
+    env_preset: str = "paper"
+    """Environment preset of `testbed.config.build_config`: 'paper' or 'fitted'."""
+    env_seed: int = 0
+    """Seed of the environment preset's model draw (fixed across training seeds)."""
+    env_overrides: dict[str, Any] = field(default_factory=dict)
+    """EdgeConfig fields to override (e.g. {'n_users': 3})."""
+    seed: int = 0
+    """Training seed: simulator, exploration, minibatches, network initialisation."""
+    episodes: int | None = None
+    """H; None takes the preset's (500)."""
+    out: str | None = None
+    """Run directory; default runs/<algo>-<preset>-<env_preset>-s<seed>."""
+    n_envs: int = 1
+    """Copies of the network stepped together (1 = Algorithm 1 verbatim)."""
+    device: str = "auto"
+    """'auto' (CUDA when present), 'cpu' or 'cuda'."""
+    threads: int | None = 1
+    """torch.set_num_threads for this process (None leaves it). 1 by default: the networks are
+    small, and with 2+ threads on a busy 2-core machine one update was 15x slower."""
+    checkpoint_every: int = 10
+    """Episodes between checkpoints (also written after the last episode)."""
+    resume: bool = True
+    """Continue from out/checkpoint.pt when it exists; False starts afresh (overwrites)."""
+    stop_after: int | None = None
+    """Stop after this many episodes in this call (to slice a run; resume continues it)."""
+    progress: bool = True
+    """Show a progress bar."""
+    tensorboard: bool = True
+    """Write TensorBoard scalars."""
+    d3pg: D3PGArgs | None = None
+    """Override the preset's D3PG/DDPG hyperparameters entirely (tests, sweeps)."""
+    ddqn: DDQNArgs | None = None
+    """Override the preset's DDQN hyperparameters entirely."""
+
+
+# --------------------------------------------------------------------------- building
+
+
+def _config_from_dict(d: dict[str, Any]) -> EdgeConfig:
+    def tup(v):
+        return tuple(tup(x) for x in v) if isinstance(v, list) else v
+
+    cfg = EdgeConfig(**{k: tup(v) for k, v in d.items()})
+    validate_config(cfg)
+    return cfg
+
+
+def _build(args: TrainArgs, cfg: EdgeConfig, d3pg: D3PGArgs, ddqn: DDQNArgs, episodes: int):
+    from rl.ddpg import DDPGTrainer
+    from rl.t2drl import T2DRLTrainer
+
+    device = resolve_device(args.device)
+    if args.algo == "ddpg":
+        return DDPGTrainer(cfg, d3pg, device, args.seed, args.n_envs, episodes)
+    return T2DRLTrainer(cfg, d3pg, ddqn, device, args.seed, args.n_envs, episodes)
+
+
+def _check(args: TrainArgs) -> None:
+    if args.algo not in ALGOS:
+        raise TrainError(f"unknown algorithm '{args.algo}'; expected one of {', '.join(ALGOS)}.")
+    if args.preset not in PRESETS:
+        raise TrainError(
+            f"unknown hyperparameter preset '{args.preset}'; expected one of {', '.join(PRESETS)}."
+        )
+    for name in ("episodes", "n_envs", "checkpoint_every", "stop_after"):
+        v = getattr(args, name)
+        if v is not None and (not isinstance(v, int) or v < 1):
+            raise TrainError(f"option '{name}' must be a positive integer, got {v!r}.")
+
+
+def versions() -> dict[str, str]:
+    import importlib.metadata as md
+
+    out = {"python": platform.python_version(), "torch": torch.__version__, "numpy": np.__version__}
+    try:
+        out["t2drl-testbed"] = md.version("t2drl-testbed")
+    except md.PackageNotFoundError:
+        pass
+    return out
+
+
+# --------------------------------------------------------------------------- files
+
+
+def _atomic_torch_save(obj, path: Path) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def _atomic_write_text(text: str, path: Path) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def _run_record(args, cfg, d3pg, ddqn, episodes, done) -> dict[str, Any]:
+    return {
+        "algo": args.algo,
+        "preset": args.preset,
+        "env_preset": args.env_preset,
+        "seed": args.seed,
+        "n_envs": args.n_envs,
+        "episodes": episodes,
+        "episodes_done": done,
+        "config": cfg.to_dict(),
+        "d3pg": dataclasses.asdict(d3pg),
+        "ddqn": dataclasses.asdict(ddqn) if args.algo != "ddpg" else None,
+        "versions": versions(),
+    }
+
+
+def _truncate_csv(path: Path, episodes_done: int) -> None:
+    if not path.exists():
+        return
+    with path.open() as f:
+        rows = list(csv.DictReader(f))
+        fieldnames = rows[0].keys() if rows else None
+    if fieldnames is None:
+        return
+    with path.open("w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(fieldnames))
+        w.writeheader()
+        for r in rows:
+            if int(r["episode"]) <= episodes_done:
+                w.writerow(r)
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main(args: TrainArgs) -> dict[str, Any]:
+    """Train; return {'out': run dir, 'episodes_done': n, 'history': list of episode rows}."""
+    _check(args)
+    try:
+        cfg = build_config(args.env_preset, args.env_seed, dict(args.env_overrides))
+    except ConfigError:
+        raise
+    d3pg, ddqn = hyperparameters(args.algo, args.preset)
+    d3pg, ddqn = args.d3pg or d3pg, args.ddqn or ddqn
+    episodes = args.episodes or EPISODES[args.preset]
+    out = Path(args.out or f"runs/{args.algo}-{args.preset}-{args.env_preset}-s{args.seed}")
+    out.mkdir(parents=True, exist_ok=True)
+    ckpt_path, csv_path = out / "checkpoint.pt", out / "progress.csv"
+
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
+    seed_everything(args.seed)
+    trainer = _build(args, cfg, d3pg, ddqn, episodes)
+    if args.resume and ckpt_path.exists():
+        record = json.loads((out / "run.json").read_text())
+        mine = _run_record(args, cfg, d3pg, ddqn, episodes, 0)
+        for key in ("algo", "preset", "seed", "n_envs", "config", "d3pg", "ddqn"):
+            if record.get(key) != json.loads(json.dumps(mine[key])):
+                raise TrainError(
+                    f"run directory '{out}' holds a different run ({key} differs); "
+                    "choose another --out or pass --no-resume to overwrite it."
+                )
+        sd = torch.load(ckpt_path, weights_only=True)
+        trainer.load_state_dict(sd["trainer"])
+        torch.set_rng_state(sd["torch_rng"])
+    else:
+        for p in (ckpt_path, csv_path):
+            p.unlink(missing_ok=True)
+    start = trainer.episode
+    _truncate_csv(csv_path, start)
+
+    writer = None
+    if args.tensorboard:
+        from torch.utils.tensorboard import SummaryWriter
+
+        writer = SummaryWriter(str(out / "tb"), purge_step=start + 1)
+
+    def save(done: int) -> None:
+        _atomic_torch_save(
+            {"trainer": trainer.state_dict(True), "torch_rng": torch.get_rng_state()}, ckpt_path
+        )
+        _atomic_torch_save(trainer.state_dict(False), out / "policy.pt")
+        record = _run_record(args, cfg, d3pg, ddqn, episodes, done)
+        _atomic_write_text(json.dumps(record, indent=2), out / "run.json")
+
+    end = episodes if args.stop_after is None else min(episodes, start + args.stop_after)
+    history: list[dict[str, Any]] = []
+    bar = None
+    if args.progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=episodes, initial=start, desc=f"{args.algo}/{args.preset}", unit="ep")
+    csv_file = csv_path.open("a", newline="")
+    csv_writer = None
+    try:
+        for ep in range(start + 1, end + 1):
+            t0 = time.perf_counter()
+            row = {"episode": ep, **trainer.run_episode()}
+            row["wall_s"] = time.perf_counter() - t0
+            history.append(row)
+            if csv_writer is None:
+                csv_writer = csv.DictWriter(csv_file, fieldnames=list(row), extrasaction="ignore")
+                if csv_path.stat().st_size == 0:
+                    csv_writer.writeheader()
+            csv_writer.writerow(row)
+            csv_file.flush()
+            if writer is not None:
+                for k, v in row.items():
+                    if k != "episode":
+                        writer.add_scalar(f"train/{k}", v, ep)
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(
+                    reward=f"{row['episode_reward']:.2f}", hit=f"{row['hit_ratio']:.2f}"
+                )
+            if ep % args.checkpoint_every == 0 or ep == end:
+                save(ep)
+    finally:
+        csv_file.close()
+        if bar is not None:
+            bar.close()
+        if writer is not None:
+            writer.close()
+    return {"out": str(out), "episodes_done": trainer.episode, "history": history}
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_policy(checkpoint_path: str | os.PathLike, device: str = "cpu", deterministic=False):
+    """A trained agent as a `rl.common.TwoTimescalePolicy` (greedy, no exploration noise).
+
+    `checkpoint_path`: a run directory, its ``policy.pt`` or its ``checkpoint.pt``; ``run.json``
+    must sit beside it. `deterministic` (T2DRL only): the diffusion actor's mean path instead of
+    sampling with noise seeded from the caller's rng.
+    """
+    p = Path(checkpoint_path)
+    if p.is_dir():
+        p = p / "policy.pt"
+    meta = p.with_name("run.json")
+    if not p.is_file():
+        raise TrainError(f"checkpoint '{p}' does not exist.")
+    if not meta.is_file():
+        raise TrainError(f"checkpoint '{p}' has no run.json beside it.")
+    record = json.loads(meta.read_text())
+    if record.get("algo") not in ALGOS:
+        raise TrainError(f"'{meta}' names no known algorithm (got {record.get('algo')!r}).")
+    cfg = _config_from_dict(record["config"])
+    d3pg = D3PGArgs(**{k: _tuple(v) for k, v in record["d3pg"].items()})
+    ddqn = DDQNArgs(**{k: _tuple(v) for k, v in (record["ddqn"] or {}).items()})
+    args = TrainArgs(algo=record["algo"], seed=record["seed"], device=device)
+    trainer = _build(args, cfg, d3pg, ddqn, record["episodes"])
+    sd = torch.load(p, weights_only=True, map_location=device)
+    trainer.load_state_dict(sd.get("trainer", sd))
+    return trainer.policy(deterministic=deterministic)
+
+
+def _tuple(v):
+    return tuple(v) if isinstance(v, list) else v

@@ -1,0 +1,78 @@
+"""`t2drl train`: train T2DRL, DDPG-based T2DRL or single-timescale DDPG (see docs/rl.md)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from t2drl_cli.main import app
+
+
+@app.command("train")
+def train(
+    algo: Annotated[str, typer.Option(help="t2drl, ddpg-t2drl or ddpg.")] = "t2drl",
+    preset: Annotated[str, typer.Option(help="Hyperparameters: paper or tuned.")] = "paper",
+    env_preset: Annotated[str, typer.Option(help="Environment: paper or fitted.")] = "paper",
+    seed: Annotated[int, typer.Option(help="Training seed.")] = 0,
+    episodes: Annotated[
+        int | None, typer.Option(help="Episodes H (default: the preset's, 500).")
+    ] = None,
+    out: Annotated[
+        str | None,
+        typer.Option(help="Run directory (default runs/<algo>-<preset>-<env-preset>-s<seed>)."),
+    ] = None,
+    env_seed: Annotated[int, typer.Option(help="Seed of the paper preset's model draw.")] = 0,
+    fitted_file: Annotated[
+        str | None, typer.Option(help="Fitted-models file for --env-preset fitted.")
+    ] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Override an environment field: --set n_users=18. Repeatable."),
+    ] = None,
+    n_envs: Annotated[int, typer.Option(help="Network copies stepped together.")] = 1,
+    device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
+    checkpoint_every: Annotated[int, typer.Option(help="Episodes between checkpoints.")] = 10,
+    resume: Annotated[
+        bool, typer.Option(help="Continue from the run directory's checkpoint if present.")
+    ] = True,
+    stop_after: Annotated[
+        int | None, typer.Option(help="Stop after this many episodes in this call.")
+    ] = None,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Train an agent; writes progress.csv, TensorBoard scalars, checkpoint.pt, policy.pt, run.json."""
+    from rl.train import TrainArgs, main
+    from testbed.config import parse_set_options
+
+    overrides = parse_set_options(set_ or [])
+    if fitted_file is not None:
+        overrides["fitted_file"] = fitted_file
+    result = main(
+        TrainArgs(
+            algo=algo,
+            preset=preset,
+            env_preset=env_preset,
+            env_seed=env_seed,
+            env_overrides=overrides,
+            seed=seed,
+            episodes=episodes,
+            out=out,
+            n_envs=n_envs,
+            device=device,
+            checkpoint_every=checkpoint_every,
+            resume=resume,
+            stop_after=stop_after,
+            progress=progress,
+        )
+    )
+    hist = result["history"]
+    if hist:
+        last = hist[-1]
+        typer.echo(
+            f"{result['out']}: {result['episodes_done']} episodes; last episode reward "
+            f"{last['episode_reward']:.3f}, hit ratio {last['hit_ratio']:.3f}, "
+            f"utility {last['utility']:.3f}"
+        )
+    else:
+        typer.echo(f"{result['out']}: nothing to do ({result['episodes_done']} episodes done).")

@@ -1,0 +1,245 @@
+"""T2DRL, DDPG-based T2DRL and single-timescale DDPG: smoke runs, determinism, resume,
+checkpoints, and learning on tiny environments with a known answer."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+
+from rl.d3pg import D3PG
+from rl.ddqn import DDQN, DDQNArgs
+from rl.networks import DiffusionActor, SlotStateEncoder, diffusion_schedule, raw_slot_state
+from rl.presets import hyperparameters
+from rl.train import TrainArgs, TrainError, load_policy, main
+from testbed.batched import BatchedEdgeSim
+from testbed.config import build_config
+from testbed.policies import most_popular_cache
+from testbed.system_model import decode_cache, equal_allocation
+
+TINY = {"n_users": 3, "n_models": 3, "n_frames": 2, "n_slots": 3}
+SMALL_D3PG = {"batch_size": 16, "learning_starts": 16}
+
+
+def tiny_args(tmp_path, algo="t2drl", **kw) -> TrainArgs:
+    d3pg, ddqn = hyperparameters(algo, "paper")
+    d3pg = dataclasses.replace(d3pg, **SMALL_D3PG)
+    ddqn = dataclasses.replace(ddqn, batch_size=4, learning_starts=4)
+    base = dict(
+        algo=algo,
+        env_overrides=dict(TINY),
+        episodes=4,
+        out=str(tmp_path / algo),
+        progress=False,
+        tensorboard=False,
+        device="cpu",
+        checkpoint_every=1,
+        d3pg=d3pg,
+        ddqn=ddqn,
+    )
+    base.update(kw)
+    return TrainArgs(**base)
+
+
+def rows(path) -> list[dict]:
+    with open(path) as f:
+        return [{k: v for k, v in r.items() if k != "wall_s"} for r in csv.DictReader(f)]
+
+
+@pytest.mark.parametrize("algo", ["t2drl", "ddpg-t2drl", "ddpg"])
+def test_smoke_training_and_policy(tmp_path, algo):
+    result = main(tiny_args(tmp_path, algo, tensorboard=True))
+    out = tmp_path / algo
+    assert result["episodes_done"] == 4
+    assert len(rows(out / "progress.csv")) == 4
+    assert (out / "tb").is_dir()
+    for h in result["history"]:
+        assert np.isfinite(h["episode_reward"])
+        assert 0.0 <= h["hit_ratio"] <= 1.0
+    sd = torch.load(out / "checkpoint.pt", weights_only=True)
+    assert sd["trainer"]["episode"] == 4
+    policy = load_policy(out)
+    cfg = build_config("paper", 0, dict(TINY))
+    sim = BatchedEdgeSim(cfg, 2, np.random.default_rng(1))
+    sim.reset()
+    rng = np.random.default_rng(0)
+    cache = policy.choose_cache(sim.gamma, rng)
+    assert cache.shape == (2, 3) and np.isin(cache, (0, 1)).all()
+    sim.set_cache(cache)
+    b, xi = policy.allocate(sim.state, sim.cache, rng)
+    assert b.shape == xi.shape == (2, 3)
+    assert ((b >= 0) & (b <= 1)).all() and ((xi >= 0) & (xi <= 1)).all()
+
+
+def test_same_seed_same_curve(tmp_path):
+    a = main(tiny_args(tmp_path / "a"))["history"]
+    b = main(tiny_args(tmp_path / "b"))["history"]
+    c = main(tiny_args(tmp_path / "c", seed=1))["history"]
+    curve = lambda h: [r["episode_reward"] for r in h]  # noqa: E731
+    assert curve(a) == curve(b)
+    assert curve(a) != curve(c)
+
+
+@pytest.mark.parametrize("algo", ["t2drl", "ddpg"])
+def test_resume_equals_uninterrupted(tmp_path, algo):
+    full = main(tiny_args(tmp_path / "full", algo, episodes=5))
+    part = tiny_args(tmp_path / "part", algo, episodes=5, stop_after=2)
+    first = main(part)
+    assert first["episodes_done"] == 2
+    # an episode run past the checkpoint and then lost (crash before the next checkpoint)
+    second = main(dataclasses.replace(part, stop_after=None))
+    assert second["episodes_done"] == 5
+    assert rows(tmp_path / "full" / algo / "progress.csv") == rows(
+        tmp_path / "part" / algo / "progress.csv"
+    )
+    a = torch.load(tmp_path / "full" / algo / "policy.pt", weights_only=True)
+    b = torch.load(tmp_path / "part" / algo / "policy.pt", weights_only=True)
+    key = "d3pg" if algo == "t2drl" else "agent"
+    for name, t in a[key]["actor"].items():
+        assert torch.equal(t, b[key]["actor"][name])
+    assert [r["episode_reward"] for r in full["history"][2:]] == [
+        r["episode_reward"] for r in second["history"]
+    ]
+
+
+def test_resume_after_crash_between_checkpoints(tmp_path):
+    """Episodes after the last checkpoint are redone; the CSV is cut back to the checkpoint."""
+    full = main(tiny_args(tmp_path / "full", episodes=4, checkpoint_every=2))
+    args = tiny_args(tmp_path / "part", episodes=4, checkpoint_every=2, stop_after=3)
+    main(args)  # checkpoint at 2, episode 3 written to the CSV but not checkpointed
+    main(dataclasses.replace(args, stop_after=None))
+    assert rows(tmp_path / "full" / "t2drl" / "progress.csv") == rows(
+        tmp_path / "part" / "t2drl" / "progress.csv"
+    )
+    assert full["episodes_done"] == 4
+
+
+def test_bad_input_raises_exit_code_2(tmp_path):
+    with pytest.raises(TrainError) as e:
+        main(tiny_args(tmp_path, algo="ppo"))
+    assert e.value.exit_code == 2
+    with pytest.raises(TrainError):
+        main(tiny_args(tmp_path, preset="fast"))
+    with pytest.raises(TrainError):
+        load_policy(tmp_path / "nowhere" / "policy.pt")
+    main(tiny_args(tmp_path, episodes=1))
+    with pytest.raises(TrainError, match="different run"):
+        main(tiny_args(tmp_path, episodes=2, seed=3))
+
+
+def test_diffusion_schedule_and_pinned_actor():
+    s = diffusion_schedule(5, 0.1, 10.0)
+    l = np.arange(1, 6)
+    beta = 1 - np.exp(-0.1 / 5 - (2 * l - 1) / 50 * 9.9)
+    np.testing.assert_allclose(s["beta"].numpy(), beta, rtol=1e-6)
+    assert (s["beta_bar"] <= s["beta"] + 1e-7).all()
+    cfg = build_config("paper", 0, dict(TINY))
+    torch.manual_seed(0)
+    actor = DiffusionActor(SlotStateEncoder(cfg), 6)
+    sim = BatchedEdgeSim(cfg, 2, np.random.default_rng(0))
+    sim.reset()
+    raw = torch.as_tensor(raw_slot_state(sim.state, sim.cache), dtype=torch.float32)
+    g1, g2 = torch.Generator().manual_seed(5), torch.Generator().manual_seed(5)
+    a1, a2 = actor(raw, g1), actor(raw, g2)
+    assert torch.equal(a1, a2) and a1.shape == (2, 6)
+    assert ((a1 >= 0) & (a1 <= 1)).all()
+    det = actor(raw, deterministic=True)
+    assert torch.equal(det, actor(raw, deterministic=True))
+
+
+def known_cache_config():
+    """3 models, room for one; model 0 is by far the most requested (gamma = 3) and the
+    backhaul is slow (1 Mbps), so caching model 0 alone (index 0b100 = 4) is best."""
+    return build_config(
+        "paper",
+        0,
+        {
+            **TINY,
+            "n_users": 4,
+            "n_slots": 2,
+            "popularity_states": [3.0],
+            "popularity_transition": [[1.0]],
+            "model_storage_GB": [6.0, 6.0, 6.0],
+            "cache_capacity_GB": 8.0,
+            "B1_s_per_step": [0.001, 0.001, 0.001],
+            "bs_to_cloud_rate_bps": 1e6,
+            "cloud_to_bs_rate_bps": 1e6,
+        },
+    )
+
+
+def test_ddqn_finds_the_best_cache():
+    cfg = known_cache_config()
+    n = 16
+    sim = BatchedEdgeSim(cfg, n, np.random.default_rng(0))
+    args = DDQNArgs(lr=3e-3, discount=0.0, reward_scale=0.01, batch_size=64, learning_starts=64)
+    agent = DDQN(sim.params, 3.0, args, torch.device("cpu"))
+    torch.manual_seed(0)
+    rng = np.random.default_rng(1)
+    frames, total = 0, 40 * cfg.n_frames * n
+    for _ in range(40):
+        sim.reset()
+        for _t in range(cfg.n_frames):
+            gamma = sim.gamma.copy()
+            idx = agent.act(gamma, rng, agent.epsilon(frames, total))
+            sim.set_cache(decode_cache(idx, cfg.n_models))
+            while True:
+                res = sim.step(*equal_allocation(sim.state.model, sim.cache))
+                if res.frame_end:
+                    break
+            agent.buffer.add(gamma[:, None], idx[:, None], res.frame_reward, sim.gamma, res.done)
+            frames += n
+            if agent.ready():
+                for _ in range(4):
+                    agent.update(rng)
+    assert agent.act(np.array([3.0]), rng, 0.0)[0] == 4
+
+
+def run_allocation(cfg, policy, seeds) -> float:
+    """Mean slot reward (23) with the most popular cache and `policy`'s allocation."""
+    total = []
+    for s in seeds:
+        sim = BatchedEdgeSim(cfg, 8, np.random.default_rng(s))
+        sim.reset()
+        sim.set_cache(most_popular_cache(sim.params))
+        while True:
+            res = sim.step(*policy(sim.state, sim.cache))
+            total.append(res.reward.mean())
+            if res.done:
+                break
+    return float(np.mean(total))
+
+
+@pytest.mark.slow
+def test_d3pg_beats_equal_allocation():
+    cfg = build_config("paper", 0, {"n_users": 3, "n_models": 3, "n_frames": 5, "n_slots": 10})
+    d3pg_args, _ = hyperparameters("t2drl", "tuned")
+    agent = D3PG(SlotStateEncoder(cfg), 6, d3pg_args, torch.device("cpu"), seed=0)
+    sim = BatchedEdgeSim(cfg, 8, np.random.default_rng(0))
+    rng = np.random.default_rng(0)
+    cache = most_popular_cache(sim.params)
+    for _ in range(60):
+        sim.reset()
+        sim.set_cache(cache)
+        obs = raw_slot_state(sim.state, sim.cache)
+        while True:
+            a = agent.act(obs, explore=True)
+            res = sim.step(a[:, :3], a[:, 3:])
+            nxt = raw_slot_state(sim.state, sim.cache)
+            agent.buffer.add(obs, a, res.reward, nxt, float(res.done))
+            if agent.ready():
+                agent.update(rng)
+            obs = nxt
+            if res.done:
+                break
+
+    def learned(state, cache):
+        a = agent.act(raw_slot_state(state, cache), explore=False)
+        return a[:, :3], a[:, 3:]
+
+    seeds = range(100, 104)
+    equal = run_allocation(cfg, lambda s, c: equal_allocation(s.model, c), seeds)
+    assert run_allocation(cfg, learned, seeds) > equal
