@@ -48,7 +48,7 @@ class ProfileArgs:
     """The N grid of the respaced protocol (one complete run per N)."""
     images: str = "synthetic"
     """`synthetic`, `digits` or a folder of images of the model's size."""
-    num_images: int = 6
+    num_images: int = 4
     """Images taken from the source."""
     masks: str = "thick"
     """Comma-separated mask families (thick, thin, half, ev2li, sr2, box) or a folder of mask PNGs."""

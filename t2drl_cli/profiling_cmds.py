@@ -44,7 +44,7 @@ def profile(
     images: Annotated[
         str, typer.Option(help="synthetic, digits, or a folder of images of the model's size.")
     ] = "synthetic",
-    num_images: Annotated[int, typer.Option(help="Images taken from the source.")] = 6,
+    num_images: Annotated[int, typer.Option(help="Images taken from the source.")] = 4,
     masks: Annotated[
         str,
         typer.Option(
