@@ -14,6 +14,7 @@ with a note.
 from __future__ import annotations
 
 import dataclasses
+import os
 import platform
 import time
 from dataclasses import dataclass, field
@@ -149,6 +150,7 @@ def main(args: BenchArgs, on_row=None) -> dict:
         raise BenchError(f"--users expects positive integers, got {list(args.users)}.")
     if args.slots < 1:
         raise BenchError(f"--slots must be a positive integer, got {args.slots}.")
+    load_before = _load()
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     rows, notes, skipped = [], [], set()
@@ -196,8 +198,18 @@ def main(args: BenchArgs, on_row=None) -> dict:
             "torch_threads": 1,
             "ga": dataclasses.asdict(args.ga),
             "cpu": cpu_name(),
+            "load_before": load_before,
+            "load_after": _load(),
         },
     }
+
+
+def _load() -> str:
+    """1-minute load average (timings from a busy machine are not comparable)."""
+    try:
+        return f"{os.getloadavg()[0]:.2f}"
+    except OSError:
+        return "n/a"
 
 
 def cpu_name() -> str:

@@ -179,15 +179,17 @@ def bench_rl(
         for u in args.users:
             r = cells[u]
             ratio = r["ratio_to_ddpg_t2drl"]
-            row.append(
-                f"{r['decision_time_ms']:.4g}" + (f" ({ratio:.3g}x)" if ratio is not None else "")
-            )
+            text = f"{r['decision_time_ms']:.4g}"
+            if ratio is not None:
+                text += f" ({ratio:.0f}x)" if ratio >= 100 else f" ({ratio:.3g}x)"
+            row.append(text)
         table.add_row(DISPLAY[algo], *row)
     console.print(table)
     s = doc["settings"]
     console.print(
         f"{s['slots']} timed slots each after 1 warm-up; torch threads 1; GA pop {args.ga.pop_size} "
-        f"x {args.ga.n_gen} generations; CPU: {s['cpu']}"
+        f"x {args.ga.n_gen} generations; CPU: {s['cpu']}; load average before/after: "
+        f"{s['load_before']} / {s['load_after']}"
     )
     for note in doc["notes"]:
         console.print(f"note: {note}")
