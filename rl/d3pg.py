@@ -40,14 +40,21 @@ class D3PGArgs:
     """beta^min of the schedule under (14) (paper silent; DDPM-VP default of the authors' code)."""
     beta_max: float = 10.0
     """beta^max of the schedule under (14) (paper silent; same source)."""
+    clip_denoised: bool = True
+    """Clip the predicted x^0 to [-1, 1] inside each reverse step (18) (the authors' reference
+    sampler); False uses (19) as printed (see `rl.networks.DiffusionActor`)."""
     actor_hidden: tuple[int, ...] = (128, 128, 128)
     """Denoiser (and MLP actor) hidden layers: 3 FC x 128, ReLU (7.1)."""
     critic_hidden: tuple[int, ...] = (256, 256)
     """Critic hidden layers: 2 FC x 256, ReLU (7.1)."""
+    critic_sees_amended: bool = False
+    """Feed the critic the amended action (6.2.2, differentiable) instead of the raw one
+    (`rl.networks.Critic`); the paper feeds a_t(k), which we read as raw."""
     step_embedding_dim: int = 16
     """Size of the sinusoidal embedding of the denoising step l fed to the denoiser."""
     output_map: str = "clamp"
-    """How the actor output becomes [0, 1]: 'clamp' ((clip(x, -1, 1) + 1) / 2) or 'tanh'."""
+    """How the actor output becomes [0, 1]: 'clamp' ((clip(x, -1, 1) + 1) / 2), 'tanh' or
+    'softmax' (a split over users per resource; `rl.networks.squash`)."""
     actor_lr: float = 1e-6
     """sigma^a of (27); Adam, 1e-6 in 7.1."""
     critic_lr: float = 1e-6
@@ -80,6 +87,7 @@ class D3PG:
         args: D3PGArgs,
         device: torch.device,
         seed: int,
+        n_scores: int = 0,
     ):
         self.args, self.device, self.act_dim = args, device, act_dim
         if args.actor == "diffusion":
@@ -92,13 +100,19 @@ class D3PG:
                 tuple(args.actor_hidden),
                 args.step_embedding_dim,
                 args.output_map,
+                n_scores,
+                args.clip_denoised,
             )
         elif args.actor == "mlp":
-            self.actor = MLPActor(encoder, act_dim, tuple(args.actor_hidden), args.output_map)
+            self.actor = MLPActor(
+                encoder, act_dim, tuple(args.actor_hidden), args.output_map, n_scores
+            )
         else:
             raise ValueError(f"unknown actor '{args.actor}'; expected 'diffusion' or 'mlp'.")
         self.actor.to(device)
-        self.critic = Critic(copy.deepcopy(encoder), act_dim, tuple(args.critic_hidden)).to(device)
+        self.critic = Critic(
+            copy.deepcopy(encoder), act_dim, tuple(args.critic_hidden), args.critic_sees_amended
+        ).to(device)
         self.actor_target = copy.deepcopy(self.actor)
         self.critic_target = copy.deepcopy(self.critic)
         for p in (*self.actor_target.parameters(), *self.critic_target.parameters()):

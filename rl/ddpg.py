@@ -68,7 +68,9 @@ class DDPGTrainer:
         self.sim = BatchedEdgeSim(cfg, n_envs, self.env_rng)
         encoder = SlotStateEncoder(cfg, with_gamma=True)
         act_dim = cfg.n_models + 2 * cfg.n_users
-        self.agent = D3PG(encoder, act_dim, d3pg_args, device, int(torch_seed.generate_state(1)[0]))
+        self.agent = D3PG(
+            encoder, act_dim, d3pg_args, device, int(torch_seed.generate_state(1)[0]), cfg.n_models
+        )
         self.episode = 0
 
     def run_episode(self) -> dict[str, float]:

@@ -99,24 +99,40 @@ class SlotStateEncoder(nn.Module):
 # --------------------------------------------------------------------------- actors
 
 
-def squash(x: torch.Tensor, output_map: str) -> torch.Tensor:
+SOFTMAX_GAIN = 3.0
+
+
+def squash(x: torch.Tensor, output_map: str, n_scores: int = 0) -> torch.Tensor:
     """Actor output -> raw action in [0, 1] (then amended by the simulator, section 6.2.2).
 
     'clamp': clamp to [-1, 1] then (x + 1) / 2, as the DDPM sampler clips x^0 (reference code of
-    the paper's authors); 'tanh': (tanh(x) + 1) / 2, smooth, never exactly 0 or 1.
+    the paper's authors); 'tanh': (tanh(x) + 1) / 2, smooth, never exactly 0 or 1;
+    'softmax': the first `n_scores` entries (cache scores of the single-timescale DDPG) through a
+    sigmoid, then softmax(3 tanh(x)) over the U bandwidth entries and over the U step entries
+    (shares between users differ by at most e^6 ~ 400), so the
+    action already is a split (the amender keeps b as is and renormalises xi over the hits):
+    no scale ambiguity for the critic, no saturation at the box edges.
     """
     if output_map == "clamp":
         return (x.clamp(-1.0, 1.0) + 1.0) / 2.0
     if output_map == "tanh":
         return (torch.tanh(x) + 1.0) / 2.0
-    raise ValueError(f"unknown output_map '{output_map}'; expected 'clamp' or 'tanh'.")
+    if output_map == "softmax":
+        scores, alloc = x[:, :n_scores], SOFTMAX_GAIN * torch.tanh(x[:, n_scores:])
+        u = alloc.shape[1] // 2
+        parts = [torch.sigmoid(scores)] if n_scores else []
+        parts += [torch.softmax(alloc[:, :u], -1), torch.softmax(alloc[:, u:], -1)]
+        return torch.cat(parts, dim=-1)
+    raise ValueError(f"unknown output_map '{output_map}'; expected 'clamp', 'tanh' or 'softmax'.")
 
 
-def sinusoidal_embedding(l: torch.Tensor, dim: int) -> torch.Tensor:
+def sinusoidal_embedding(step: torch.Tensor, dim: int) -> torch.Tensor:
     """Transformer-style embedding of the denoising step l (B,) -> (B, dim)."""
     half = dim // 2
-    freqs = torch.exp(-math.log(10000.0) * torch.arange(half, device=l.device) / max(half - 1, 1))
-    args = l.float()[:, None] * freqs[None, :]
+    freqs = torch.exp(
+        -math.log(10000.0) * torch.arange(half, device=step.device) / max(half - 1, 1)
+    )
+    args = step.float()[:, None] * freqs[None, :]
     return torch.cat([args.sin(), args.cos()], dim=-1)
 
 
@@ -125,8 +141,8 @@ def diffusion_schedule(n_steps: int, beta_min: float, beta_max: float) -> dict[s
     (formula under (14)); alpha_l, alpha_bar_l (16) and the posterior variance beta_bar_l (17).
     Index 0 of each tensor is step l = 1."""
     L = n_steps
-    l = torch.arange(1, L + 1, dtype=torch.float64)
-    beta = 1.0 - torch.exp(-beta_min / L - (2 * l - 1) / (2 * L**2) * (beta_max - beta_min))
+    ell = torch.arange(1, L + 1, dtype=torch.float64)
+    beta = 1.0 - torch.exp(-beta_min / L - (2 * ell - 1) / (2 * L**2) * (beta_max - beta_min))
     alpha = 1.0 - beta
     alpha_bar = torch.cumprod(alpha, 0)
     alpha_bar_prev = torch.cat([torch.ones(1, dtype=torch.float64), alpha_bar[:-1]])
@@ -174,6 +190,12 @@ class DiffusionActor(nn.Module):
     x^0 is mapped to [0, 1] by `squash`. Gradients flow through the whole chain, so the policy
     gradient (26) trains the denoiser; the sampling noise (x^L and z) is the exploration.
     With `deterministic=True`, x^L = 0 and z = 0 (the mean path).
+
+    `clip_denoised` (default, as the DDPM sampler of the authors' reference code): the mean is
+    (18) with x^0 replaced by its prediction from (16), x^0 = (x^l - sqrt(1 - ab_l) eps) /
+    sqrt(ab_l), clipped to [-1, 1]; without clipping this equals (19). With the schedule under
+    (14) and L = 5, beta_l reaches 0.83, and the unclipped chain amplifies x^l by up to
+    1/sqrt(alpha_l) ~ 2.4 per step, so x^0 lands far outside [-1, 1] and `squash` saturates.
     """
 
     def __init__(
@@ -186,8 +208,11 @@ class DiffusionActor(nn.Module):
         hidden: tuple[int, ...] = (128, 128, 128),
         t_dim: int = 16,
         output_map: str = "clamp",
+        n_scores: int = 0,
+        clip_denoised: bool = True,
     ):
         super().__init__()
+        self.n_scores, self.clip_denoised = n_scores, clip_denoised
         self.encoder, self.act_dim, self.t_dim, self.output_map = (
             encoder,
             act_dim,
@@ -207,6 +232,20 @@ class DiffusionActor(nn.Module):
                 float(1.0 / torch.sqrt(sched["alpha"][i])),
                 float(sched["beta"][i] / torch.sqrt(1.0 - sched["alpha_bar"][i])),
                 float(torch.sqrt(sched["beta_bar"][i])),
+            )
+            for i in range(n_steps)
+        ]
+        # With clip_denoised, (18) with the x^0 predicted from (16) clipped to [-1, 1]:
+        # x0 = x^l / sqrt(ab_l) - sqrt(1 / ab_l - 1) eps; mu = c0 x0 + cl x^l.
+        ab = sched["alpha_bar"].double()
+        ab_prev = torch.cat([torch.ones(1, dtype=torch.float64), ab[:-1]])
+        beta, alpha = sched["beta"].double(), sched["alpha"].double()
+        self._clip_coef = [
+            (
+                float(1.0 / torch.sqrt(ab[i])),
+                float(torch.sqrt(1.0 / ab[i] - 1.0)),
+                float(beta[i] * torch.sqrt(ab_prev[i]) / (1.0 - ab[i])),
+                float((1.0 - ab_prev[i]) * torch.sqrt(alpha[i]) / (1.0 - ab[i])),
             )
             for i in range(n_steps)
         ]
@@ -230,10 +269,14 @@ class DiffusionActor(nn.Module):
         for i in reversed(range(self.n_steps)):  # i = l - 1
             c_x, c_eps, sigma = self._coef[i]
             eps = self.denoiser(x, step_part[i], state_part)
-            x = c_x * (x - c_eps * eps)
+            if self.clip_denoised:
+                r, rm1, c0, cl = self._clip_coef[i]
+                x = c0 * (r * x - rm1 * eps).clamp(-1.0, 1.0) + cl * x
+            else:
+                x = c_x * (x - c_eps * eps)
             if i > 0 and not deterministic:
                 x = x + sigma * torch.randn(shape, generator=generator, device=s.device)
-        return squash(x, self.output_map)
+        return squash(x, self.output_map, self.n_scores)
 
 
 class MLPActor(nn.Module):
@@ -245,27 +288,52 @@ class MLPActor(nn.Module):
         act_dim: int,
         hidden: tuple[int, ...] = (128, 128, 128),
         output_map: str = "tanh",
+        n_scores: int = 0,
     ):
         super().__init__()
         self.encoder, self.act_dim, self.output_map = encoder, act_dim, output_map
+        self.n_scores = n_scores
         self.net = mlp(encoder.out_dim, hidden, act_dim)
 
     def forward(self, raw_state, generator=None, deterministic: bool = False) -> torch.Tensor:
-        return squash(self.net(self.encoder(raw_state)), self.output_map)
+        return squash(self.net(self.encoder(raw_state)), self.output_map, self.n_scores)
 
 
 # --------------------------------------------------------------------------- critics
 
 
-class Critic(nn.Module):
-    """Q_phi(s, a): MLP (2 x 256, ReLU) on [features(s), a] (6.2.3)."""
+def amend_torch(raw_state: torch.Tensor, action: torch.Tensor, encoder: SlotStateEncoder):
+    """The amender of 6.2.2, differentiable: b = b~ / sum b~; xi = xi~ rho_phi / sum(xi~ rho_phi)
+    (over all users when the state has no cache, i.e. the companion state (16)). Leading
+    cache scores (single-timescale DDPG) pass through unchanged."""
+    u, m = encoder.u, encoder.m
+    n_scores = action.shape[1] - 2 * u
+    scores, b, xi = action[:, :n_scores], action[:, n_scores : n_scores + u], action[:, -u:]
+    b = b / b.sum(-1, keepdim=True).clamp_min(1e-8)
+    if encoder.with_cache:
+        phi = raw_state[:, u : 2 * u].round().long().clamp(0, m - 1)
+        hit = torch.gather(raw_state[:, 2 * u : 2 * u + m], 1, phi)
+        xi = xi * hit
+    xi = xi / xi.sum(-1, keepdim=True).clamp_min(1e-8)
+    return torch.cat([scores, b, xi], dim=-1)
 
-    def __init__(self, encoder: SlotStateEncoder, act_dim: int, hidden=(256, 256)):
+
+class Critic(nn.Module):
+    """Q_phi(s, a): MLP (2 x 256, ReLU) on [features(s), a] (6.2.3).
+
+    With `amended`, the critic sees the action the simulator applies (`amend_torch`), not the
+    raw actor output: Q no longer has to learn that the amender ignores the raw action's scale,
+    and the actor gets no gradient along that direction (no drift to the box edges).
+    """
+
+    def __init__(self, encoder: SlotStateEncoder, act_dim: int, hidden=(256, 256), amended=False):
         super().__init__()
-        self.encoder = encoder
+        self.encoder, self.amended = encoder, amended
         self.net = mlp(encoder.out_dim + act_dim, hidden, 1)
 
     def forward(self, raw_state: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
+        if self.amended:
+            action = amend_torch(raw_state, action, self.encoder)
         return self.net(torch.cat([self.encoder(raw_state), action], dim=-1)).squeeze(-1)
 
 

@@ -4,7 +4,7 @@
   is marked "ours" in the field docstrings of `D3PGArgs` / `DDQNArgs` and in docs/rl.md.
 * ``tuned``: what worked better on this testbed in short runs (higher learning rates, rewards
   scaled to ~1, no discounting -- neither agent's action changes its next state -- masking
-  of caches that break (11d), smooth tanh output map).
+  of caches that break (11d), a softmax output map and a critic that sees the amended action).
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ _D3PG = {
         "critic_lr": 1e-3,
         "discount": 0.0,
         "reward_scale": 0.01,
-        "output_map": "tanh",
+        "output_map": "softmax",
+        "critic_sees_amended": True,
         "batch_size": 64,
         "learning_starts": 256,
     },

@@ -19,6 +19,7 @@ and the CSV/TensorBoard rows after the checkpoint are dropped.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import json
@@ -125,10 +126,8 @@ def versions() -> dict[str, str]:
     import importlib.metadata as md
 
     out = {"python": platform.python_version(), "torch": torch.__version__, "numpy": np.__version__}
-    try:
+    with contextlib.suppress(md.PackageNotFoundError):
         out["t2drl-testbed"] = md.version("t2drl-testbed")
-    except md.PackageNotFoundError:
-        pass
     return out
 
 
@@ -306,3 +305,15 @@ def load_policy(checkpoint_path: str | os.PathLike, device: str = "cpu", determi
 
 def _tuple(v):
     return tuple(v) if isinstance(v, list) else v
+
+
+def untrained_policy(algo: str, cfg: EdgeConfig, preset: str = "paper", seed: int = 0):
+    """A freshly initialised agent of `algo` on `cfg` as a policy (for decision-time benches:
+    inference time does not depend on the weights)."""
+    if algo not in ALGOS:
+        raise TrainError(f"unknown algorithm '{algo}'; expected one of {', '.join(ALGOS)}.")
+    d3pg, ddqn = hyperparameters(algo, preset)
+    d3pg = dataclasses.replace(d3pg, buffer_size=1)
+    ddqn = dataclasses.replace(ddqn, buffer_size=1)
+    args = TrainArgs(algo=algo, seed=seed, device="cpu")
+    return _build(args, cfg, d3pg, ddqn, 1).policy()

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from t2drl_cli.main import app
+from t2drl_cli.main import app, bench_app
 
 
 @app.command("train")
@@ -76,3 +76,36 @@ def train(
         )
     else:
         typer.echo(f"{result['out']}: nothing to do ({result['episodes_done']} episodes done).")
+
+
+@bench_app.command("train")
+def bench_train(
+    algo: Annotated[
+        list[str] | None, typer.Option(help="Repeatable; default t2drl and ddpg-t2drl.")
+    ] = None,
+    users: Annotated[
+        list[int] | None, typer.Option(help="U values; default 10 12 14 16 18.")
+    ] = None,
+    slots: Annotated[int, typer.Option(help="Timed slots per decision-time cell.")] = 200,
+    episodes: Annotated[int, typer.Option(help="Timed training episodes per algorithm.")] = 3,
+    preset: Annotated[
+        str, typer.Option(help="Hyperparameter preset for the throughput run.")
+    ] = "paper",
+) -> None:
+    """Decision time per slot (one thread) and training throughput; goals printed, not asserted."""
+    from rl.bench_train import USERS, decision_time, train_throughput
+
+    algos = algo or ["t2drl", "ddpg-t2drl"]
+    for a in algos:
+        cells = [f"U={u}: {decision_time(a, u, slots):.3f} ms" for u in users or USERS]
+        typer.echo(f"decision time per slot, {a}: " + ", ".join(cells))
+    typer.echo(
+        "goal: T2DRL <= 1 ms per slot at U = 18 (paper Table 3: 1.272 ms on an RTX A5000 box)"
+    )
+    for a in algos:
+        r = train_throughput(a, preset, episodes)
+        typer.echo(
+            f"training {a}/{preset}: {r['slots_per_s']:.1f} slots/s, {r['s_per_episode']:.2f} s per "
+            f"episode, paper run (H = 500) extrapolated {r['paper_run_min_extrapolated']:.1f} min"
+        )
+    typer.echo("goal: paper-scale T2DRL training <= 15 min")

@@ -1,0 +1,82 @@
+"""Training-side benchmarks (not timed tests): decision time per slot and training throughput.
+
+* `decision_time`: ms per slot of a greedy T2DRL / DDPG-T2DRL policy (`choose_cache` amortised
+  over K, plus `allocate`) for one network copy, torch on one thread (Table 3's measure).
+  The evaluation helper's `rl.bench` (`t2drl bench rl`) measures the same thing next to the
+  baselines; this one is kept for `t2drl bench train`.
+* `train_throughput`: slots per second of `T2DRLTrainer.run_episode` including every update,
+  and the extrapolated wall time of a paper-scale run (H = 500 episodes of T K slots).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import torch
+
+USERS = (10, 12, 14, 16, 18)
+
+
+def decision_time(
+    algo: str, n_users: int, n_slots: int = 200, env_preset: str = "paper", seed: int = 0
+) -> float:
+    """Mean ms per slot (cache choice amortised over K) on one thread, after 10 warm-up slots."""
+    from rl.train import untrained_policy
+    from testbed.batched import BatchedEdgeSim
+    from testbed.config import build_config
+
+    torch.set_num_threads(1)
+    cfg = build_config(env_preset, 0, {"n_users": n_users})
+    policy = untrained_policy(algo, cfg)
+    sim = BatchedEdgeSim(cfg, 1, np.random.default_rng(seed))
+    rng = np.random.default_rng(seed)
+    sim.reset()
+    elapsed = 0.0
+    for i in range(n_slots + 10):
+        if sim.done:
+            sim.reset()
+        t0 = time.perf_counter()
+        if sim.slot == 0:
+            sim.set_cache(policy.choose_cache(sim.gamma, rng))
+        b, xi = policy.allocate(sim.state, sim.cache, rng)
+        dt = time.perf_counter() - t0
+        if i >= 10:
+            elapsed += dt
+        sim.step(b, xi)
+    return 1e3 * elapsed / n_slots
+
+
+def train_throughput(
+    algo: str = "t2drl", preset: str = "paper", episodes: int = 5, warmup: int = 1
+) -> dict[str, float]:
+    """Slots/s of training (updates included) on the paper environment, one thread; the first
+    `warmup` episodes (buffer filling, fewer updates) are run untimed."""
+    import tempfile
+
+    from rl.train import TrainArgs, main
+
+    with tempfile.TemporaryDirectory() as tmp:
+        res = main(
+            TrainArgs(
+                algo=algo,
+                preset=preset,
+                episodes=episodes + warmup,
+                out=tmp,
+                progress=False,
+                tensorboard=False,
+                checkpoint_every=10_000,
+                device="cpu",
+            )
+        )
+    from testbed.config import build_config
+
+    cfg = build_config("paper", 0)
+    slots = cfg.n_frames * cfg.n_slots
+    walls = [r["wall_s"] for r in res["history"][warmup:]]
+    per_episode = float(np.mean(walls))
+    return {
+        "slots_per_s": slots / per_episode,
+        "s_per_episode": per_episode,
+        "paper_run_min_extrapolated": 500 * per_episode / 60.0,
+    }
