@@ -112,7 +112,7 @@ class BatchedEdgeSim:
             if np.shape(a) != shape:
                 raise ShapeError(f"{name} must have shape (N, U) = {shape}, got {np.shape(a)}.")
         if amend:
-            b, xi = amend_action(b_raw, xi_raw, s.model, self.cache)
+            b, xi = amend_action(b_raw, xi_raw, s.model, self.cache, self.cfg.step_amender)
         else:
             b, xi = np.asarray(b_raw, dtype=np.float64), np.asarray(xi_raw, dtype=np.float64)
         outcome = evaluate_slot(

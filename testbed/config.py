@@ -36,6 +36,7 @@ import numpy as np
 from fitted_models.schema import FittedModelsError, load_fitted
 
 PRESETS = ("paper", "fitted")
+STEP_AMENDERS = ("normalise", "cap")
 PER_MODEL_FIELDS = (
     "model_storage_GB",
     "model_output_MB",
@@ -131,6 +132,10 @@ class EdgeConfig:
     """chi of (23): added per user violating (11h)."""
     frame_penalty: float = 100.0
     """Xi of (32): subtracted when the cache exceeds the capacity (11d)."""
+    step_amender: str = "normalise"
+    """How the amender treats xi: "normalise" (section 6.2.2, the paper: xi~ rho / sum(xi~ rho),
+    so all L steps are always spent) or "cap" (our option: scale down only when the sum exceeds 1,
+    so a policy may leave steps idle; still satisfies (11f), (11g))."""
     delay_cap_s: float = 1000.0
     """Our assumption: a delay above this (a user given almost no bandwidth) counts as this
     value inside G (10), so averages stay finite; the info still reports the true delay."""
@@ -403,6 +408,12 @@ def validate_config(cfg: EdgeConfig) -> None:
         v = getattr(cfg, name)
         _check(_is_num(v) and v >= 0, name, "a non-negative number", v)
     _check(_is_num(cfg.alpha) and 0 <= cfg.alpha <= 1, "alpha", "a number in [0, 1]", cfg.alpha)
+    _check(
+        cfg.step_amender in STEP_AMENDERS,
+        "step_amender",
+        f"one of {STEP_AMENDERS}",
+        cfg.step_amender,
+    )
     _check(
         cfg.input_size_min_MB <= cfg.input_size_max_MB,
         "input_size_max_MB",

@@ -89,7 +89,9 @@ class Processes:
         n, u, half = loc_state.shape[0], cfg.n_users, cfg.area_side_m / 2
         samplers = (
             lambda: rng.uniform(-half, half, (n, u, 2)),
-            lambda: np.clip(rng.normal(0.0, cfg.location_concentrated_std_m, (n, u, 2)), -half, half),
+            lambda: np.clip(
+                rng.normal(0.0, cfg.location_concentrated_std_m, (n, u, 2)), -half, half
+            ),
             lambda: self._boundary_band(n, u, rng),
         )
         # Draw only the distributions some copy is in (the same draws for a batch of one).

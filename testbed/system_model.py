@@ -255,7 +255,11 @@ def _normalise(x: np.ndarray, eligible: np.ndarray) -> np.ndarray:
 
 
 def amend_action(
-    b_raw: np.ndarray, xi_raw: np.ndarray, model: np.ndarray, cache: np.ndarray
+    b_raw: np.ndarray,
+    xi_raw: np.ndarray,
+    model: np.ndarray,
+    cache: np.ndarray,
+    step_amender: str = "normalise",
 ) -> tuple[np.ndarray, np.ndarray]:
     """The action amender of section 6.2.2, made total.
 
@@ -263,13 +267,19 @@ def amend_action(
     Raw values are first clipped to [0, 1] (the actor's output range) and NaN is read as 0.
     Where the sum is 0 (all-zero action) the share is split equally: among all users for b,
     among users whose model is cached for xi; with no cached request, xi is all zero.
+    With ``step_amender="cap"`` (our option, not the paper's) xi~ rho is only scaled down when
+    its sum exceeds 1, so steps may stay idle and an all-zero xi~ means no steps.
     The result never contains NaN and always satisfies (11b), (11c), (11e)-(11g).
     """
     b_raw = np.clip(np.nan_to_num(np.asarray(b_raw, dtype=np.float64), nan=0.0), 0.0, 1.0)
     xi_raw = np.clip(np.nan_to_num(np.asarray(xi_raw, dtype=np.float64), nan=0.0), 0.0, 1.0)
     hit = np.take_along_axis(np.asarray(cache), np.asarray(model, dtype=np.int64), axis=-1) > 0
     b = _normalise(b_raw, np.ones_like(hit))
-    xi = _normalise(xi_raw, hit)
+    if step_amender == "cap":
+        xi = np.where(hit, xi_raw, 0.0)
+        xi = xi / np.maximum(xi.sum(axis=-1, keepdims=True), 1.0)
+    else:
+        xi = _normalise(xi_raw, hit)
     return b, xi
 
 

@@ -92,7 +92,10 @@ def test_frame_env_reward_is_eq32_over_the_slot_envs_rewards():
         slot_env.reset(seed=5)
         _, frame_r, _, _, info = frame_env.step(index)
         slot_rs = [slot_env.step(np.zeros(2 * SMALL.n_users))[1] for _ in range(SMALL.n_slots)]
-        over = params.storage_GB[decode_cache(index, SMALL.n_models) > 0].sum() > SMALL.cache_capacity_GB
+        over = (
+            params.storage_GB[decode_cache(index, SMALL.n_models) > 0].sum()
+            > SMALL.cache_capacity_GB
+        )
         assert info["over_capacity"] == over
         assert frame_r == pytest.approx(np.mean(slot_rs) - 100.0 * over)
 
