@@ -28,7 +28,7 @@ import torch
 
 from rl.d3pg import D3PG, D3PGArgs
 from rl.ddqn import DDQN, DDQNArgs
-from rl.networks import SlotStateEncoder, raw_slot_state
+from rl.networks import DiffusionActor, NumpyDiffusionSampler, SlotStateEncoder, raw_slot_state
 from testbed.batched import BatchedEdgeSim, SlotState
 from testbed.config import EdgeConfig
 from testbed.system_model import cache_over_capacity, decode_cache, slot_metrics
@@ -172,14 +172,19 @@ class T2DRLPolicy:
 
     choose_cache: argmax_a Q_eta(gamma, a) (masked if the agent was trained with masking),
     decoded by (31). allocate: the actor's x^0 without extra exploration noise; the diffusion
-    sampler's own noise is drawn from a generator seeded from `rng` (so one rng gives one
-    trajectory), or switched off with `deterministic=True` (mean path x^L = 0).
+    sampler's own noise is drawn from `rng` (so one rng gives one trajectory), or switched off
+    with `deterministic=True` (mean path x^L = 0). On the CPU the diffusion actor runs as a
+    NumPy snapshot of the weights taken when the policy is made (`NumpyDiffusionSampler`).
     """
 
     def __init__(self, ddqn: DDQN, d3pg: D3PG, n_models: int, deterministic: bool = False):
         self.ddqn, self.d3pg, self.n_models = ddqn, d3pg, n_models
         self.deterministic = deterministic
         self.name = "T2DRL" if d3pg.args.actor == "diffusion" else "DDPG-T2DRL"
+        # A frozen NumPy copy of the diffusion actor for CPU decisions (see NumpyDiffusionSampler).
+        self._sampler = None
+        if isinstance(d3pg.actor, DiffusionActor) and d3pg.device.type == "cpu":
+            self._sampler = NumpyDiffusionSampler(d3pg.actor)
 
     def choose_cache(self, gamma: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         idx = self.ddqn.act(np.atleast_1d(gamma), rng, 0.0)
@@ -188,10 +193,16 @@ class T2DRLPolicy:
     def allocate(
         self, state: SlotState, cache: np.ndarray, rng: np.random.Generator
     ) -> tuple[np.ndarray, np.ndarray]:
-        if not self.deterministic:
-            self.d3pg.gen.manual_seed(int(rng.integers(0, 2**63 - 1)))
-        a = self.d3pg.act(
-            raw_slot_state(state, cache), explore=False, deterministic=self.deterministic
-        )
+        raw = raw_slot_state(state, cache)
+        if self._sampler is not None:
+            noise = None
+            if not self.deterministic:
+                shape = (self._sampler.n_steps, raw.shape[0], self._sampler.act_dim)
+                noise = rng.standard_normal(shape, dtype=np.float32)
+            a = self._sampler(raw, noise).astype(np.float64)
+        else:
+            if not self.deterministic:
+                self.d3pg.gen.manual_seed(int(rng.integers(0, 2**63 - 1)))
+            a = self.d3pg.act(raw, explore=False, deterministic=self.deterministic)
         u = a.shape[1] // 2
         return a[:, :u], a[:, u:]

@@ -12,7 +12,13 @@ import torch
 
 from rl.d3pg import D3PG
 from rl.ddqn import DDQN, DDQNArgs
-from rl.networks import DiffusionActor, SlotStateEncoder, diffusion_schedule, raw_slot_state
+from rl.networks import (
+    DiffusionActor,
+    NumpyDiffusionSampler,
+    SlotStateEncoder,
+    diffusion_schedule,
+    raw_slot_state,
+)
 from rl.presets import hyperparameters
 from rl.train import TrainArgs, TrainError, load_policy, main
 from testbed.batched import BatchedEdgeSim
@@ -148,6 +154,20 @@ def test_diffusion_schedule_and_pinned_actor():
     assert ((a1 >= 0) & (a1 <= 1)).all()
     det = actor(raw, deterministic=True)
     assert torch.equal(det, actor(raw, deterministic=True))
+
+
+@pytest.mark.parametrize("output_map", ["clamp", "tanh", "softmax"])
+@pytest.mark.parametrize("clip", [True, False])
+def test_numpy_sampler_matches_torch(output_map, clip):
+    cfg = build_config("paper", 0, dict(TINY))
+    torch.manual_seed(1)
+    actor = DiffusionActor(SlotStateEncoder(cfg), 6, output_map=output_map, clip_denoised=clip)
+    sim = BatchedEdgeSim(cfg, 4, np.random.default_rng(0))
+    sim.reset()
+    raw = raw_slot_state(sim.state, sim.cache)
+    with torch.no_grad():
+        ref = actor(torch.as_tensor(raw, dtype=torch.float32), deterministic=True).numpy()
+    np.testing.assert_allclose(NumpyDiffusionSampler(actor)(raw, None), ref, atol=1e-5)
 
 
 def known_cache_config():
