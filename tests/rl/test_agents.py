@@ -263,3 +263,15 @@ def test_d3pg_beats_equal_allocation():
     seeds = range(100, 104)
     equal = run_allocation(cfg, lambda s, c: equal_allocation(s.model, c), seeds)
     assert run_allocation(cfg, learned, seeds) > equal
+
+
+@pytest.mark.parametrize("algo", ["t2drl", "ddpg-t2drl", "ddpg"])
+def test_tuned_preset_smoke(tmp_path, algo):
+    d3pg, ddqn = hyperparameters(algo, "tuned")
+    d3pg = dataclasses.replace(d3pg, **SMALL_D3PG)
+    ddqn = dataclasses.replace(ddqn, batch_size=4, learning_starts=4)
+    args = tiny_args(tmp_path, algo, preset="tuned", episodes=3, d3pg=d3pg, ddqn=ddqn)
+    hist = main(args)["history"]
+    assert all(np.isfinite(h["episode_reward"]) for h in hist)
+    assert all(h["over_capacity_share"] == 0.0 for h in hist)  # masked (DDQN) / feasible (DDPG)
+    assert load_policy(tmp_path / algo).name in ("T2DRL", "DDPG-T2DRL", "DDPG")
