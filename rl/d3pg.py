@@ -117,8 +117,10 @@ class D3PG:
         self.critic_target = copy.deepcopy(self.critic)
         for p in (*self.actor_target.parameters(), *self.critic_target.parameters()):
             p.requires_grad_(False)
-        self.actor_opt = torch.optim.Adam(self.actor.parameters(), lr=args.actor_lr)
-        self.critic_opt = torch.optim.Adam(self.critic.parameters(), lr=args.critic_lr)
+        self.actor_opt = torch.optim.Adam(self.actor.parameters(), lr=args.actor_lr, foreach=True)
+        self.critic_opt = torch.optim.Adam(
+            self.critic.parameters(), lr=args.critic_lr, foreach=True
+        )
         self.buffer = ReplayBuffer(args.buffer_size, encoder.raw_dim, act_dim)
         # One explicit generator for all of the agent's noise (sampler, exploration).
         self.gen = torch.Generator(device=device)
@@ -150,9 +152,11 @@ class D3PG:
         a = self.args
         batch = self.buffer.sample(a.batch_size, rng, self.device)
         with torch.no_grad():
-            next_a = self.actor_target(batch["next_obs"], self.gen)
-            q_next = self.critic_target(batch["next_obs"], next_a)
-            y_hat = a.reward_scale * batch["rew"] + a.discount * (1.0 - batch["done"]) * q_next
+            y_hat = a.reward_scale * batch["rew"]
+            if a.discount > 0:  # with omega = 0 the target networks drop out of (24b)
+                next_a = self.actor_target(batch["next_obs"], self.gen)
+                q_next = self.critic_target(batch["next_obs"], next_a)
+                y_hat = y_hat + a.discount * (1.0 - batch["done"]) * q_next
         q = self.critic(batch["obs"], batch["act"])
         critic_loss = 0.5 * F.mse_loss(q, y_hat)
         self.critic_opt.zero_grad(set_to_none=True)

@@ -280,8 +280,11 @@ class DiffusionActor(nn.Module):
                 h = F.relu(F.linear(h, layer.weight, layer.bias))
             eps = F.linear(h, body[-1].weight, body[-1].bias)
             if self.clip_denoised:
+                # c0 clip(r x - rm1 eps, -1, 1) + cl x, written as c0 r clip(x - (rm1 / r) eps,
+                # -1 / r, 1 / r) + cl x (fewer ops on the training path)
                 r, rm1, c0, cl = self._clip_coef[i]
-                x = torch.add(x * cl, (x * r - eps * rm1).clamp(-1.0, 1.0), alpha=c0)
+                y = torch.sub(x, eps, alpha=rm1 / r).clamp(-1.0 / r, 1.0 / r)
+                x = torch.add(x * cl, y, alpha=c0 * r)
             else:
                 c_x, c_eps, _ = self._coef[i]
                 x = (x - eps * c_eps) * c_x
