@@ -63,6 +63,7 @@ class SlotStateEncoder(nn.Module):
     def __init__(self, cfg: EdgeConfig, with_gamma: bool = False):
         super().__init__()
         self.u, self.m, self.with_gamma = cfg.n_users, cfg.n_models, with_gamma
+        self.step_amender = getattr(cfg, "step_amender", "normalise")  # for `amend_torch`
         self.with_cache = not with_gamma
         lo = cfg.input_size_min_MB * BITS_PER_MB
         span = max((cfg.input_size_max_MB - cfg.input_size_min_MB) * BITS_PER_MB, 1.0)
@@ -318,7 +319,8 @@ class MLPActor(nn.Module):
 
 def amend_torch(raw_state: torch.Tensor, action: torch.Tensor, encoder: SlotStateEncoder):
     """The amender of 6.2.2, differentiable: b = b~ / sum b~; xi = xi~ rho_phi / sum(xi~ rho_phi)
-    (over all users when the state has no cache, i.e. the companion state (16)). Leading
+    (over all users when the state has no cache, i.e. the companion state (16)); with the
+    testbed's `step_amender="cap"`, xi is only scaled down when its sum exceeds 1. Leading
     cache scores (single-timescale DDPG) pass through unchanged."""
     u, m = encoder.u, encoder.m
     n_scores = action.shape[1] - 2 * u
@@ -328,7 +330,10 @@ def amend_torch(raw_state: torch.Tensor, action: torch.Tensor, encoder: SlotStat
         phi = raw_state[:, u : 2 * u].round().long().clamp(0, m - 1)
         hit = torch.gather(raw_state[:, 2 * u : 2 * u + m], 1, phi)
         xi = xi * hit
-    xi = xi / xi.sum(-1, keepdim=True).clamp_min(1e-8)
+    if encoder.step_amender == "cap":  # testbed option: scale down only above a sum of 1
+        xi = xi / xi.sum(-1, keepdim=True).clamp_min(1.0)
+    else:
+        xi = xi / xi.sum(-1, keepdim=True).clamp_min(1e-8)
     return torch.cat([scores, b, xi], dim=-1)
 
 

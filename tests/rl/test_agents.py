@@ -275,3 +275,19 @@ def test_tuned_preset_smoke(tmp_path, algo):
     assert all(np.isfinite(h["episode_reward"]) for h in hist)
     assert all(h["over_capacity_share"] == 0.0 for h in hist)  # masked (DDQN) / feasible (DDPG)
     assert load_policy(tmp_path / algo).name in ("T2DRL", "DDPG-T2DRL", "DDPG")
+
+
+@pytest.mark.parametrize("step_amender", ["normalise", "cap"])
+def test_amend_torch_matches_testbed(step_amender):
+    from rl.networks import amend_torch
+    from testbed.system_model import amend_action
+
+    cfg = build_config("paper", 0, {**TINY, "step_amender": step_amender})
+    sim = BatchedEdgeSim(cfg, 5, np.random.default_rng(0))
+    sim.reset()
+    sim.set_cache(np.array([[1, 0, 1]] * 5))
+    raw = raw_slot_state(sim.state, sim.cache)
+    act = np.random.default_rng(1).uniform(0.05, 1.0, (5, 6))
+    b, xi = amend_action(act[:, :3], act[:, 3:], sim.state.model, sim.cache, step_amender)
+    out = amend_torch(torch.as_tensor(raw), torch.as_tensor(act), SlotStateEncoder(cfg))
+    np.testing.assert_allclose(out.numpy(), np.concatenate([b, xi], -1), atol=1e-9)
