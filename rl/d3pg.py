@@ -27,7 +27,7 @@ import torch
 import torch.nn.functional as F
 
 from rl.buffer import ReplayBuffer
-from rl.networks import Critic, DiffusionActor, MLPActor, SlotStateEncoder
+from rl.networks import SOFTMAX_GAIN, Critic, DiffusionActor, MLPActor, SlotStateEncoder
 
 
 @dataclass
@@ -90,6 +90,7 @@ class D3PG:
         n_scores: int = 0,
     ):
         self.args, self.device, self.act_dim = args, device, act_dim
+        self.n_scores = n_scores
         if args.actor == "diffusion":
             self.actor = DiffusionActor(
                 encoder,
@@ -139,9 +140,23 @@ class D3PG:
         obs = torch.as_tensor(raw_state, dtype=torch.float32, device=self.device)
         a = self.actor(obs, self.gen, deterministic)
         if explore and self.args.exploration_noise > 0:
-            noise = torch.randn(a.shape, generator=self.gen, device=self.device)
-            a = (a + self.args.exploration_noise * noise).clamp(0.0, 1.0)
+            a = self._explore(a)
         return a.cpu().numpy().astype(np.float64)
+
+    def _explore(self, a: torch.Tensor) -> torch.Tensor:
+        """Gaussian exploration noise. For the box maps: a + sigma z, clipped to [0, 1]. For the
+        softmax map the noise goes into the logits (log a + gain sigma z, then the softmax
+        again), so shares stay positive: additive noise clipped at 0 would cut users off."""
+        sigma = self.args.exploration_noise
+        z = torch.randn(a.shape, generator=self.gen, device=self.device)
+        if self.args.output_map != "softmax":
+            return (a + sigma * z).clamp(0.0, 1.0)
+        u = (a.shape[1] - self.n_scores) // 2
+        k = self.n_scores
+        scores = (a[:, :k] + sigma * z[:, :k]).clamp(0.0, 1.0)
+        logits = torch.log(a[:, k:].clamp_min(1e-12)) + SOFTMAX_GAIN * sigma * z[:, k:]
+        b, xi = torch.softmax(logits[:, :u], -1), torch.softmax(logits[:, u:], -1)
+        return torch.cat([scores, b, xi], dim=-1)
 
     # -- learning
     def ready(self) -> bool:
