@@ -98,3 +98,19 @@ def zoo_matrix_cmd(
     typer.echo(md.read_text())
     wins = diagonal_wins(result["rows"], result["domains"])
     typer.echo(f"wrote {md}, {csv_path}, {fig}; diagonal wins: {sum(wins.values())}/{len(wins)}")
+
+
+@app.command("zoo-export")
+def zoo_export_cmd(
+    out: Annotated[str, typer.Option(help="Folder; one subfolder of PNGs per domain.")] = (
+        "runs/zoo-heldout"
+    ),
+    root: Annotated[
+        str | None, typer.Option(help="Zoo folder (default: the shipped profiling/zoo).")
+    ] = None,
+) -> None:
+    """Write the zoo's held-out sets as PNG folders (for `profile-models --images`)."""
+    from profiling.zoo.api import export_heldout_pngs
+
+    for folder in export_heldout_pngs(out, root):
+        typer.echo(f"{folder}: {len(list(folder.glob('*.png')))} images")

@@ -119,3 +119,20 @@ def heldout_images(domain: str, root: str | os.PathLike | None = None):
 
     images = torch.from_numpy(heldout_uint8(domain, root)).permute(0, 3, 1, 2).float()
     return (images / 127.5 - 1.0).contiguous()
+
+
+def export_heldout_pngs(
+    out: str | os.PathLike, root: str | os.PathLike | None = None
+) -> list[Path]:
+    """Write every domain's held-out set as ``<out>/<domain>/<i:03d>.png`` (32x32 RGB), the
+    image-folder form `profile-models --images` reads; return the folders."""
+    from PIL import Image
+
+    folders = []
+    for domain in zoo_domains(root):
+        folder = Path(out) / domain
+        folder.mkdir(parents=True, exist_ok=True)
+        for i, img in enumerate(heldout_uint8(domain, root)):
+            Image.fromarray(img).save(folder / f"{i:03d}.png")
+        folders.append(folder)
+    return folders

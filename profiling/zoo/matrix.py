@@ -74,14 +74,21 @@ def run_matrix(args: MatrixArgs) -> dict:
     for d in domains:
         clean = to_unit_range(images[d][0])
         inputs[d] = (_hwc(clean), _hwc(clean * masks[d][0] + 0.5 * (1 - masks[d][0])))
-    bar = tqdm(total=len(domains) ** 2, desc="zoo-matrix", disable=not args.progress)
+    # One batched run per model over every domain's images: each image keeps its own mask and
+    # generator, so the result equals one run per (model, domain) pair.
+    x_all = torch.cat([images[d] for d in domains])
+    m_all = torch.cat([masks[d] for d in domains])
+    seeds = [args.seed * 1000 + i for d in domains for i in range(len(images[d]))]
+    bounds = np.cumsum([0] + [len(images[d]) for d in domains])
+    bar = tqdm(total=len(domains), desc="zoo-matrix (models)", disable=not args.progress)
     for model in domains:
         denoiser = UNetDenoiser(load_zoo_unet(model, args.root), device=torch.device("cpu"))
-        for d in domains:
-            x, m = images[d], masks[d]
-            gens = [torch.Generator().manual_seed(args.seed * 1000 + i) for i in range(len(x))]
-            with torch.no_grad():
-                out = inpaint(denoiser, make_repaint_scheduler(), x, m, settings, gens)
+        gens = [torch.Generator().manual_seed(s) for s in seeds]
+        with torch.no_grad():
+            out_all = inpaint(denoiser, make_repaint_scheduler(), x_all, m_all, settings, gens)
+        for k, d in enumerate(domains):
+            sl = slice(int(bounds[k]), int(bounds[k + 1]))
+            x, m, out = x_all[sl], m_all[sl], out_all[sl]
             out01, ref01 = to_unit_range(out), to_unit_range(x)
             psnr = psnr_hole_db(out01, ref01, m)
             tv = total_variation(out01)
@@ -104,7 +111,7 @@ def run_matrix(args: MatrixArgs) -> dict:
                 }
             )
             examples[(model, d)] = _hwc(out01[0])
-            bar.update()
+        bar.update()
     bar.close()
     return {"rows": rows, "domains": domains, "examples": examples, "inputs": inputs}
 

@@ -302,5 +302,7 @@ def train_zoo(args: TrainZooArgs, loaders: dict | None = None) -> dict:
             },
             "files": {str(f.relative_to(out)): file_record(f) for f in files},
         }
+        order = list(loaders) + sorted(set(manifest["domains"]) - set(loaders))
+        manifest["domains"] = {d: manifest["domains"][d] for d in order if d in manifest["domains"]}
         manifest_path.write_text(json.dumps(manifest, indent=1) + "\n")
     return manifest
