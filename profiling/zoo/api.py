@@ -136,3 +136,23 @@ def export_heldout_pngs(
             Image.fromarray(img).save(folder / f"{i:03d}.png")
         folders.append(folder)
     return folders
+
+
+class ZooHeldout:
+    """`profiling.images.ImageSource` over one domain's held-out set (for `profile-models`):
+    yields ``(f"{domain}-{i:03d}", float32 (3, 32, 32) in [0, 1])``."""
+
+    def __init__(
+        self, domain: str, count: int | None = None, root: str | os.PathLike | None = None
+    ):
+        self.domain, self.count, self.root = domain, count, root
+        self.name = f"zoo:{domain}"
+
+    def images(self, size: int, channels: int):
+        if (size, channels) != (32, 3):
+            raise ZooError(
+                f"The zoo's {self.domain} images are 32x32 with 3 channels; the model needs "
+                f"{size}x{size} with {channels}."
+            )
+        for i, img in enumerate(heldout_uint8(self.domain, self.root)[: self.count]):
+            yield f"{self.domain}-{i:03d}", img.transpose(2, 0, 1).astype(np.float32) / 255.0

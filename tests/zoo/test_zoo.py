@@ -189,3 +189,13 @@ def test_matrix_on_a_tiny_zoo(tmp_path):
     assert set(diagonal_wins(result["rows"], result["domains"])) == {"dark", "bright"}
     assert plot_fig1(result, tmp_path / "fig.png").stat().st_size > 0
     assert json.loads((tmp_path / "zoo" / "manifest.json").read_text())["domains"]
+
+
+def test_heldout_image_source_for_profiling():
+    from profiling.zoo.api import ZooHeldout
+
+    items = list(ZooHeldout("faces", count=3).images(32, 3))
+    assert [i for i, _ in items] == ["faces-000", "faces-001", "faces-002"]
+    assert items[0][1].shape == (3, 32, 32) and 0.0 <= items[0][1].min() <= items[0][1].max() <= 1.0
+    with pytest.raises(ZooError, match="32x32 with 3 channels"):
+        list(ZooHeldout("faces").images(256, 3))
