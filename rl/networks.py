@@ -194,7 +194,9 @@ class DiffusionActor(nn.Module):
 
     `clip_denoised` (default, as the DDPM sampler of the authors' reference code): the mean is
     (18) with x^0 replaced by its prediction from (16), x^0 = (x^l - sqrt(1 - ab_l) eps) /
-    sqrt(ab_l), clipped to [-1, 1]; without clipping this equals (19). With the schedule under
+    sqrt(ab_l), clipped to [-1, 1]; without clipping this equals (19). The last step (l = 1)
+    returns its prediction unclipped (`squash` bounds it): a clip there had zero gradient and
+    the actor could freeze with every output at the clip edge (seen in a test run). With the schedule under
     (14) and L = 5, beta_l reaches 0.83, and the unclipped chain amplifies x^l by up to
     1/sqrt(alpha_l) ~ 2.4 per step, so x^0 lands far outside [-1, 1] and `squash` saturates.
     """
@@ -284,7 +286,9 @@ class DiffusionActor(nn.Module):
                 # c0 clip(r x - rm1 eps, -1, 1) + cl x, written as c0 r clip(x - (rm1 / r) eps,
                 # -1 / r, 1 / r) + cl x (fewer ops on the training path)
                 r, rm1, c0, cl = self._clip_coef[i]
-                y = torch.sub(x, eps, alpha=rm1 / r).clamp(-1.0 / r, 1.0 / r)
+                y = torch.sub(x, eps, alpha=rm1 / r)
+                if i > 0:  # the last step returns x^0 unclipped: `squash` bounds it
+                    y = y.clamp(-1.0 / r, 1.0 / r)
                 x = torch.add(x * cl, y, alpha=c0 * r)
             else:
                 c_x, c_eps, _ = self._coef[i]
@@ -430,7 +434,8 @@ class NumpyDiffusionSampler:
             eps = h @ self.body[-1][0] + self.body[-1][1]
             if self.clip_denoised:
                 r, rm1, c0, cl = self.clip_coef[i]
-                x = cl * x + c0 * np.clip(r * x - rm1 * eps, -1.0, 1.0)
+                y = r * x - rm1 * eps
+                x = cl * x + c0 * (np.clip(y, -1.0, 1.0) if i > 0 else y)
             else:
                 c_x, c_eps, _ = self.coef[i]
                 x = (x - c_eps * eps) * c_x

@@ -192,6 +192,7 @@ def known_cache_config():
 
 
 def test_ddqn_finds_the_best_cache():
+    torch.set_num_threads(1)
     cfg = known_cache_config()
     n = 16
     sim = BatchedEdgeSim(cfg, n, np.random.default_rng(0))
@@ -235,6 +236,7 @@ def run_allocation(cfg, policy, seeds) -> float:
 
 @pytest.mark.slow
 def test_d3pg_beats_equal_allocation():
+    torch.set_num_threads(1)  # as training does (rl.train.TrainArgs.threads)
     cfg = build_config("paper", 0, {"n_users": 3, "n_models": 3, "n_frames": 5, "n_slots": 10})
     d3pg_args, _ = hyperparameters("t2drl", "tuned")
     agent = D3PG(SlotStateEncoder(cfg), 6, d3pg_args, torch.device("cpu"), seed=0)
@@ -262,7 +264,9 @@ def test_d3pg_beats_equal_allocation():
 
     seeds = range(100, 104)
     equal = run_allocation(cfg, lambda s, c: equal_allocation(s.model, c), seeds)
-    assert run_allocation(cfg, learned, seeds) > equal
+    mine = run_allocation(cfg, learned, seeds)
+    print(f"D3PG {mine:.2f} vs equal allocation {equal:.2f} (mean slot reward (23))")
+    assert mine > equal
 
 
 @pytest.mark.parametrize("algo", ["t2drl", "ddpg-t2drl", "ddpg"])
