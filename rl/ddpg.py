@@ -147,6 +147,10 @@ class DDPGPolicy:
         m, u = self.params.n_models, self.params.n_users
         return scores_to_cache(a[:, :m], self.params), a[:, m : m + u], a[:, m + u :]
 
+    def decide_slot(self, state: SlotState, cache: np.ndarray, rng: np.random.Generator):
+        """The evaluator's per-slot hook (`per_slot_cache`); the current cache is not an input of (16)."""
+        return self.decide(state, rng)
+
     def choose_cache(self, gamma: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         n = np.atleast_1d(gamma).shape[0]
         if self._last is None or self._last.distance_m.shape[0] != n:

@@ -95,14 +95,16 @@ def test_checkpoint_config_is_the_default_and_must_agree(cfg, tmp_path):
     assert info.value.exit_code == 2
 
 
-def test_trained_agent_evaluates_through_load_policy(cfg, tmp_path):
+@pytest.mark.parametrize("algo", ["ddpg-t2drl", "ddpg"])
+def test_trained_agent_evaluates_through_load_policy(cfg, tmp_path, algo):
+    """ddpg re-caches every slot through `decide_slot`; ddpg-t2drl holds a cache per frame."""
     train = pytest.importorskip("rl.train")
     from rl.evaluate import EvaluateArgs, main
 
     out = tmp_path / "run"
     train.main(
         train.TrainArgs(
-            algo="ddpg-t2drl",
+            algo=algo,
             env_overrides=dict(TINY),
             episodes=1,
             out=str(out),
@@ -112,7 +114,7 @@ def test_trained_agent_evaluates_through_load_policy(cfg, tmp_path):
         )
     )
     doc = main(EvaluateArgs(checkpoint=str(out), seeds=(1, 2)))
-    assert doc["result"]["algo"] == "DDPG-T2DRL"
+    assert doc["result"]["algo"] == {"ddpg-t2drl": "DDPG-T2DRL", "ddpg": "DDPG"}[algo]
     assert np.isfinite(doc["result"]["metrics"]["utility"]["ci95_low"])
 
 
