@@ -16,7 +16,7 @@ def train_zoo_cmd(
         list[str] | None,
         typer.Option("--domains", "-d", help="Domain to train (repeatable); default all four."),
     ] = None,
-    iterations: Annotated[int, typer.Option(help="Optimiser steps per domain.")] = 700,
+    iterations: Annotated[int, typer.Option(help="Optimiser steps per domain.")] = 1500,
     batch_size: Annotated[int, typer.Option(help="Images per step.")] = 16,
     seed: Annotated[int, typer.Option(help="Seed of crops, initial weights and every draw.")] = 0,
     out: Annotated[

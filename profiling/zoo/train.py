@@ -33,7 +33,7 @@ FLIP_DOMAINS = frozenset({"fashion", "faces", "textures"})
 
 def zoo_unet_config(block_out_channels: tuple[int, ...] = (16, 32, 32)) -> dict:
     """The zoo's UNet2DModel config: 32x32, 3 channels in and out, one ResNet per level, no
-    attention (keeps a training iteration at about 0.3-0.6 s on one shared CPU core)."""
+    attention except in the 8x8 mid block (an iteration takes 0.3-0.9 s on one shared CPU core)."""
     n = len(block_out_channels)
     return dict(
         sample_size=32,
@@ -53,7 +53,7 @@ class TrainZooArgs:
 
     domains: list[str] = field(default_factory=lambda: ["digits", "fashion", "faces", "textures"])
     """Domains to train, in order (see `profiling.zoo.data.LOADERS`)."""
-    iterations: int = 700
+    iterations: int = 1500
     """Optimiser steps per domain."""
     batch_size: int = 16
     """Images per step."""
