@@ -25,14 +25,18 @@ STEPS_AXIS = {
 class FitArgs:
     """Settings of `fit-models`."""
 
-    measurements: list[Path] = field(default_factory=lambda: [Path("runs/profile")])
+    measurements: list[Path] = field(default_factory=lambda: [Path("runs/zoo-cpu")])
     """Measurement tables (.parquet/.csv) or campaign folders written by profile-models."""
     out: Path = Path("fitted_models")
     """Folder for the JSON files and PNGs."""
     name: str | None = None
     """File name stem (default: the campaign name); the protocol is appended."""
-    tv_column: str = "tv_l1"
-    """Quality column fitted with eq. (7): tv_l1 (the sample x_t) or tv_l1_pred (predicted clean image)."""
+    protocol_suffix: bool = True
+    """Append the protocol to the file name; False writes `<name>.json` (one protocol only)."""
+    tv_column: str = "tv_l1_pred"
+    """Quality column fitted with eq. (7): tv_l1_pred (the predicted clean image, what a user gets if
+    generation stops after n steps; it shows the paper's plateau-slope-plateau) or tv_l1 (the
+    noisy sample x_t, which on our models keeps falling until the last step)."""
     n_boot: int = 200
     """Bootstrap resamples for the 95 % intervals."""
     seed: int = 0
@@ -148,7 +152,12 @@ def run_fit(args: FitArgs) -> list[dict]:
         else files[0].stem
     )
     results = []
-    for protocol in sorted(set(df["protocol"]) & set(STEPS_AXIS)):
+    fitted_protocols = sorted(set(df["protocol"]) & set(STEPS_AXIS))
+    if not args.protocol_suffix and len(fitted_protocols) > 1:
+        raise ProfilingError(
+            f"the measurements hold protocols {', '.join(fitted_protocols)}; one file per protocol needs the protocol in its name (drop --no-protocol-suffix)."
+        )
+    for protocol in fitted_protocols:
         record, axis, axis_doc = STEPS_AXIS[protocol]
         sub = df[(df.protocol == protocol) & (df.record == record)]
         entries, fits, problems = [], {}, []
@@ -210,7 +219,8 @@ def run_fit(args: FitArgs) -> list[dict]:
         }
         if entries:
             doc = _document(df[df.protocol == protocol], files, campaign, protocol, entries, args)
-            path = dump_fitted(doc, Path(args.out) / f"{_slug(campaign)}-{protocol}.json")
+            stem = _slug(campaign) if not args.protocol_suffix else f"{_slug(campaign)}-{protocol}"
+            path = dump_fitted(doc, Path(args.out) / f"{stem}.json")
             result["path"] = path
             if args.plot:
                 from profiling.plotting import draw_fig3

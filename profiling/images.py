@@ -128,7 +128,12 @@ class ImageFolder:
 
 
 def image_source(spec: str, *, count: int, seed: int = 0) -> ImageSource:
-    """`synthetic`, `digits`, or a folder path."""
+    """`synthetic`, `digits`, `zoo:<domain>` (a zoo domain's held-out set), or a folder path."""
+    if spec.startswith("zoo:"):
+        from profiling.zoo.api import ZooHeldout, check_domain
+
+        check_domain(spec[4:])
+        return ZooHeldout(spec[4:], count=count)
     if spec == "synthetic":
         return SyntheticShapes(count=count, seed=seed)
     if spec == "digits":
@@ -136,6 +141,6 @@ def image_source(spec: str, *, count: int, seed: int = 0) -> ImageSource:
     folder = Path(spec).expanduser()
     if not folder.is_dir():
         raise ProfilingError(
-            f"image source '{spec}' is neither 'synthetic', 'digits' nor an existing folder."
+            f"image source '{spec}' is neither 'synthetic', 'digits', 'zoo:<domain>' nor an existing folder."
         )
     return ImageFolder(folder=folder, count=count)

@@ -21,6 +21,8 @@ from profiling.errors import ProfilingError
 
 WEIGHT_SUFFIXES = (".safetensors", ".bin")
 BUILTIN_TINY = "builtin:tiny"
+ZOO_PREFIX = "zoo:"
+"""``zoo:<domain>`` names a model of the bundled zoo (`profiling.zoo`)."""
 
 
 @dataclass(frozen=True)
@@ -152,6 +154,12 @@ def resolve_checkpoint(spec: str, *, workdir: str | os.PathLike = ".") -> Path:
     """Map a model spec to a local folder holding a UNet2DModel, or raise ProfilingError."""
     if spec == BUILTIN_TINY:
         return write_tiny_unet(Path(workdir) / "builtin-tiny-unet")
+    if spec.startswith(ZOO_PREFIX):
+        from profiling.zoo.api import check_domain, zoo_model_path
+
+        domain = spec[len(ZOO_PREFIX) :]
+        check_domain(domain)  # unknown, missing or damaged zoo files: one sentence, exit 2
+        return zoo_model_path(domain)
     path = Path(os.path.expanduser(spec))
     if path.exists():
         if not path.is_dir():
@@ -177,7 +185,12 @@ def load_unet(spec: str, *, workdir: str | os.PathLike = "."):
             f"checkpoint '{spec}' could not be loaded as a UNet2DModel ({type(exc).__name__}: {str(exc).splitlines()[0][:200]})."
         ) from None
     sha, size = checkpoint_digest(weight_files(folder))
-    model_id = "tiny" if spec == BUILTIN_TINY else (spec.rstrip("/").split("/")[-1] or spec)
+    if spec == BUILTIN_TINY:
+        model_id = "tiny"
+    elif spec.startswith(ZOO_PREFIX):
+        model_id = f"zoo-{spec[len(ZOO_PREFIX) :]}"
+    else:
+        model_id = spec.rstrip("/").split("/")[-1] or spec
     info = ModelInfo(
         model_id=model_id,
         checkpoint=spec,

@@ -46,8 +46,9 @@ class ProfileArgs:
     """N of the one full schedule a trajectory run follows (metrics after every reverse step n)."""
     respaced_steps: list[int] = field(default_factory=lambda: [10, 25, 50, 100, 250])
     """The N grid of the respaced protocol (one complete run per N)."""
-    images: str = "synthetic"
-    """`synthetic`, `digits` or a folder of images of the model's size."""
+    images: str = "auto"
+    """`auto` (a zoo model's own held-out set, else `synthetic`), `synthetic`, `digits`,
+    `zoo:<domain>`, or a folder of images of the model's size."""
     num_images: int = 4
     """Images taken from the source."""
     masks: str = "thick"
@@ -162,9 +163,8 @@ class Campaign:
         unet, info = load_unet(spec, workdir=self.args.out)
         check_steps(self.args, info)
         size, channels = info.sample_size, info.in_channels
-        images = list(
-            image_source(self.args.images, count=self.args.num_images).images(size, channels)
-        )
+        source = images_for(spec, self.args.images)
+        images = list(image_source(source, count=self.args.num_images).images(size, channels))
         for image_id, img in images:
             if img.shape != (channels, size, size):
                 raise ProfilingError(
@@ -365,8 +365,29 @@ def run_cell(
     return [row]
 
 
+def images_for(spec: str, images: str) -> str:
+    """`auto`: a zoo model inpaints its own domain's held-out images; any other model synthetic ones."""
+    if images != "auto":
+        return images
+    return spec if spec.startswith("zoo:") else "synthetic"
+
+
+def expand_models(models: list[str]) -> list[str]:
+    """`zoo` stands for every model of the bundled zoo (`zoo:<domain>`)."""
+    out: list[str] = []
+    for spec in models:
+        if spec == "zoo":
+            from profiling.zoo.api import zoo_domains
+
+            out += [f"zoo:{d}" for d in zoo_domains()]
+        else:
+            out.append(spec)
+    return out
+
+
 def run_profile(args: ProfileArgs) -> dict:
     """Measure every missing cell; return {'table': path or None, 'done': n, 'skipped': n, 'rank': r}."""
+    args.models = expand_models(list(args.models))
     validate(args)
     state = _process_state(args)
     device = (

@@ -31,7 +31,7 @@ def profile(
         typer.Option(
             "--model",
             "-m",
-            help="Model folder or hub id (repeatable); default builtin:tiny (a random 32x32 UNet).",
+            help="Model folder, hub id, zoo:<domain>, 'zoo' (every bundled zoo model) or builtin:tiny (a random 32x32 UNet); repeatable. Default: zoo.",
         ),
     ] = None,
     protocol: Annotated[str, typer.Option(help="trajectory, respaced or both.")] = "trajectory",
@@ -42,9 +42,12 @@ def profile(
         str, typer.Option(help="Comma-separated N grid of the respaced protocol.")
     ] = "10,25,50,100,250",
     images: Annotated[
-        str, typer.Option(help="synthetic, digits, or a folder of images of the model's size.")
-    ] = "synthetic",
-    num_images: Annotated[int, typer.Option(help="Images taken from the source.")] = 4,
+        str,
+        typer.Option(
+            help="auto (a zoo model's own held-out images, else synthetic), synthetic, digits, zoo:<domain>, or a folder of images of the model's size."
+        ),
+    ] = "auto",
+    num_images: Annotated[int, typer.Option(help="Images taken from the source.")] = 8,
     masks: Annotated[
         str,
         typer.Option(
@@ -71,7 +74,7 @@ def profile(
     ] = 1,
     cpu_threads: Annotated[int, typer.Option(help="torch threads on CPU (0 = torch default).")] = 1,
     out: Annotated[Path, typer.Option(help="Campaign folder (rerun to resume).")] = Path(
-        "runs/profile"
+        "runs/zoo-cpu"
     ),
     campaign: Annotated[
         str | None, typer.Option(help="Campaign name (default: the folder name).")
@@ -81,13 +84,19 @@ def profile(
         "fitted_models"
     ),
     n_boot: Annotated[int, typer.Option(help="Bootstrap resamples of the fit.")] = 200,
+    tv_column: Annotated[
+        str,
+        typer.Option(
+            help="Quality fitted with eq. (7): tv_l1_pred (the predicted clean image, what a user gets if generation stops after n steps) or tv_l1 (the noisy sample x_t)."
+        ),
+    ] = "tv_l1_pred",
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
     """Measure TV/PSNR/SSIM, latency, throughput and energy of RePaint inpainting vs denoising steps (the paper's Fig. 3)."""
     from profiling.sweep import ProfileArgs, run_profile
 
     args = ProfileArgs(
-        models=model or ["builtin:tiny"],
+        models=model or ["zoo"],
         protocol=protocol,
         trajectory_steps=trajectory_steps,
         respaced_steps=_ints(respaced_steps, "respaced-steps"),
@@ -122,7 +131,13 @@ def profile(
         from profiling.fitrun import FitArgs
 
         _fit_and_report(
-            FitArgs(measurements=[Path(result["table"])], out=fit_out, n_boot=n_boot),
+            FitArgs(
+                measurements=[Path(result["table"])],
+                out=fit_out,
+                n_boot=n_boot,
+                tv_column=tv_column,
+                protocol_suffix=protocol == "both",  # one protocol: <campaign>.json
+            ),
             fail_if_none=False,
         )
 
@@ -228,24 +243,31 @@ def fit(
         str | None, typer.Option(help="File name stem (default: the campaign name).")
     ] = None,
     tv_column: Annotated[
-        str, typer.Option(help="tv_l1 (sample x_t) or tv_l1_pred (predicted clean image).")
-    ] = "tv_l1",
+        str, typer.Option(help="tv_l1_pred (predicted clean image) or tv_l1 (sample x_t).")
+    ] = "tv_l1_pred",
     n_boot: Annotated[int, typer.Option(help="Bootstrap resamples.")] = 200,
     seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 0,
     plot: Annotated[bool, typer.Option(help="Write the Fig. 3-style PNG.")] = True,
+    protocol_suffix: Annotated[
+        bool,
+        typer.Option(
+            help="Name files <name>-<protocol>.json; --no-protocol-suffix: <name>.json (one protocol only)."
+        ),
+    ] = True,
 ) -> None:
     """Refit eqs. (7) and (8) from stored measurements alone (one JSON per protocol)."""
     from profiling.fitrun import FitArgs
 
     _fit_and_report(
         FitArgs(
-            measurements=measurements or [Path("runs/profile")],
+            measurements=measurements or [Path("runs/zoo-cpu")],
             out=out,
             name=name,
             tv_column=tv_column,
             n_boot=n_boot,
             seed=seed,
             plot=plot,
+            protocol_suffix=protocol_suffix,
         ),
         fail_if_none=True,
     )

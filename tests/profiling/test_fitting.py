@@ -83,6 +83,7 @@ def _table(tmp_path, protocol="trajectory"):
             "step_n": x.astype(int),
             "steps_N": 250,
             "tv_l1": tv,
+            "tv_l1_pred": tv,
             "latency_s": delay,
             "device": "cpu",
             "device_name": "test-cpu",
