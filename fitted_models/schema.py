@@ -172,6 +172,7 @@ def dump_fitted(doc: dict, path: str | os.PathLike) -> Path:
         with os.fdopen(fd, "w") as fh:
             json.dump(doc, fh, indent=2, sort_keys=False)
             fh.write("\n")
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; fitted files are meant to be shared
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

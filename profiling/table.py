@@ -119,6 +119,7 @@ def _atomic_write(table: pa.Table, path: Path) -> None:
         pq.write_table(table, tmp)
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; results are meant to be shared
         os.replace(tmp, path)
         dir_fd = os.open(path.parent, os.O_RDONLY)
         try:
