@@ -38,6 +38,7 @@ import numpy as np
 
 from testbed.batched import BatchedEdgeSim
 from testbed.config import EdgeConfig
+from testbed.stats import CONFIDENCE, t_interval
 from testbed.system_model import slot_metrics
 
 METRICS: dict[str, str] = {
@@ -48,7 +49,6 @@ METRICS: dict[str, str] = {
     "frame_reward": "frame reward (32)",
     "decision_time_ms": "decision time per slot (ms)",
 }
-CONFIDENCE = 0.95
 
 
 class EvaluationError(ValueError):
@@ -98,22 +98,6 @@ class EvalResult:
             "metric_descriptions": METRICS,
             "config": self.config,
         }
-
-
-def t_interval(
-    values: Sequence[float], confidence: float = CONFIDENCE
-) -> tuple[float, float, float]:
-    """(mean, low, high) of the Student-t interval for the mean; NaN bounds for one value."""
-    from scipy import stats
-
-    x = np.asarray(values, dtype=np.float64)
-    mean = float(x.mean())
-    if x.size < 2:
-        return mean, math.nan, math.nan
-    half = float(
-        stats.t.ppf(0.5 + confidence / 2.0, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size)
-    )
-    return mean, mean - half, mean + half
 
 
 def check_seeds(seeds: Sequence[int]) -> tuple[int, ...]:

@@ -89,7 +89,8 @@ def simulate(
     from rich.table import Table
 
     from testbed.config import ConfigError
-    from testbed.simulate import mean_ci95, simulate_random_equal
+    from testbed.simulate import simulate_random_equal
+    from testbed.stats import t_interval
 
     if episodes < 2:
         raise ConfigError(
@@ -117,7 +118,7 @@ def simulate(
         ("frame reward (32)", summary.frame_reward),
     )
     for name, values in rows:
-        mean, lo, hi = mean_ci95(values)
+        mean, lo, hi = t_interval(values)
         table.add_row(name, f"{mean:.4g}", f"[{lo:.4g}, {hi:.4g}]")
     console.print(table)
 

@@ -58,15 +58,3 @@ def simulate_random_equal(
         slot_reward=sums["slot_reward"] / slots,
         frame_reward=frame_rewards / cfg.n_frames,
     )
-
-
-def mean_ci95(values: np.ndarray) -> tuple[float, float, float]:
-    """Mean and Student-t 95% confidence interval over independent runs."""
-    from scipy import stats
-
-    values = np.asarray(values, dtype=np.float64)
-    mean = float(values.mean())
-    if len(values) < 2:
-        return mean, float("nan"), float("nan")
-    half = float(stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values)))
-    return mean, mean - half, mean + half

@@ -8,20 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from profiling.models import tiny_unet_config
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def tiny_config(sample_size: int = 16) -> dict:
-    return dict(
-        sample_size=sample_size,
-        in_channels=3,
-        out_channels=3,
-        layers_per_block=1,
-        block_out_channels=(32, 64),
-        down_block_types=("DownBlock2D", "AttnDownBlock2D"),
-        up_block_types=("AttnUpBlock2D", "UpBlock2D"),
-        norm_num_groups=8,
-    )
+    return tiny_unet_config(sample_size)
 
 
 @pytest.fixture(scope="session", autouse=True)
