@@ -79,22 +79,6 @@ class TrainZooArgs:
     """Show a tqdm progress bar."""
 
 
-def resolve_device(spec: str):
-    import torch
-
-    if spec == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        device = torch.device(spec)
-    except RuntimeError:
-        raise ZooError(
-            f"--device '{spec}' is not a torch device (use auto, cpu or cuda)."
-        ) from None
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ZooError(f"--device '{spec}' was requested but CUDA is not available.")
-    return device
-
-
 def _lr_factor(step: int, args: TrainZooArgs) -> float:
     if step < args.warmup:
         return (step + 1) / args.warmup
@@ -116,6 +100,8 @@ def train_domain(
     from tqdm import tqdm
 
     torch.set_num_threads(args.threads)
+    from profiling.hardware import resolve_device
+
     device = resolve_device(args.device)
     torch.manual_seed(args.seed)
     unet = UNet2DModel(**zoo_unet_config(args.block_out_channels)).to(device)
