@@ -22,7 +22,7 @@ from rl.networks import SlotStateEncoder, raw_slot_state
 from rl.t2drl import EpisodeStats
 from testbed.batched import BatchedEdgeSim, SlotState
 from testbed.config import EdgeConfig
-from testbed.policies import most_popular_cache
+from testbed.policies import fill_cache_in_order, most_popular_cache
 from testbed.system_model import SystemParams, cache_over_capacity
 
 CACHE_THRESHOLD = 0.5
@@ -32,18 +32,8 @@ def scores_to_cache(
     scores: np.ndarray, params: SystemParams, threshold: float = CACHE_THRESHOLD
 ) -> np.ndarray:
     """(N, M) scores in [0, 1] -> (N, M) feasible caches: threshold, then greedy by score."""
-    n, m = scores.shape
     order = np.argsort(-scores, axis=-1, kind="stable")
-    cache = np.zeros((n, m), dtype=np.int8)
-    used = np.zeros(n)
-    rows = np.arange(n)
-    for j in range(m):
-        mj = order[:, j]
-        size = params.storage_GB[mj]
-        take = (scores[rows, mj] > threshold) & (used + size <= params.cache_capacity_GB + 1e-12)
-        cache[rows, mj] = take
-        used += np.where(take, size, 0.0)
-    return cache
+    return fill_cache_in_order(order, scores > threshold, params)
 
 
 class DDPGTrainer:

@@ -36,6 +36,7 @@ from pymoo.operators.mutation.pm import PM
 from pymoo.operators.sampling.rnd import FloatRandomSampling
 from pymoo.optimize import minimize
 
+from testbed.policies import fill_cache_in_order
 from testbed.system_model import SystemParams, amend_action, evaluate_slot
 
 CACHE_GENE_THRESHOLD = 0.5
@@ -99,20 +100,8 @@ class SlotData:
 def decode_cache_genes(genes: np.ndarray, params: SystemParams) -> np.ndarray:
     """Cache genes (P, M) in [0, 1] -> caches (P, M) in {0, 1} within capacity (see module doc)."""
     genes = np.asarray(genes, dtype=np.float64)
-    n_pop, n_models = genes.shape
     order = np.argsort(-genes, axis=-1, kind="stable")
-    cache = np.zeros((n_pop, n_models), dtype=np.int8)
-    used = np.zeros(n_pop)
-    rows = np.arange(n_pop)
-    for j in range(n_models):
-        m = order[:, j]
-        size = params.storage_GB[m]
-        take = (genes[rows, m] > CACHE_GENE_THRESHOLD) & (
-            used + size <= params.cache_capacity_GB + 1e-12
-        )
-        cache[rows, m] = take
-        used += np.where(take, size, 0.0)
-    return cache
+    return fill_cache_in_order(order, genes > CACHE_GENE_THRESHOLD, params)
 
 
 def cache_to_genes(cache: np.ndarray) -> np.ndarray:

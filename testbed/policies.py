@@ -12,7 +12,7 @@ import numpy as np
 
 from testbed.system_model import SystemParams, equal_allocation
 
-__all__ = ["equal_allocation", "most_popular_cache", "random_cache"]
+__all__ = ["equal_allocation", "fill_cache_in_order", "most_popular_cache", "random_cache"]
 
 
 def most_popular_cache(params: SystemParams) -> np.ndarray:
@@ -29,6 +29,21 @@ def most_popular_cache(params: SystemParams) -> np.ndarray:
     return cache
 
 
+def fill_cache_in_order(order: np.ndarray, wanted: np.ndarray, params: SystemParams) -> np.ndarray:
+    """Visit models in `order` (N, M) and cache each `wanted` (N, M) one that still fits (11d)."""
+    n, m = order.shape
+    cache = np.zeros((n, m), dtype=np.int8)
+    used = np.zeros(n)
+    rows = np.arange(n)
+    for j in range(m):
+        mj = order[:, j]
+        size = params.storage_GB[mj]
+        take = wanted[rows, mj] & (used + size <= params.cache_capacity_GB + 1e-12)
+        cache[rows, mj] = take
+        used += np.where(take, size, 0.0)
+    return cache
+
+
 def random_cache(
     params: SystemParams, rng: np.random.Generator, n: int | None = None
 ) -> np.ndarray:
@@ -38,12 +53,5 @@ def random_cache(
     """
     batch = 1 if n is None else n
     order = np.argsort(rng.random((batch, params.n_models)), axis=-1)
-    cache = np.zeros((batch, params.n_models), dtype=np.int8)
-    used = np.zeros(batch)
-    for j in range(params.n_models):
-        m = order[:, j]
-        size = params.storage_GB[m]
-        fits = used + size <= params.cache_capacity_GB + 1e-12
-        cache[np.arange(batch), m] = fits
-        used += np.where(fits, size, 0.0)
+    cache = fill_cache_in_order(order, np.ones((batch, params.n_models), dtype=bool), params)
     return cache[0] if n is None else cache
