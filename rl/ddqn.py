@@ -26,7 +26,7 @@ import torch
 import torch.nn.functional as F
 
 from rl.buffer import ReplayBuffer
-from rl.d3pg import soft_update
+from rl.d3pg import make_adam, soft_update
 from rl.networks import QNetwork
 from testbed.system_model import SystemParams, cache_over_capacity, decode_cache
 
@@ -69,7 +69,7 @@ class DDQN:
         self.q_target = copy.deepcopy(self.q)
         for p in self.q_target.parameters():
             p.requires_grad_(False)
-        self.opt = torch.optim.Adam(self.q.parameters(), lr=args.lr)
+        self.opt = make_adam(self.q.parameters(), args.lr)
         self.buffer = ReplayBuffer(args.buffer_size, 1, 1, act_dtype=np.int64)
         all_caches = decode_cache(np.arange(self.n_actions), self.m)
         self.feasible = ~cache_over_capacity(all_caches, params)  # (2^M,)

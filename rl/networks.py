@@ -255,33 +255,40 @@ class DiffusionActor(nn.Module):
         steps = torch.arange(1, n_steps + 1)
         self.register_buffer("step_emb", sinusoidal_embedding(steps, self.t_dim), persistent=False)
 
+    def sample_noise(self, batch: int, generator: torch.Generator | None, device) -> torch.Tensor:
+        """All of one sampling's noise, (L, B, act_dim): [0] is x^L, [l - 1] the z of step l."""
+        return torch.randn((self.n_steps, batch, self.act_dim), generator=generator, device=device)
+
     def forward(
         self,
         raw_state: torch.Tensor,
         generator: torch.Generator | None = None,
         deterministic: bool = False,
+        feats: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        # Written with functional ops (no per-layer module calls, one noise draw): at batch 1
-        # the cost is per-op overhead, and this is the per-slot decision path (Table 3).
-        s = self.encoder(raw_state)
+        """`feats`: `encoder(raw_state)` if the caller already has it (shared within an update)."""
+        # Written with functional ops (no per-layer module calls, one noise draw, each weight
+        # transposed once for all L steps): the cost of these small nets is per-op overhead,
+        # both at batch 1 (the per-slot decision, Table 3) and in training (one update per slot).
+        s = self.encoder(raw_state) if feats is None else feats
         d, n_steps = self.denoiser, self.n_steps
         b = s.shape[0]
         # first layer: W_x x + (W_t emb(l) + b) + W_s s, the last two per step and sample
         pre = F.linear(self.step_emb, d.in_t.weight, d.in_x.bias)[:, None, :] + F.linear(
             s, d.in_s.weight
         )  # (L, B, H)
-        body = [m for m in d.body.modules() if isinstance(m, nn.Linear)]
+        body = [(m.weight.t(), m.bias) for m in d.body.modules() if isinstance(m, nn.Linear)]
         if deterministic:
             x = torch.zeros((b, self.act_dim), device=s.device)
         else:
-            noise = torch.randn((n_steps, b, self.act_dim), generator=generator, device=s.device)
+            noise = self.sample_noise(b, generator, s.device)
             x = noise[0]  # x^L; noise[l - 1] is the z of step l for l = 2..L
-        w_x = d.in_x.weight
+        w_x_t = d.in_x.weight.t()
         for i in reversed(range(n_steps)):  # i = l - 1
-            h = F.relu(torch.addmm(pre[i], x, w_x.t()))
-            for layer in body[:-1]:
-                h = F.relu(F.linear(h, layer.weight, layer.bias))
-            eps = F.linear(h, body[-1].weight, body[-1].bias)
+            h = F.relu(torch.addmm(pre[i], x, w_x_t))
+            for w_t, bias in body[:-1]:
+                h = F.relu(torch.addmm(bias, h, w_t))
+            eps = torch.addmm(body[-1][1], h, body[-1][0])
             if self.clip_denoised:
                 # c0 clip(r x - rm1 eps, -1, 1) + cl x, written as c0 r clip(x - (rm1 / r) eps,
                 # -1 / r, 1 / r) + cl x (fewer ops on the training path)
@@ -314,8 +321,11 @@ class MLPActor(nn.Module):
         self.n_scores = n_scores
         self.net = mlp(encoder.out_dim, hidden, act_dim)
 
-    def forward(self, raw_state, generator=None, deterministic: bool = False) -> torch.Tensor:
-        return squash(self.net(self.encoder(raw_state)), self.output_map, self.n_scores)
+    def forward(
+        self, raw_state, generator=None, deterministic: bool = False, feats=None
+    ) -> torch.Tensor:
+        s = self.encoder(raw_state) if feats is None else feats
+        return squash(self.net(s), self.output_map, self.n_scores)
 
 
 # --------------------------------------------------------------------------- critics
@@ -354,10 +364,14 @@ class Critic(nn.Module):
         self.encoder, self.amended = encoder, amended
         self.net = mlp(encoder.out_dim + act_dim, hidden, 1)
 
-    def forward(self, raw_state: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self, raw_state: torch.Tensor, action: torch.Tensor, feats: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """`feats`: `encoder(raw_state)` if the caller already has it (shared within an update)."""
         if self.amended:
             action = amend_torch(raw_state, action, self.encoder)
-        return self.net(torch.cat([self.encoder(raw_state), action], dim=-1)).squeeze(-1)
+        s = self.encoder(raw_state) if feats is None else feats
+        return self.net(torch.cat([s, action], dim=-1)).squeeze(-1)
 
 
 class QNetwork(nn.Module):
