@@ -34,7 +34,9 @@ def _register_commands() -> None:
     # Each module adds its commands to `app` on import.
     from t2drl_cli import testbed_cmds  # noqa: F401
 
-    for name in ("profiling_cmds", "rl_cmds", "rl_train_cmds", "zoo_cmds"):  # present once their issues land
+    # Present once their issues land.
+    modules = ("profiling_cmds", "rl_cmds", "rl_train_cmds", "zoo_cmds", "experiment_cmds")
+    for name in modules:
         try:
             importlib.import_module(f"t2drl_cli.{name}")
         except ModuleNotFoundError as exc:
