@@ -35,7 +35,14 @@ def _register_commands() -> None:
     from t2drl_cli import testbed_cmds  # noqa: F401
 
     # Present once their issues land.
-    modules = ("profiling_cmds", "rl_cmds", "rl_train_cmds", "zoo_cmds", "experiment_cmds")
+    modules = (
+        "profiling_cmds",
+        "rl_cmds",
+        "rl_train_cmds",
+        "zoo_cmds",
+        "experiment_cmds",
+        "validate_cmds",
+    )
     for name in modules:
         try:
             importlib.import_module(f"t2drl_cli.{name}")
