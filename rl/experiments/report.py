@@ -1,0 +1,757 @@
+"""Aggregate finished runs into a CSV of per-seed results, the paper's figures and a report.
+
+Intervals (95%, Student t, `testbed.stats.t_interval`), by what varies between replicates:
+
+* learned methods: one value per **training seed** (its mean over the held-out evaluation
+  seeds); the interval is over training seeds;
+* baselines and the oracle (no training): one value per **evaluation seed**.
+
+Gap to the oracle, paired on the same evaluation seeds (common random numbers): per evaluation
+seed, `method - oracle` for utility (11) and `oracle - method` for hit ratio and frame reward,
+so a positive gap always means "worse than the oracle". For a learned method the per-seed gaps
+are averaged per training seed first.
+
+Improvements over other methods ("T2DRL is X% better", `rl.experiments.claims`): ratio of the
+two means, with a 95% percentile bootstrap interval that resamples each method's replicates
+(training seeds or evaluation seeds, as above) independently; 4 000 resamples, seed 0. With
+two or three replicates these intervals are rough (they under-cover); the report says how many
+there are.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rl.experiments.claims import CLAIMS, TABLE3_PAPER, TRENDS, improvement
+from rl.experiments.spec import ALGOS, DISPLAY, FULL, LEARNED, SWEEPS, RunSpec, Scale
+from testbed.stats import t_interval
+
+EVAL_METRICS = ("hit_ratio", "utility", "violation_share", "slot_reward", "frame_reward")
+BENCH_METRICS = ("choose_cache_ms", "allocate_ms", "decision_time_ms")
+GAP_SIGN = {"utility": 1.0, "hit_ratio": -1.0, "frame_reward": -1.0}  # method - oracle, signed
+COLORS = {
+    "t2drl": "tab:red",
+    "ddpg-t2drl": "tab:blue",
+    "ddpg": "tab:cyan",
+    "rcars": "tab:gray",
+    "schrs": "tab:green",
+    "hcras": "tab:olive",
+    "oracle": "black",
+}
+N_BOOT = 4000
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def x_of(spec: dict[str, Any], experiment: str) -> float | None:
+    _, name, _ = SWEEPS[experiment]
+    if not name:
+        return None
+    if name == "denoising_steps":
+        return spec["denoising_steps"]
+    return spec["env_overrides"][name]
+
+
+def per_seed_rows(experiment: str, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per (run, evaluation seed), or per timing run for Table 3; deterministic columns
+    only (wall-clock numbers stay in the run files), sorted so resumed sweeps match."""
+    rows = []
+    for rec in records:
+        spec = rec["spec"]
+        base = {
+            "experiment": experiment,
+            "algo": spec["algo"],
+            "env_preset": spec["env_preset"],
+            "hparams": spec["hparams"],
+            "x": x_of(spec, experiment),
+            "train_seed": spec["train_seed"],
+            "episodes": spec["episodes"],
+            "run_id": rec["run_id"],
+        }
+        if "bench" in rec:
+            rows.append({**base, **{k: rec["bench"][k] for k in BENCH_METRICS}})
+            continue
+        n_frames = rec["config"]["n_frames"]
+        for ev in rec["eval"]:
+            row = {**base, "eval_seed": ev["eval_seed"]}
+            row.update({k: ev[k] for k in EVAL_METRICS})
+            row["episode_reward"] = n_frames * ev["frame_reward"]  # sum over T frames of (32)
+            rows.append(row)
+    key = lambda r: (  # noqa: E731
+        ALGOS.index(r["algo"]),
+        -math.inf if r["x"] is None else r["x"],
+        -1 if r["train_seed"] is None else r["train_seed"],
+        r.get("eval_seed", -1),
+    )
+    return sorted(rows, key=key)
+
+
+def write_csv(rows: list[dict[str, Any]], path: Path) -> None:
+    if not rows:
+        return
+    cols = list(rows[0])
+    with path.open("w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=cols)
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: _fmt(r.get(k)) for k in cols})
+
+
+def _fmt(v):
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return repr(v)
+    return v
+
+
+def curve_rows(experiment: str, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    rows = []
+    for rec in records:
+        if "curve" not in rec:
+            continue
+        spec, c = rec["spec"], rec["curve"]
+        for i, ep in enumerate(c["episode"]):
+            rows.append(
+                {
+                    "algo": spec["algo"],
+                    "x": x_of(spec, experiment),
+                    "train_seed": spec["train_seed"],
+                    "episode": ep,
+                    **{
+                        k: c[k][i]
+                        for k in ("episode_reward", "hit_ratio", "utility", "violation_share")
+                        if k in c
+                    },
+                }
+            )
+    rows.sort(key=lambda r: (ALGOS.index(r["algo"]), r["x"] or 0, r["train_seed"], r["episode"]))
+    return rows
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+def replicates(rows, algo, x, metric) -> dict[int, float]:
+    """{replicate: value}: per training seed (mean over eval seeds) for learned methods, per
+    evaluation seed otherwise."""
+    sel = [r for r in rows if r["algo"] == algo and r["x"] == x and r.get(metric) is not None]
+    if algo in LEARNED:
+        by = defaultdict(list)
+        for r in sel:
+            by[r["train_seed"]].append(r[metric])
+        return {k: float(np.mean(v)) for k, v in sorted(by.items())}
+    return {r.get("eval_seed", r["train_seed"]): float(r[metric]) for r in sel}
+
+
+def summary(values) -> tuple[float, float, float, int]:
+    values = list(values)
+    if not values:
+        return math.nan, math.nan, math.nan, 0
+    m, lo, hi = t_interval(values)
+    return m, lo, hi, len(values)
+
+
+def oracle_gaps(rows, algo, x, metric) -> list[float]:
+    """Paired per-seed gaps to the oracle (positive = worse), per replicate."""
+    oracle = {r["eval_seed"]: r[metric] for r in rows if r["algo"] == "oracle" and r["x"] == x}
+    if not oracle or algo == "oracle":
+        return []
+    sel = [r for r in rows if r["algo"] == algo and r["x"] == x and r["eval_seed"] in oracle]
+    sign = GAP_SIGN[metric]
+    gap = lambda r: sign * (r[metric] - oracle[r["eval_seed"]])  # noqa: E731
+    if algo in LEARNED:
+        by = defaultdict(list)
+        for r in sel:
+            by[r["train_seed"]].append(gap(r))
+        return [float(np.mean(v)) for _, v in sorted(by.items())]
+    return [gap(r) for r in sel]
+
+
+def bootstrap_improvement(metric, t_vals, o_vals, seed: int = 0) -> tuple[float, float, float]:
+    """Point estimate and 95% percentile bootstrap interval of `improvement` (see module doc)."""
+    t, o = np.asarray(t_vals, float), np.asarray(o_vals, float)
+    point = improvement(metric, t.mean(), o.mean())
+    if t.size < 2 or o.size < 2:
+        return point, math.nan, math.nan
+    rng = np.random.default_rng(seed)
+    tb = t[rng.integers(0, t.size, (N_BOOT, t.size))].mean(1)
+    ob = o[rng.integers(0, o.size, (N_BOOT, o.size))].mean(1)
+    boot = improvement(metric, tb, ob)
+    lo, hi = np.percentile(boot, [2.5, 97.5])
+    return point, float(lo), float(hi)
+
+
+def verdict(claimed: float, point: float, lo: float, hi: float) -> str:
+    """Plain words for a measured improvement against the paper's claimed one."""
+    if math.isnan(lo):
+        direction = "better" if point > 0 else "worse"
+        return f"T2DRL {direction} here (no interval: too few replicates)"
+    if lo <= claimed <= hi:
+        return "agrees: the claimed value lies in our interval"
+    if lo > 0:
+        return "agrees in direction (T2DRL better), size differs from the claim"
+    if hi < 0:
+        return "**disagrees: T2DRL is worse here**"
+    return "**disagrees: no significant difference here**"
+
+
+# --------------------------------------------------------------------------- text helpers
+
+
+def ci_text(m, lo, hi, digits=3) -> str:
+    if math.isnan(m):
+        return "n/a"
+    if math.isnan(lo):
+        return f"{m:.{digits}g}"
+    return f"{m:.{digits}g} [{lo:.{digits}g}, {hi:.{digits}g}]"
+
+
+def _xs(rows) -> list:
+    return sorted({r["x"] for r in rows if r["x"] is not None})
+
+
+def _algos(rows) -> list[str]:
+    present = {r["algo"] for r in rows}
+    return [a for a in ALGOS if a in present]
+
+
+def _x_label(experiment: str) -> str:
+    return SWEEPS[experiment][0]
+
+
+def _xfmt(x) -> str:
+    return f"{x:g}" if isinstance(x, float) else str(x)
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def smooth(y: np.ndarray, window: int) -> np.ndarray:
+    if window <= 1:
+        return y
+    kernel = np.ones(window) / window
+    pad = np.concatenate([np.full(window - 1, y[0]), y])
+    return np.convolve(pad, kernel, mode="valid")
+
+
+def curve_band(curves: list[list[float]], window: int):
+    n = min(len(c) for c in curves)
+    arr = np.array([smooth(np.asarray(c[:n], float), window) for c in curves])
+    mean = arr.mean(0)
+    if arr.shape[0] < 2:
+        return mean, mean, mean
+    from scipy import stats
+
+    half = stats.t.ppf(0.975, arr.shape[0] - 1) * arr.std(0, ddof=1) / math.sqrt(arr.shape[0])
+    return mean, mean - half, mean + half
+
+
+def plot_curves(experiment, records, rows, path: Path, title: str) -> str:
+    """Episodic reward vs episode: mean over training seeds with a 95% t band (Fig. 6)."""
+    plt = _plt()
+    groups: dict[tuple, list] = defaultdict(list)
+    for rec in records:
+        if "curve" in rec:
+            groups[(rec["spec"]["algo"], x_of(rec["spec"], experiment))].append(
+                rec["curve"]["episode_reward"]
+            )
+    n_ep = max((len(c) for v in groups.values() for c in v), default=1)
+    window = max(1, n_ep // 25)
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    cmap = plt.get_cmap("viridis")
+    for i, ((algo, x), curves) in enumerate(
+        sorted(groups.items(), key=lambda kv: (ALGOS.index(kv[0][0]), kv[0][1] or 0))
+    ):
+        mean, lo, hi = curve_band(curves, window)
+        eps = np.arange(1, len(mean) + 1)
+        if experiment == "fig6a":
+            color, label = cmap(i / max(1, len(groups) - 1)), f"L = {x}"
+        else:
+            color, label = COLORS[algo], DISPLAY[algo]
+        ax.plot(eps, mean, color=color, label=f"{label} ({len(curves)} seeds)")
+        ax.fill_between(eps, lo, hi, color=color, alpha=0.2, linewidth=0)
+    if experiment == "fig6b":  # greedy held-out scores of the untrained methods as lines
+        for algo in _algos(rows):
+            if algo in LEARNED:
+                continue
+            m, lo, hi, _ = summary(replicates(rows, algo, None, "episode_reward").values())
+            ax.axhline(
+                m, color=COLORS[algo], ls="--", lw=1, label=f"{DISPLAY[algo]} (greedy, held-out)"
+            )
+    ax.set_xlabel("training episode")
+    ax.set_ylabel("episodic reward (sum of (32) over T frames)")
+    note = f"; moving average over {window} episodes" if window > 1 else ""
+    ax.set_title(f"{title}\nmean and 95% band over training seeds{note}", fontsize=9)
+    ax.legend(fontsize=7, loc="lower right")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+    return str(path)
+
+
+def plot_bars(experiment, rows, path: Path, title: str) -> str:
+    """(a) hit ratio and (b) utility (11) vs the swept variable, grouped bars with 95% CIs."""
+    plt = _plt()
+    xs, algos = _xs(rows), _algos(rows)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    width = 0.8 / max(1, len(algos))
+    for ax, metric, lab in zip(
+        axes,
+        ("hit_ratio", "utility"),
+        ("(a) model hit ratio", "(b) total utility (11), lower is better"),
+        strict=True,
+    ):
+        for j, algo in enumerate(algos):
+            means, errs = [], []
+            for x in xs:
+                m, lo, hi, _ = summary(replicates(rows, algo, x, metric).values())
+                means.append(m)
+                errs.append(0.0 if math.isnan(lo) else (hi - lo) / 2)
+            pos = np.arange(len(xs)) + (j - (len(algos) - 1) / 2) * width
+            ax.bar(
+                pos,
+                means,
+                width,
+                yerr=errs,
+                capsize=2,
+                color=COLORS[algo],
+                label=DISPLAY[algo],
+                alpha=0.85,
+            )
+        ax.set_xticks(np.arange(len(xs)), [_xfmt(x) for x in xs])
+        ax.set_xlabel(_x_label(experiment))
+        ax.set_title(lab, fontsize=10)
+        ax.grid(axis="y", alpha=0.3)
+    axes[0].legend(fontsize=7, ncol=2)
+    fig.suptitle(f"{title} (bars: mean; whiskers: 95% t-interval)", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+    return str(path)
+
+
+def plot_table3(rows, path: Path, title: str) -> str:
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    xs = _xs(rows)
+    for algo in _algos(rows):
+        stats_ = [summary(replicates(rows, algo, x, "decision_time_ms").values()) for x in xs]
+        m = np.array([s[0] for s in stats_])
+        lo = np.array([s[1] if not math.isnan(s[1]) else s[0] for s in stats_])
+        hi = np.array([s[2] if not math.isnan(s[2]) else s[0] for s in stats_])
+        ax.plot(xs, m, "o-", color=COLORS[algo], label=DISPLAY[algo])
+        ax.fill_between(xs, np.maximum(lo, 1e-4), hi, color=COLORS[algo], alpha=0.2)
+        if algo in TABLE3_PAPER:
+            ax.plot(
+                list(TABLE3_PAPER[algo]),
+                list(TABLE3_PAPER[algo].values()),
+                "x:",
+                color=COLORS[algo],
+                label=f"{DISPLAY[algo]} (paper, GPU box)",
+            )
+    ax.set_yscale("log")
+    ax.set_xlabel("number of users U")
+    ax.set_ylabel("decision time per slot [ms]")
+    ax.set_title(f"{title}\nmean and 95% band over timing seeds, one CPU thread", fontsize=9)
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3, which="both")
+    fig.tight_layout()
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+    return str(path)
+
+
+# --------------------------------------------------------------------------- markdown
+
+
+def results_table(experiment, rows, metrics) -> list[str]:
+    xs = _xs(rows) or [None]
+    lines = []
+    for metric in metrics:
+        head = (
+            "| method | "
+            + " | ".join(
+                f"{_x_label(experiment).split(' [')[0]} = {_xfmt(x)}" if x is not None else "all"
+                for x in xs
+            )
+            + " |"
+        )
+        lines += [
+            f"**{metric}** (mean [95% interval], replicates)",
+            "",
+            head,
+            "|---" * (len(xs) + 1) + "|",
+        ]
+        for algo in _algos(rows):
+            cells = []
+            for x in xs:
+                m, lo, hi, n = summary(replicates(rows, algo, x, metric).values())
+                cells.append(f"{ci_text(m, lo, hi)} (n={n})" if n else "")
+            lines.append(f"| {DISPLAY[algo]} | " + " | ".join(cells) + " |")
+        lines.append("")
+    return lines
+
+
+def gap_table(experiment, rows) -> list[str]:
+    xs = _xs(rows) or [None]
+    if not any(r["algo"] == "oracle" for r in rows):
+        return ["No oracle runs in this sweep, so no gaps.", ""]
+    lines = [
+        "Positive = worse than the oracle (utility: method - oracle; hit ratio and frame "
+        "reward: oracle - method), paired on the same evaluation seeds.",
+        "",
+    ]
+    for metric in ("utility", "hit_ratio", "frame_reward"):
+        lines += [
+            f"**gap in {metric}**",
+            "",
+            "| method | " + " | ".join(_xfmt(x) if x is not None else "all" for x in xs) + " |",
+            "|---" * (len(xs) + 1) + "|",
+        ]
+        for algo in _algos(rows):
+            if algo == "oracle":
+                continue
+            cells = [ci_text(*summary(oracle_gaps(rows, algo, x, metric))[:3]) for x in xs]
+            lines.append(f"| {DISPLAY[algo]} | " + " | ".join(cells) + " |")
+        lines.append("")
+    return lines
+
+
+def claims_table(experiment, rows) -> list[str]:
+    claims = [c for c in CLAIMS if c.experiment == experiment]
+    if not claims:
+        return []
+    lines = [
+        "| where | metric | x | T2DRL vs | paper | measured [95% bootstrap] | verdict |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for c in claims:
+        t = list(replicates(rows, "t2drl", c.x, c.metric).values())
+        o = list(replicates(rows, c.other, c.x, c.metric).values())
+        if not t or not o:
+            lines.append(
+                f"| {c.where} | {c.metric} | {_xfmt(c.x)} | {DISPLAY[c.other]} | "
+                f"{c.percent:.2f}% | not run | -- |"
+            )
+            continue
+        p, lo, hi = bootstrap_improvement(c.metric, t, o)
+        meas = f"{p:.2f}%" + ("" if math.isnan(lo) else f" [{lo:.2f}, {hi:.2f}]")
+        lines.append(
+            f"| {c.where} | {c.metric} | {_xfmt(c.x)} | {DISPLAY[c.other]} | "
+            f"{c.percent:.2f}% | {meas} | {verdict(c.percent, p, lo, hi)} |"
+        )
+    return [*lines, ""]
+
+
+def _mean(rows, algo, x, metric) -> tuple[float, float, float, int]:
+    return summary(replicates(rows, algo, x, metric).values())
+
+
+def trend_lines(experiment, rows, records) -> list[str]:
+    """Our reading of each qualitative statement of 7.3, from the data."""
+    out = []
+    xs = _xs(rows)
+    if experiment in ("fig7", "fig8") and len(xs) >= 2:
+        lo_x, hi_x = xs[0], xs[-1]
+        for metric, want in (
+            ("hit_ratio", "up"),
+            ("utility", "up" if experiment == "fig7" else "down"),
+        ):
+            parts = []
+            for algo in _algos(rows):
+                a, b = _mean(rows, algo, lo_x, metric), _mean(rows, algo, hi_x, metric)
+                if not a[3] or not b[3]:
+                    continue
+                moved = "up" if b[0] > a[0] else "down"
+                sig = not (math.isnan(a[1]) or math.isnan(b[1])) and (b[1] > a[2] or b[2] < a[1])
+                parts.append(
+                    f"{DISPLAY[algo]} {a[0]:.3g} -> {b[0]:.3g} ({moved}"
+                    f"{'' if sig else ', intervals overlap'})"
+                )
+            agree = [p for p in parts if f"({want}" in p and "overlap" not in p]
+            out.append(
+                f"- {metric} from {_xfmt(lo_x)} to {_xfmt(hi_x)} (paper: {want}): "
+                + "; ".join(parts)
+                + f". Moves {want} clearly for {len(agree)} of "
+                f"{len(parts)} methods."
+            )
+        best_lines = []
+        for x in xs:
+            means = {a: _mean(rows, a, x, "utility")[0] for a in _algos(rows) if a != "oracle"}
+            means = {a: m for a, m in means.items() if not math.isnan(m)}
+            if means:
+                best = min(means, key=means.get)
+                best_lines.append(f"{_xfmt(x)}: {DISPLAY[best]}")
+        out.append(
+            "- lowest mean utility among non-oracle methods (paper: T2DRL everywhere): "
+            + ", ".join(best_lines)
+            + "."
+        )
+    if experiment == "fig6a":
+        parts = []
+        for x in xs:
+            m, lo, hi, n = _mean(rows, "t2drl", x, "episode_reward")
+            parts.append(f"L = {x}: {ci_text(m, lo, hi)}")
+        means = {x: _mean(rows, "t2drl", x, "episode_reward")[0] for x in xs}
+        best = max(means, key=means.get) if means else None
+        out.append(
+            "- greedy held-out episodic reward per L: "
+            + "; ".join(parts)
+            + f". Best mean at L = {best} (paper: L = 5, rising then falling)."
+        )
+        out += _last_tenth_lines(records, experiment)
+    if experiment == "fig6b":
+        out += _last_tenth_lines(records, experiment)
+        t = list(replicates(rows, "t2drl", None, "episode_reward").values())
+        d = list(replicates(rows, "ddpg-t2drl", None, "episode_reward").values())
+        if t and d:
+            out.append(
+                f"- greedy held-out episodic reward: T2DRL {ci_text(*summary(t)[:3])}, "
+                f"DDPG-based T2DRL {ci_text(*summary(d)[:3])} (paper: T2DRL higher)."
+            )
+    return out
+
+
+def _last_tenth_lines(records, experiment) -> list[str]:
+    groups = defaultdict(list)
+    for rec in records:
+        if "curve" in rec:
+            c = rec["curve"]["episode_reward"]
+            k = max(1, len(c) // 10)
+            groups[(rec["spec"]["algo"], x_of(rec["spec"], experiment))].append(
+                float(np.mean(c[-k:]))
+            )
+    parts = []
+    for (algo, x), v in sorted(
+        groups.items(), key=lambda kv: (ALGOS.index(kv[0][0]), kv[0][1] or 0)
+    ):
+        label = f"L = {x}" if experiment == "fig6a" else DISPLAY[algo]
+        parts.append(f"{label}: {ci_text(*summary(v)[:3])}")
+    return (
+        [
+            "- training episodic reward over the last 10% of episodes (with exploration): "
+            + "; ".join(parts)
+            + "."
+        ]
+        if parts
+        else []
+    )
+
+
+def table3_lines(rows) -> list[str]:
+    xs = _xs(rows)
+    lines = [
+        "| method | " + " | ".join(f"U = {x}" for x in xs) + " |",
+        "|---" * (len(xs) + 1) + "|",
+    ]
+    for algo in _algos(rows):
+        cells = [ci_text(*_mean(rows, algo, x, "decision_time_ms")[:3]) for x in xs]
+        lines.append(f"| {DISPLAY[algo]} (ours, ms) | " + " | ".join(cells) + " |")
+        if algo in TABLE3_PAPER:
+            lines.append(
+                f"| {DISPLAY[algo]} (paper, ms) | "
+                + " | ".join(f"{TABLE3_PAPER[algo].get(x, '')}" for x in xs)
+                + " |"
+            )
+    return [*lines, ""]
+
+
+def cost_lines(name: str, records, scale: Scale, sweep_doc) -> list[str]:
+    """Measured CPU time of this sweep and the full form extrapolated from it."""
+    from rl.experiments.spec import plan
+
+    train_s, eval_s, per_ep, per_eval, bench_s = 0.0, 0.0, defaultdict(list), defaultdict(list), 0.0
+    for rec in records:
+        spec = RunSpec.from_dict(rec["spec"])
+        if "curve" in rec:
+            w = rec["curve"].get("wall_s", [])
+            train_s += sum(w)
+            if w:
+                per_ep[spec.algo].append(float(np.mean(w)))
+        if "eval_wall_s" in rec:
+            eval_s += rec["eval_wall_s"]
+            ga_scale = spec.ga[1] if spec.ga else 1
+            per_eval[spec.algo].append(
+                rec["eval_wall_s"] / (len(spec.eval_seeds) * spec.eval_episodes) / ga_scale
+            )
+        if "bench" in rec:
+            bench_s += rec["bench"]["decision_time_ms"] * (spec.bench_slots + 1) / 1e3
+    total = train_s + eval_s + bench_s
+    lines = [
+        f"- measured CPU time of the runs in this report: {total / 3600:.2f} CPU-hours "
+        f"(training {train_s / 3600:.2f}, evaluation {eval_s / 3600:.2f}); one core per run."
+    ]
+    a = sweep_doc["args"]
+    try:
+        full = plan(
+            name, FULL, a["preset"], a["hparams"], a["algos"], a["grid"], a["env_overrides"]
+        )
+    except ValueError:
+        return lines
+    est = 0.0
+    for s in full:
+        if s.learned and per_ep.get(s.algo):
+            est += s.episodes * float(np.mean(per_ep[s.algo]))
+        if s.kind == "eval" and per_eval.get(s.algo):
+            est += (
+                len(s.eval_seeds)
+                * s.eval_episodes
+                * float(np.mean(per_eval[s.algo]))
+                * (s.ga[1] if s.ga else 1)
+            )
+        if s.kind == "bench":
+            est += total / max(1, len(records))
+    if est > 0:
+        lines.append(
+            f"- full form ({FULL.train_seeds} training seeds, H = {FULL.episodes} episodes, "
+            f"{len(FULL.eval_seeds)} evaluation seeds, GA {FULL.ga_pop_size} x "
+            f"{FULL.ga_generations}; {len(full)} runs), extrapolated from the measured per-episode "
+            f"and per-evaluation times (GA time scaled by its generations): "
+            f"**~{est / 3600:.1f} CPU-hours**, i.e. ~{est / 3600 / 16:.1f} h on 16 cores."
+        )
+    return lines
+
+
+TITLES = {
+    "fig6a": "Fig. 6a: denoising steps L and T2DRL's episodic reward",
+    "fig6b": "Fig. 6b: T2DRL vs DDPG-based T2DRL episodic reward",
+    "fig7": "Fig. 7: effect of the number of users U",
+    "fig8": "Fig. 8: effect of the cache capacity C",
+    "table3": "Table 3: decision time per slot vs U",
+}
+
+
+def write_report(
+    name: str, records, out: Path, scale: Scale, sweep_doc, complete: bool = True
+) -> dict[str, Any]:
+    """CSV(s), PNG(s) and report.md for `name` from its finished run records."""
+    out = Path(out)
+    rows = per_seed_rows(name, records)
+    written = []
+    csv_path = out / f"{name}.csv"
+    write_csv(rows, csv_path)
+    written.append(str(csv_path))
+    crows = curve_rows(name, records)
+    if crows:
+        write_csv(crows, out / f"{name}-curves.csv")
+        written.append(str(out / f"{name}-curves.csv"))
+    a = sweep_doc["args"]
+    title = f"{TITLES[name]} ({a['preset']} preset)"
+    figs = []
+    if name in ("fig6a", "fig6b"):
+        figs.append(plot_curves(name, records, rows, out / f"{name}.png", title))
+    elif name in ("fig7", "fig8"):
+        figs.append(plot_bars(name, rows, out / f"{name}.png", title))
+    else:
+        figs.append(plot_table3(rows, out / f"{name}.png", title))
+    written += figs
+    md = report_markdown(name, rows, records, scale, sweep_doc, figs, complete)
+    (out / "report.md").write_text(md)
+    written.append(str(out / "report.md"))
+    return {"written": written, "rows": rows}
+
+
+def report_markdown(name, rows, records, scale, sweep_doc, figs, complete) -> str:
+    a = sweep_doc["args"]
+    prov = sweep_doc["provenance"]
+    n_learned = len({r["run_id"] for r in rows if r["algo"] in LEARNED})
+    lines = [f"# {TITLES[name]} ({a['preset']} preset)", ""]
+    if not complete:
+        lines += [
+            "**Incomplete sweep**: only the finished runs are summarised; rerun the "
+            "command to finish it.",
+            "",
+        ]
+    cmd = f"t2drl experiment {name} --preset {a['preset']} --hparams {a['hparams']}"
+    if a["quick"]:
+        cmd += " --quick"
+    for opt, key in (("--seeds", "seeds"), ("--episodes", "episodes")):
+        if a[key] is not None:
+            cmd += f" {opt} {a[key]}"
+    if a["eval_seeds"] is not None:
+        cmd += " --eval-seeds " + ",".join(str(s) for s in a["eval_seeds"])
+    if a.get("grid") is not None:
+        cmd += " --grid " + ",".join(_xfmt(x) for x in a["grid"])
+    for k, v in (a.get("env_overrides") or {}).items():
+        cmd += f" --set {k}={v}"
+    if a.get("algos"):
+        cmd += "".join(f" --algo {x}" for x in a["algos"])
+    lines += [
+        "## Scale and cost",
+        "",
+        f"- command: `{cmd}`",
+        f"- scale: {scale.train_seeds} training seeds x H = {scale.episodes} episodes per learned "
+        f"configuration ({n_learned} learned runs), held-out evaluation seeds "
+        f"{list(scale.eval_seeds)} x {scale.eval_episodes} episode(s) of T K slots; GA of "
+        f"SCHRS/HCRAS {scale.ga_pop_size} chromosomes x {scale.ga_generations} generations"
+        + (" (Table 3 always times the default 40 x 50)" if name == "table3" else "")
+        + "; "
+        f"learned agents use the `{a['hparams']}` hyperparameters (`rl/presets.py`).",
+        "- the paper's scale is H = 500 episodes; "
+        + (
+            "this run is far shorter, so the learned agents are far from converged."
+            if scale.episodes < 500
+            else "this run matches it."
+        ),
+        *cost_lines(name, records, scale, sweep_doc),
+        f"- git {prov.get('git_commit')}, {prov['device']['cpu']}, "
+        f"versions {prov['versions']}, started {prov['time_utc']}",
+        "",
+    ]
+    lines += [f"![{name}]({Path(f).name})" for f in figs] + [""]
+    lines += ["## The paper's statements and ours", ""]
+    for t in TRENDS[name]:
+        lines.append(f"- paper, {t}")
+    lines.append("")
+    lines += ["Measured:", ""] + trend_lines(name, rows, records) + [""]
+    if name == "table3":
+        lines += table3_lines(rows)
+        lines += [
+            "Our timings are on one CPU thread of a shared 2-core VM; the paper's on an "
+            "RTX A5000 machine. Compare orders of magnitude and ratios, not values.",
+            "",
+        ]
+    else:
+        claims = claims_table(name, rows)
+        if claims:
+            lines += [
+                "### Claimed improvements of T2DRL",
+                "",
+                'Reading of "X% better": hit ratio (T2DRL - other) / other; utility '
+                "(other - T2DRL) / other (lower utility is better).",
+                "",
+            ] + claims
+        lines += ["## Results", ""] + results_table(
+            name, rows, ("hit_ratio", "utility", "violation_share", "episode_reward")
+        )
+        lines += ["## Gap to the oracle", ""] + gap_table(name, rows)
+    lines += [
+        "## Method",
+        "",
+        "Intervals: 95% Student t over replicates: training seeds for learned methods "
+        "(each the mean over the held-out evaluation seeds), evaluation seeds for the "
+        "others; improvements: 95% percentile bootstrap (4 000 resamples) over the same "
+        "replicates. Every method sees the same evaluation episodes (common random "
+        "numbers, `rl.evaluate`). Per-seed numbers: "
+        f"[`{name}.csv`]({name}.csv).",
+        "",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,166 @@
+"""One run of a sweep: train (learned agents), then evaluate on held-out seeds or time decisions.
+
+`run_one(spec, out_dir)` is what a sweep dispatches (in-process or as a Ray task). It returns a
+JSON-able record; the sweep writes it atomically to ``runs/<id>.json``. Learned agents train
+with `rl.train.main` into ``train/<id>/``, so re-dispatching an interrupted run resumes from
+its ``checkpoint.pt`` (rl.train's own resume) instead of starting over.
+
+Record layout::
+
+    {"spec": {...}, "run_id": ..., "config": EdgeConfig dict,
+     "eval": [{"eval_seed": s, "hit_ratio": ..., "utility": ..., "violation_share": ...,
+               "slot_reward": ..., "frame_reward": ..., "decision_time_ms": ...}, ...],
+     "curve": {"episode": [...], "episode_reward": [...], "hit_ratio": [...], "utility": [...]},
+     "bench": {"choose_cache_ms": ..., "allocate_ms": ..., "decision_time_ms": ...},
+     "train_wall_s": ..., "eval_wall_s": ..., "provenance": {...}}
+
+Policies: learned agents via `rl.train.load_policy` (greedy); baselines via
+`rl.baselines.make_baseline`; the oracle via `rl.oracle.OraclePolicy(cfg, n_frame_samples=64,
+seed=0)`. `POLICY_FACTORIES` maps the non-learned names to a factory `(cfg, spec) -> policy`
+(tests swap in a stand-in there).
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from rl.experiments.spec import RunSpec
+
+CURVE_COLUMNS = ("episode_reward", "hit_ratio", "utility", "violation_share")
+
+
+def _ga_config(spec: RunSpec):
+    from rl.ga import GAConfig
+
+    if spec.ga is None:
+        return None
+    return GAConfig(pop_size=spec.ga[0], n_gen=spec.ga[1])
+
+
+def _baseline(cfg, spec: RunSpec):
+    from rl.baselines import make_baseline
+
+    return make_baseline(spec.algo, cfg, _ga_config(spec))
+
+
+def _oracle(cfg, spec: RunSpec):
+    from rl.oracle import OraclePolicy
+
+    return OraclePolicy(cfg, n_frame_samples=64, seed=0)
+
+
+POLICY_FACTORIES: dict[str, Callable[[Any, RunSpec], Any]] = {
+    "rcars": _baseline,
+    "schrs": _baseline,
+    "hcras": _baseline,
+    "oracle": _oracle,
+}
+
+
+def env_config(spec: RunSpec):
+    """The EdgeConfig a run trains and evaluates on (env seed 0: one model draw for all runs)."""
+    from testbed.config import build_config
+
+    return build_config(spec.env_preset, 0, dict(spec.env_overrides))
+
+
+def train(spec: RunSpec, train_dir: Path, progress: bool = False) -> dict[str, Any]:
+    """Train (or resume) the learned agent of `spec` into `train_dir`; return its curve."""
+    from rl.presets import hyperparameters
+    from rl.train import TrainArgs, main
+
+    d3pg, ddqn = hyperparameters(spec.algo, spec.hparams)
+    if spec.denoising_steps is not None:
+        d3pg = dataclasses.replace(d3pg, denoising_steps=spec.denoising_steps)
+    main(
+        TrainArgs(
+            algo=spec.algo,
+            preset=spec.hparams,
+            env_preset=spec.env_preset,
+            env_seed=0,
+            env_overrides=dict(spec.env_overrides),
+            seed=spec.train_seed,
+            episodes=spec.episodes,
+            out=str(train_dir),
+            device="cpu",
+            threads=1,
+            progress=progress,
+            tensorboard=False,
+            d3pg=d3pg,
+            ddqn=ddqn,
+        )
+    )
+    return read_curve(train_dir / "progress.csv")
+
+
+def read_curve(path: Path) -> dict[str, list[float]]:
+    """Per-episode training numbers from rl.train's progress.csv (`CURVE_COLUMNS` + wall_s)."""
+    with path.open() as fh:
+        rows = list(csv.DictReader(fh))
+    curve = {"episode": [int(r["episode"]) for r in rows]}
+    for key in (*CURVE_COLUMNS, "wall_s"):
+        curve[key] = [float(r[key]) for r in rows if key in r]
+    return curve
+
+
+def make_policy(spec: RunSpec, cfg, train_dir: Path | None):
+    if spec.learned:
+        from rl.train import load_policy
+
+        return load_policy(train_dir)
+    return POLICY_FACTORIES[spec.algo](cfg, spec)
+
+
+def evaluate(spec: RunSpec, policy, cfg) -> list[dict[str, float]]:
+    """Per-seed metrics of `rl.evaluate.run_seed` (common random numbers across methods)."""
+    from rl.evaluate import check_seeds, run_seed
+
+    return [
+        {"eval_seed": s, **run_seed(policy, cfg, s, spec.eval_episodes)}
+        for s in check_seeds(spec.eval_seeds)
+    ]
+
+
+def bench(spec: RunSpec, cfg) -> dict[str, float]:
+    """Table 3's decision time per slot through `rl.bench.time_policy` (untrained networks for
+    learned agents: inference time does not depend on the weights)."""
+    from rl.bench import learned_policy, time_policy
+
+    if spec.learned:
+        policy = learned_policy(spec.algo, cfg)
+        if isinstance(policy, str):
+            raise RuntimeError(f"cannot build {spec.algo}: {policy}")
+    else:
+        policy = POLICY_FACTORIES[spec.algo](cfg, spec)
+    return time_policy(policy, cfg, spec.train_seed, spec.bench_slots)
+
+
+def run_one(spec: RunSpec, out_dir: str | Path, progress: bool = False) -> dict[str, Any]:
+    """Train/evaluate/time one run; return its record (the caller writes it)."""
+    import torch
+
+    from rl.evaluate import provenance
+
+    torch.set_num_threads(1)  # one core per run: the sweep runs several side by side
+    out_dir = Path(out_dir)
+    cfg = env_config(spec)
+    record: dict[str, Any] = {"run_id": spec.run_id, "spec": spec.to_dict()}
+    record["config"] = cfg.to_dict()
+    if spec.kind == "bench":
+        record["bench"] = bench(spec, cfg)
+    else:
+        train_dir = out_dir / "train" / spec.run_id if spec.learned else None
+        t0 = time.perf_counter()
+        if spec.learned:
+            record["curve"] = train(spec, train_dir, progress)
+        t1 = time.perf_counter()
+        record["eval"] = evaluate(spec, make_policy(spec, cfg, train_dir), cfg)
+        record["train_wall_s"] = t1 - t0
+        record["eval_wall_s"] = time.perf_counter() - t1
+    record["provenance"] = provenance()
+    return record

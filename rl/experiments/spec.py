@@ -1,0 +1,280 @@
+"""What one run is (`RunSpec`) and which runs each experiment of the paper's 7.3 needs (`plan`).
+
+A run is the unit of work a sweep dispatches: train one learned agent (or none, for a
+baseline or the oracle) on one environment, then evaluate it on held-out seeds, or (Table 3)
+time its decisions. Specs are frozen and hashable; `RunSpec.run_id` is stable across
+processes and Python versions (a SHA-256 of the spec's canonical JSON), so a sweep recognises
+the runs it has already finished by their file name `runs/<id>.json`.
+
+Experiments (main paper 7.3; each sweeps one variable, everything else at Table 2's values):
+
+=========  ==========================================  =================================
+name       sweeps                                      methods
+=========  ==========================================  =================================
+fig6a      D3PG denoising steps L in {1, 3, 5, 7, 10}  T2DRL (curves + greedy score)
+fig6b      --                                          learned (curves); the rest as lines
+fig7       users U in {10, 12, 14, 16, 18}             every method
+fig8       cache capacity C in {20, 23, 26, 29, 32} GB every method
+table3     users U in {10, 12, 14, 16, 18}             decision time per slot (`rl.bench`)
+=========  ==========================================  =================================
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+LEARNED = ("t2drl", "ddpg-t2drl", "ddpg")
+BASELINES = ("rcars", "schrs", "hcras")
+ALGOS = (*LEARNED, *BASELINES, "oracle")
+DISPLAY = {
+    "t2drl": "T2DRL",
+    "ddpg-t2drl": "DDPG-based T2DRL",
+    "ddpg": "DDPG (single timescale)",
+    "rcars": "RCARS",
+    "schrs": "SCHRS",
+    "hcras": "HCRAS",
+    "oracle": "Oracle",
+}
+EXPERIMENTS = ("fig6a", "fig6b", "fig7", "fig8", "table3")
+ENV_PRESETS = ("paper", "fitted")
+HPARAM_PRESETS = ("paper", "tuned")
+
+# The swept variable of each experiment: (label, EdgeConfig field or 'denoising_steps', grid).
+SWEEPS: dict[str, tuple[str, str, tuple[Any, ...]]] = {
+    "fig6a": ("denoising steps L", "denoising_steps", (1, 3, 5, 7, 10)),
+    "fig6b": ("", "", (None,)),
+    "fig7": ("number of users U", "n_users", (10, 12, 14, 16, 18)),
+    "fig8": ("cache capacity C [GB]", "cache_capacity_GB", (20.0, 23.0, 26.0, 29.0, 32.0)),
+    "table3": ("number of users U", "n_users", (10, 12, 14, 16, 18)),
+}
+DEFAULT_ALGOS: dict[str, tuple[str, ...]] = {
+    "fig6a": ("t2drl",),
+    "fig6b": ALGOS,
+    "fig7": ALGOS,
+    "fig8": ALGOS,
+    "table3": ("t2drl", "ddpg-t2drl", "ddpg", "schrs", "hcras", "rcars", "oracle"),
+}
+
+
+class ExperimentError(ValueError):
+    """Bad experiment input (one sentence naming the option and what was expected)."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class Scale:
+    """How big a sweep is; `QUICK` and `FULL` are the two documented forms."""
+
+    train_seeds: int
+    """Training seeds 0..n-1 per learned configuration (Table 3: timing repetitions)."""
+    episodes: int
+    """H, training episodes per learned run (T K slots each)."""
+    eval_seeds: tuple[int, ...]
+    """Held-out evaluation seeds (disjoint from training seeds, which are small integers)."""
+    eval_episodes: int = 1
+    """Episodes per evaluation seed."""
+    ga_pop_size: int = 40
+    """Chromosomes per GA generation (SCHRS, HCRAS); `rl.ga.GAConfig`."""
+    ga_generations: int = 50
+    """GA generations per slot."""
+    bench_slots: int = 20
+    """Timed slots per Table 3 cell (`rl.bench.time_policy`)."""
+
+
+QUICK = Scale(
+    train_seeds=2,
+    episodes=8,
+    eval_seeds=(1000, 1001),
+    ga_pop_size=20,
+    ga_generations=10,
+    bench_slots=5,
+)
+FULL = Scale(train_seeds=5, episodes=500, eval_seeds=tuple(range(1000, 1010)))
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One independent run. Everything that changes its numbers is a field (so is in the id)."""
+
+    experiment: str
+    """Which experiment planned it (fig6a, ..., table3)."""
+    algo: str
+    """One of `ALGOS`."""
+    env_preset: str
+    """'paper' or 'fitted' (`testbed.config.build_config`)."""
+    env_overrides: tuple[tuple[str, Any], ...] = ()
+    """EdgeConfig overrides as sorted (name, value) pairs (the swept variable lives here)."""
+    hparams: str = "tuned"
+    """Hyperparameter preset of the learned agents (`rl.presets`); '' for the others."""
+    denoising_steps: int | None = None
+    """D3PG's L (T2DRL only); None keeps the preset's (5)."""
+    train_seed: int | None = None
+    """Training seed of a learned run; Table 3: the timing seed; None otherwise."""
+    episodes: int | None = None
+    """Training episodes H of a learned run."""
+    eval_seeds: tuple[int, ...] = ()
+    """Held-out evaluation seeds (empty for Table 3)."""
+    eval_episodes: int = 1
+    """Episodes per evaluation seed."""
+    ga: tuple[int, int] | None = None
+    """(pop_size, n_gen) of the GA of SCHRS/HCRAS; None for the others."""
+    bench_slots: int | None = None
+    """Table 3 only: timed slots."""
+
+    @property
+    def learned(self) -> bool:
+        return self.algo in LEARNED
+
+    @property
+    def kind(self) -> str:
+        return "bench" if self.experiment == "table3" else "eval"
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["env_overrides"] = dict(self.env_overrides)
+        return d
+
+    @property
+    def run_id(self) -> str:
+        """`<algo>-<swept values>-s<seed>-<hash>`: readable prefix, unique hash."""
+        canon = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        digest = hashlib.sha256(canon.encode()).hexdigest()[:10]
+        parts = [self.algo]
+        for k, v in self.env_overrides:
+            parts.append(f"{_short(k)}{v:g}" if isinstance(v, float) else f"{_short(k)}{v}")
+        if self.denoising_steps is not None:
+            parts.append(f"L{self.denoising_steps}")
+        if self.train_seed is not None:
+            parts.append(f"s{self.train_seed}")
+        return "-".join([*parts, digest])
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> RunSpec:
+        d = dict(d)
+        d["env_overrides"] = tuple(sorted(d["env_overrides"].items()))
+        d["eval_seeds"] = tuple(d["eval_seeds"])
+        d["ga"] = tuple(d["ga"]) if d["ga"] is not None else None
+        return cls(**d)
+
+
+def _short(field_name: str) -> str:
+    return {"n_users": "U", "cache_capacity_GB": "C"}.get(field_name, field_name)
+
+
+def check_choice(option: str, value: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise ExperimentError(f"{option} must be one of {', '.join(allowed)}, got '{value}'.")
+    return value
+
+
+def plan(
+    experiment: str,
+    scale: Scale,
+    env_preset: str = "paper",
+    hparams: str = "tuned",
+    algos: tuple[str, ...] | None = None,
+    grid: tuple[Any, ...] | None = None,
+    env_overrides: dict[str, Any] | None = None,
+) -> list[RunSpec]:
+    """Every run of `experiment` at `scale`, learned runs first (they take longest).
+
+    `grid` replaces the swept variable's values (default: the paper's); `env_overrides` are
+    EdgeConfig fields set in every run (the swept variable wins).
+    """
+    check_choice("experiment", experiment, EXPERIMENTS)
+    check_choice("--preset", env_preset, ENV_PRESETS)
+    check_choice("--hparams", hparams, HPARAM_PRESETS)
+    algos = DEFAULT_ALGOS[experiment] if algos is None else tuple(algos)
+    for a in algos:
+        check_choice("--algo", a, DEFAULT_ALGOS[experiment])
+    if experiment == "fig8" and env_preset == "fitted":
+        raise ExperimentError(
+            "fig8 sweeps the cache capacity over 20-32 GB, which holds every model of the "
+            "fitted preset (checkpoints of about 0.5 MB); run fig8 with --preset paper."
+        )
+    _, name, paper_grid = SWEEPS[experiment]
+    grid = paper_grid if grid is None else tuple(_grid_value(name, v) for v in grid)
+    if not grid or (not name and grid != (None,)):
+        raise ExperimentError(f"{experiment} sweeps nothing, so --grid does not apply to it.")
+    fixed = dict(env_overrides or {})
+    if name in fixed:
+        raise ExperimentError(
+            f"{experiment} sweeps '{name}'; give its values with --grid, not --set."
+        )
+    specs: list[RunSpec] = []
+    for algo in algos:
+        for value in grid:
+            values = dict(fixed)
+            if name and name != "denoising_steps":
+                values[name] = value
+            overrides = tuple(sorted(values.items()))
+            steps = value if name == "denoising_steps" else None
+            common = dict(
+                experiment=experiment, algo=algo, env_preset=env_preset, env_overrides=overrides
+            )
+            if experiment == "table3":
+                for s in range(scale.train_seeds):
+                    # Table 3 times the GA at its default size (the paper's comparison) at
+                    # every scale.
+                    specs.append(
+                        RunSpec(
+                            **common,
+                            train_seed=s,
+                            bench_slots=scale.bench_slots,
+                            ga=_ga(algo, FULL),
+                            hparams=_hp(algo, hparams),
+                        )
+                    )
+            elif algo in LEARNED:
+                for s in range(scale.train_seeds):
+                    specs.append(
+                        RunSpec(
+                            **common,
+                            hparams=hparams,
+                            denoising_steps=steps,
+                            train_seed=s,
+                            episodes=scale.episodes,
+                            eval_seeds=scale.eval_seeds,
+                            eval_episodes=scale.eval_episodes,
+                        )
+                    )
+            else:
+                specs.append(
+                    RunSpec(
+                        **common,
+                        hparams="",
+                        eval_seeds=scale.eval_seeds,
+                        eval_episodes=scale.eval_episodes,
+                        ga=_ga(algo, scale),
+                    )
+                )
+    return sorted(specs, key=lambda s: (not s.learned, ALGOS.index(s.algo)))
+
+
+def _grid_value(name: str, v: Any) -> Any:
+    """Grid values as the field's type: whole numbers for U and L, floats for C."""
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        x = math.nan
+    if name in ("n_users", "denoising_steps"):
+        if not x.is_integer() or x < 1:
+            raise ExperimentError(f"--grid values for {name} must be positive integers, got {v!r}.")
+        return int(x)
+    if not x > 0:
+        raise ExperimentError(f"--grid values for {name} must be positive numbers, got {v!r}.")
+    return x
+
+
+def _ga(algo: str, scale: Scale) -> tuple[int, int] | None:
+    return (scale.ga_pop_size, scale.ga_generations) if algo in ("schrs", "hcras") else None
+
+
+def _hp(algo: str, hparams: str) -> str:
+    return hparams if algo in LEARNED else ""

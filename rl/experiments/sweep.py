@@ -1,0 +1,252 @@
+"""The sweep runner behind `t2drl experiment NAME`: plan, skip finished runs, dispatch, report.
+
+Layout of an experiment directory `out`::
+
+    runs/<id>.json      one finished run each (written atomically: temp file + rename)
+    train/<id>/         rl.train's run directory of a learned run (resumable checkpoint.pt)
+    <name>.csv          per-seed results of every run (see `rl.experiments.report`)
+    <name>*.png         the paper's figures with mean and 95% intervals
+    report.md           claims vs measurements, gaps to the oracle, scale and cost
+    sweep.json          the sweep's arguments, plan and provenance
+
+Resuming: a run whose ``runs/<id>.json`` exists is not dispatched again; an interrupted
+learned run continues from its checkpoint. The CSV is rebuilt from the run files, sorted by
+run, so an interrupted-then-resumed sweep writes the same CSV as an uninterrupted one.
+
+Executors: ``ray`` (default) starts a local Ray instance with `num_cpus` = the available cores
+(or joins `address`), one CPU per task, torch on one thread in each; ``serial`` runs in this
+process (tests, machines without Ray).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rl.experiments.run import run_one
+from rl.experiments.spec import FULL, QUICK, ExperimentError, RunSpec, Scale, plan
+
+EXECUTORS = ("ray", "serial")
+
+
+@dataclass
+class ExperimentArgs:
+    """Arguments of `t2drl experiment NAME`."""
+
+    name: str = "fig7"
+    """fig6a, fig6b, fig7, fig8 or table3 (main paper 7.3)."""
+    quick: bool = False
+    """The quick form (`rl.experiments.spec.QUICK`: 2 seeds, 8 episodes, 2 eval seeds, small
+    GA); otherwise the full form (`FULL`: 5 seeds, 500 episodes, 10 eval seeds)."""
+    preset: str = "paper"
+    """Environment preset: paper or fitted."""
+    hparams: str = "tuned"
+    """Hyperparameters of the learned agents (`rl.presets`): tuned or paper."""
+    seeds: int | None = None
+    """Training seeds per learned configuration (overrides the form's)."""
+    episodes: int | None = None
+    """Training episodes H (overrides the form's)."""
+    eval_seeds: tuple[int, ...] | None = None
+    """Held-out evaluation seeds (overrides the form's)."""
+    algos: tuple[str, ...] | None = None
+    """Subset of methods (default: all the experiment uses)."""
+    grid: tuple[float, ...] | None = None
+    """Values of the swept variable (default: the paper's)."""
+    env_overrides: dict[str, Any] = field(default_factory=dict)
+    """EdgeConfig fields set in every run (`--set name=value`)."""
+    executor: str = "ray"
+    """'ray' or 'serial'."""
+    address: str | None = None
+    """Ray cluster address (None: start a local instance)."""
+    num_cpus: int | None = None
+    """Local Ray CPUs (default: the cores available to this process)."""
+    out: str | None = None
+    """Experiment directory (default runs/experiments/<name>-<preset>[-quick])."""
+    max_runs: int | None = None
+    """Stop after this many runs finish in this call (to slice a sweep; rerun to continue)."""
+    progress: bool = True
+    """Show a progress bar over runs."""
+    report: bool = True
+    """Write CSV, figures and report after the runs."""
+
+
+def scale_of(args: ExperimentArgs) -> Scale:
+    import dataclasses
+
+    from rl.evaluate import check_seeds
+
+    s = QUICK if args.quick else FULL
+    for name in ("seeds", "episodes"):
+        v = getattr(args, name)
+        if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < 1):
+            raise ExperimentError(f"--{name} must be a positive integer, got {v!r}.")
+    if args.seeds is not None:
+        s = dataclasses.replace(s, train_seeds=args.seeds)
+    if args.episodes is not None:
+        s = dataclasses.replace(s, episodes=args.episodes)
+    if args.eval_seeds is not None:
+        try:
+            seeds = check_seeds(args.eval_seeds)
+        except ValueError as exc:
+            raise ExperimentError(f"--eval-seeds: {exc}") from None
+        s = dataclasses.replace(s, eval_seeds=seeds)
+    return s
+
+
+def out_dir(args: ExperimentArgs) -> Path:
+    if args.out:
+        return Path(args.out)
+    return Path("runs/experiments") / f"{args.name}-{args.preset}{'-quick' if args.quick else ''}"
+
+
+def write_json_atomic(doc: Any, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(doc, indent=1, default=_json_default) + "\n")
+    os.replace(tmp, path)
+
+
+def _json_default(x):
+    import numpy as np
+
+    if isinstance(x, np.generic):
+        return x.item()
+    if isinstance(x, np.ndarray):
+        return x.tolist()
+    raise TypeError(f"not JSON serialisable: {type(x).__name__}")
+
+
+def run_path(out: Path, spec: RunSpec) -> Path:
+    return out / "runs" / f"{spec.run_id}.json"
+
+
+def pending(specs: Iterable[RunSpec], out: Path) -> list[RunSpec]:
+    return [s for s in specs if not run_path(out, s).exists()]
+
+
+def load_records(specs: Iterable[RunSpec], out: Path) -> list[dict[str, Any]]:
+    """The finished records of `specs`, in plan order (missing ones skipped)."""
+    recs = []
+    for s in specs:
+        p = run_path(out, s)
+        if p.exists():
+            recs.append(json.loads(p.read_text()))
+    return recs
+
+
+# --------------------------------------------------------------------------- executors
+
+
+def run_serial(specs, out: Path, on_done: Callable, max_runs: int | None) -> None:
+    for i, spec in enumerate(specs):
+        if max_runs is not None and i >= max_runs:
+            return
+        on_done(spec, run_one(spec, out))
+
+
+def run_ray(specs, out: Path, on_done: Callable, max_runs, address, num_cpus) -> None:
+    try:
+        import ray
+    except ModuleNotFoundError:
+        raise ExperimentError(
+            "--executor ray needs Ray (pip install 'ray>=2.9' or the 'ray' extra); "
+            "use --executor serial without it."
+        ) from None
+    started = not ray.is_initialized()
+    if started:
+        kw = {"address": address} if address else {"num_cpus": num_cpus or available_cores()}
+        ray.init(
+            **kw,
+            include_dashboard=False,
+            log_to_driver=False,
+            runtime_env={"env_vars": {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}},
+        )
+    try:
+        task = ray.remote(num_cpus=1, max_retries=0)(run_one)
+        out_abs = str(out.resolve())
+        futures = {task.remote(spec, out_abs): spec for spec in specs}
+        done_count = 0
+        while futures:
+            ready, _ = ray.wait(list(futures), num_returns=1)
+            spec = futures.pop(ready[0])
+            on_done(spec, ray.get(ready[0]))
+            done_count += 1
+            if max_runs is not None and done_count >= max_runs:
+                for f in futures:
+                    ray.cancel(f, force=True)
+                return
+    finally:
+        if started:
+            ray.shutdown()
+
+
+def available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main(args: ExperimentArgs, echo: Callable[[str], None] = print) -> dict[str, Any]:
+    """Run (or resume) the sweep; write the report; return {'out', 'done', 'total', ...}."""
+    from rl.evaluate import provenance
+    from rl.experiments.spec import check_choice
+
+    check_choice("--executor", args.executor, EXECUTORS)
+    if args.max_runs is not None and args.max_runs < 1:
+        raise ExperimentError(f"--max-runs must be a positive integer, got {args.max_runs!r}.")
+    scale = scale_of(args)
+    specs = plan(
+        args.name, scale, args.preset, args.hparams, args.algos, args.grid, args.env_overrides
+    )
+    out = out_dir(args)
+    (out / "runs").mkdir(parents=True, exist_ok=True)
+    sweep_doc = {
+        "args": {k: v for k, v in vars(args).items()},
+        "scale": vars(scale),
+        "runs": [s.run_id for s in specs],
+        "provenance": provenance(),
+    }
+    write_json_atomic(sweep_doc, out / "sweep.json")
+    todo = pending(specs, out)
+    echo(
+        f"{args.name}: {len(specs)} runs, {len(specs) - len(todo)} already done, "
+        f"{len(todo)} to run -> {out}"
+    )
+    bar = None
+    if args.progress and todo:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(specs), initial=len(specs) - len(todo), desc=args.name, unit="run")
+
+    def on_done(spec: RunSpec, record: dict[str, Any]) -> None:
+        write_json_atomic(record, run_path(out, spec))
+        if bar is not None:
+            bar.update(1)
+            bar.set_postfix_str(spec.run_id[:40])
+
+    try:
+        if args.executor == "serial":
+            run_serial(todo, out, on_done, args.max_runs)
+        else:
+            run_ray(todo, out, on_done, args.max_runs, args.address, args.num_cpus)
+    finally:
+        if bar is not None:
+            bar.close()
+    records = load_records(specs, out)
+    result = {"out": str(out), "done": len(records), "total": len(specs), "written": []}
+    if args.report and records:
+        from rl.experiments.report import write_report
+
+        result.update(
+            write_report(
+                args.name, records, out, scale, sweep_doc, complete=len(records) == len(specs)
+            )
+        )
+    return result

@@ -1,0 +1,191 @@
+"""`rl.experiments`: stable run ids, resumable sweeps (same CSV), report wording, Ray path.
+
+Tiny sweeps: U = 3 users, T = 2 frames per episode, 1-2 training episodes; the oracle is a
+stand-in (most popular cache, equal split) so these tests do not depend on its cost.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from rl.experiments import run as run_mod
+from rl.experiments.report import claims_table, per_seed_rows, verdict
+from rl.experiments.spec import QUICK, ExperimentError, RunSpec, plan
+from rl.experiments.sweep import ExperimentArgs, main
+from testbed.policies import most_popular_cache
+from testbed.system_model import SystemParams
+
+
+class StandInOracle:
+    name = "Oracle"
+
+    def __init__(self, cfg):
+        self.cache = most_popular_cache(SystemParams.from_config(cfg))
+
+    def choose_cache(self, gamma, rng):
+        return np.tile(self.cache, (len(np.atleast_1d(gamma)), 1))
+
+    def allocate(self, state, cache, rng):
+        zeros = np.zeros(state.model.shape)
+        return zeros, zeros.copy()
+
+
+@pytest.fixture(autouse=True)
+def _stand_in_oracle(monkeypatch):
+    monkeypatch.setitem(run_mod.POLICY_FACTORIES, "oracle", lambda cfg, spec: StandInOracle(cfg))
+    torch.set_num_threads(1)
+
+
+def tiny_args(out, **kw) -> ExperimentArgs:
+    base = dict(
+        name="fig7",
+        quick=True,
+        seeds=2,
+        episodes=2,
+        eval_seeds=(1000, 1001),
+        grid=(3,),
+        env_overrides={"n_frames": 2},
+        algos=("t2drl", "rcars", "oracle"),
+        executor="serial",
+        out=str(out),
+        progress=False,
+    )
+    base.update(kw)
+    return ExperimentArgs(**base)
+
+
+def test_run_ids_are_stable_and_distinct():
+    specs = plan("fig7", QUICK)
+    ids = [s.run_id for s in specs]
+    assert len(set(ids)) == len(ids)
+    again = [RunSpec.from_dict(s.to_dict()).run_id for s in specs]
+    assert again == ids
+    assert ids[0].startswith("t2drl-U10-s0-")
+    # 3 learned x 5 U x 2 seeds + (3 baselines + oracle) x 5 U
+    assert len(specs) == 3 * 5 * 2 + 4 * 5
+
+
+def test_interrupted_sweep_resumes_to_the_same_csv(tmp_path):
+    whole = main(tiny_args(tmp_path / "whole"), echo=lambda s: None)
+    assert whole["done"] == whole["total"] == 4
+
+    part = tmp_path / "part"
+    first = main(tiny_args(part, max_runs=1), echo=lambda s: None)
+    assert first["done"] == 1
+    # A crash between training and writing the run file: the run must be redone (its
+    # training resumes from rl.train's checkpoint) and give the same numbers.
+    (done_file,) = (part / "runs").glob("*.json")
+    done_file.unlink()
+    resumed = main(tiny_args(part), echo=lambda s: None)
+    assert resumed["done"] == 4
+    a = (tmp_path / "whole" / "fig7.csv").read_text()
+    b = (part / "fig7.csv").read_text()
+    assert a == b
+    assert (part / "fig7.png").stat().st_size > 0
+    report = (part / "report.md").read_text()
+    assert "## Gap to the oracle" in report and "Scale and cost" in report
+
+
+def _rows(values: dict[str, list[float]], metric="utility", x=10):
+    rows = []
+    for algo, vals in values.items():
+        for i, v in enumerate(vals):
+            learned = algo in ("t2drl", "ddpg-t2drl")
+            rows.append(
+                {
+                    "algo": algo,
+                    "x": x,
+                    metric: v,
+                    "train_seed": i if learned else None,
+                    "eval_seed": 1000 if learned else 1000 + i,
+                }
+            )
+    return rows
+
+
+def test_claims_table_reports_disagreement_plainly():
+    # T2DRL worse than every benchmark at U = 10: every claim must read as a disagreement.
+    rows = _rows(
+        {
+            "t2drl": [80, 82, 81],
+            "ddpg-t2drl": [60, 61, 59],
+            "schrs": [50, 52, 51],
+            "rcars": [55, 56, 54],
+        }
+    )
+    text = "\n".join(claims_table("fig7", rows))
+    assert "| 7.3.2, Fig. 7b text | utility | 10 | RCARS | 29.95% |" in text
+    assert text.count("**disagrees: T2DRL is worse here**") == 3
+    assert "not run" in text  # U = 18 and the hit-ratio claims have no data here
+
+
+def test_verdict_wording():
+    assert verdict(10.0, 9.0, 5.0, 12.0).startswith("agrees: the claimed")
+    assert verdict(10.0, 30.0, 25.0, 35.0).startswith("agrees in direction")
+    assert "no significant difference" in verdict(10.0, 1.0, -3.0, 4.0)
+    assert "worse" in verdict(10.0, -8.0, -12.0, -4.0)
+    assert "too few replicates" in verdict(10.0, 5.0, math.nan, math.nan)
+
+
+def test_per_seed_rows_are_sorted_and_deterministic():
+    rec = lambda algo, seed: {  # noqa: E731
+        "run_id": f"{algo}-{seed}",
+        "spec": {
+            "algo": algo,
+            "env_preset": "paper",
+            "hparams": "",
+            "train_seed": seed,
+            "episodes": None,
+            "env_overrides": {"n_users": 10},
+            "denoising_steps": None,
+        },
+        "config": {"n_frames": 10},
+        "eval": [
+            {
+                "eval_seed": 1000,
+                "hit_ratio": 0.5,
+                "utility": 50.0,
+                "violation_share": 0.1,
+                "slot_reward": -51.0,
+                "frame_reward": -51.0,
+                "decision_time_ms": 1.0,
+            }
+        ],
+    }
+    rows = per_seed_rows("fig7", [rec("oracle", None), rec("t2drl", 1), rec("t2drl", 0)])
+    assert [r["algo"] for r in rows] == ["t2drl", "t2drl", "oracle"]
+    assert [r["train_seed"] for r in rows[:2]] == [0, 1]
+    assert "decision_time_ms" not in rows[0]  # wall-clock numbers stay out of the CSV
+    assert rows[0]["episode_reward"] == pytest.approx(-510.0)
+
+
+@pytest.mark.parametrize(
+    ("kw", "words"),
+    [
+        (dict(name="fig9"), "experiment must be one of"),
+        (dict(name="fig8", preset="fitted"), "fig8 sweeps the cache capacity"),
+        (dict(grid=(2.5,)), "--grid values for n_users"),
+        (dict(executor="dask"), "--executor must be one of"),
+        (dict(env_overrides={"n_users": 4}), "give its values with --grid"),
+    ],
+)
+def test_bad_input_is_one_sentence(tmp_path, kw, words):
+    with pytest.raises(ExperimentError, match=words) as info:
+        main(tiny_args(tmp_path, **kw), echo=lambda s: None)
+    assert info.value.exit_code == 2
+
+
+def test_ray_sweep_of_two_runs(tmp_path):
+    pytest.importorskip("ray")
+    args = tiny_args(tmp_path, executor="ray", num_cpus=2, algos=("rcars",), grid=(3, 4))
+    res = main(args, echo=lambda s: None)
+    assert res["done"] == res["total"] == 2
+    serial = main(
+        tiny_args(tmp_path / "serial", algos=("rcars",), grid=(3, 4)), echo=lambda s: None
+    )
+    assert (tmp_path / "fig7.csv").read_text() == (tmp_path / "serial" / "fig7.csv").read_text()
+    assert serial["done"] == 2
