@@ -9,7 +9,9 @@ differences that matter for profiling:
   ``generator[0]`` for the whole batch after the initial noise); a single generator behaves
   exactly like the pipeline;
 - `on_step(n, t, sample, pred_original_sample)` is called after every reverse (downward) step,
-  n = 1, 2, ... = UNet calls so far, which is how the trajectory protocol measures.
+  n = 1, 2, ... = UNet calls so far, which is how the trajectory protocol measures;
+- `stop_after=n` ends the run after n reverse steps (a trajectory request served with n steps:
+  the same draws as the first n steps of the full run; closed-loop validation replays these).
 """
 
 from __future__ import annotations
@@ -132,11 +134,13 @@ def inpaint(
     generator: Generator,
     *,
     on_step: StepCallback | None = None,
+    stop_after: int | None = None,
 ) -> torch.Tensor:
     """Inpaint `original_image` ((B,C,H,W) in [-1, 1]) where `mask` ((B,1,H,W)) is 0.
 
-    Returns the final fp32 sample in [-1, 1] (not clamped). Every random draw comes from
-    `generator` (one per image when a list)."""
+    Returns the final fp32 sample in [-1, 1] (not clamped), or with `stop_after = n` the sample
+    after n reverse steps (n = 0: the initial noise). Every random draw comes from `generator`
+    (one per image when a list)."""
     device = original_image.device
     original_image = original_image.float()
     mask = mask.to(device=device, dtype=torch.float32)
@@ -152,6 +156,8 @@ def inpaint(
     t_last = int(scheduler.timesteps[0]) + 1
     t_batch = torch.empty(batch, dtype=torch.long, device=device)
     n = 0
+    if stop_after == 0:
+        return sample
     for t in scheduler.timesteps.tolist():
         if t < t_last:
             model_output = denoiser(sample, t_batch.fill_(t))
@@ -160,6 +166,8 @@ def inpaint(
             n += 1
             if on_step is not None:
                 on_step(n, t, sample, out.pred_original_sample)
+            if n == stop_after:
+                return sample
         else:
             sample = scheduler.undo_step(sample, t_last, generator)
         t_last = t

@@ -365,6 +365,79 @@ def run_cell(
     return [row]
 
 
+@dataclass
+class RequestMeasurement:
+    """One request generated and measured at batch 1 (`measure_request`)."""
+
+    latency_s: float
+    """Wall time from the request (noise, schedule) to its sample, metrics excluded: a
+    `latency_s` row of the table."""
+    unet_time_s: float
+    """Summed UNet forward time of the request."""
+    unet_calls: int
+    metrics: dict
+    """`metrics.image_metrics` of the delivered sample and predicted clean image."""
+    sample01: torch.Tensor
+    """The sample x_t after the last step, (C, H, W) in [0, 1] (the finished image of a full run)."""
+    pred01: torch.Tensor
+    """The predicted clean image after the last step, (C, H, W) in [0, 1] (x_T when no step ran)."""
+
+
+def measure_request(
+    denoiser: UNetDenoiser,
+    image01: np.ndarray,
+    mask: np.ndarray,
+    settings: RePaintSettings,
+    seed: int,
+    *,
+    stop_after: int | None = None,
+) -> RequestMeasurement:
+    """Generate one request at batch 1 and measure it as `run_cell` measures a latency row.
+
+    `stop_after = n` times the trajectory protocol's request: the clock stops after the n-th
+    reverse step, as it does for the row of step n (n = 0: no step, the initial noise is
+    delivered); without it the clock stops when the finished sample is on the host (a
+    respaced row). The noise comes from a generator seeded with `seed`."""
+    device = denoiser.device
+    ref01 = torch.from_numpy(np.asarray(image01, dtype=np.float32))[None].to(device)
+    mask_t = torch.from_numpy(np.asarray(mask, dtype=np.float32))[None].to(device)
+    watch = hardware.Stopwatch(device)
+    last: dict = {"n": 0, "stopped": False}
+
+    def on_step(n: int, t: int, sample: torch.Tensor, pred: torch.Tensor) -> None:
+        last.update(n=n, pred=pred)
+        if n == stop_after:
+            watch.pause()
+            last["stopped"] = True
+
+    denoiser.reset_timers()
+    with torch.inference_mode():
+        watch.start()
+        final = inpaint(
+            denoiser,
+            make_scheduler(),
+            ref01 * 2 - 1,
+            mask_t,
+            settings,
+            generators_for([seed]),
+            on_step=on_step,
+            stop_after=stop_after,
+        )
+        if not last["stopped"]:  # a complete run (or no step): timed to the sample on the host
+            metrics.to_unit_range(final).cpu()
+            watch.pause()
+        pred = last.get("pred", final)
+        row = metrics.image_metrics(final, pred, ref01, mask_t)[0]
+    return RequestMeasurement(
+        latency_s=watch.elapsed_s,
+        unet_time_s=denoiser.drain_s(),
+        unet_calls=int(last["n"]),
+        metrics=row,
+        sample01=metrics.to_unit_range(final)[0].cpu(),
+        pred01=metrics.to_unit_range(pred)[0].cpu(),
+    )
+
+
 def images_for(spec: str, images: str) -> str:
     """`auto`: a zoo model inpaints its own domain's held-out images; any other model synthetic ones."""
     if images != "auto":
