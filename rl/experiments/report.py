@@ -194,13 +194,16 @@ def verdict(claimed: float, point: float, lo: float, hi: float) -> str:
     if math.isnan(lo):
         direction = "better" if point > 0 else "worse"
         return f"T2DRL {direction} here (no interval: too few replicates)"
-    if lo <= claimed <= hi:
-        return "agrees: the claimed value lies in our interval"
+    inside = lo <= claimed <= hi
     if lo > 0:
+        if inside:
+            return "agrees: T2DRL better, the claimed value lies in our interval"
         return "agrees in direction (T2DRL better), size differs from the claim"
     if hi < 0:
         return "**disagrees: T2DRL is worse here**"
-    return "**disagrees: no significant difference here**"
+    if inside:
+        return "inconclusive: our interval holds both 0 and the claimed value"
+    return "**disagrees: no significant difference here, the claim is outside our interval**"
 
 
 # --------------------------------------------------------------------------- text helpers
@@ -336,12 +339,24 @@ def plot_bars(experiment, rows, path: Path, title: str) -> str:
                 label=DISPLAY[algo],
                 alpha=0.85,
             )
+        if metric == "hit_ratio":
+            ax.set_ylim(0.0, 1.0)  # t-whiskers of 2-3 replicates can leave [0, 1]; clip them
+        else:
+            ax.set_ylim(bottom=0.0)
         ax.set_xticks(np.arange(len(xs)), [_xfmt(x) for x in xs])
         ax.set_xlabel(_x_label(experiment))
         ax.set_title(lab, fontsize=10)
         ax.grid(axis="y", alpha=0.3)
     axes[0].legend(fontsize=7, ncol=2)
-    fig.suptitle(f"{title} (bars: mean; whiskers: 95% t-interval)", fontsize=10)
+    n_train = max(
+        (len(replicates(rows, a, xs[0], "utility")) for a in algos if a in LEARNED), default=0
+    )
+    n_eval = len({r["eval_seed"] for r in rows})
+    fig.suptitle(
+        f"{title}\nbars: mean; whiskers: 95% t-interval over {n_train} training seeds (learned) "
+        f"or {n_eval} held-out evaluation seeds (others), clipped to the axes",
+        fontsize=9,
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=130)
     plt.close(fig)
@@ -493,18 +508,27 @@ def trend_lines(experiment, rows, records) -> list[str]:
                 + f". Moves {want} clearly for {len(agree)} of "
                 f"{len(parts)} methods."
             )
-        best_lines = []
-        for x in xs:
-            means = {a: _mean(rows, a, x, "utility")[0] for a in _algos(rows) if a != "oracle"}
-            means = {a: m for a, m in means.items() if not math.isnan(m)}
-            if means:
-                best = min(means, key=means.get)
-                best_lines.append(f"{_xfmt(x)}: {DISPLAY[best]}")
-        out.append(
-            "- lowest mean utility among non-oracle methods (paper: T2DRL everywhere): "
-            + ", ".join(best_lines)
-            + "."
-        )
+        for metric, pick in (("utility", min), ("hit_ratio", max)):
+            best_lines, t2drl_best = [], 0
+            for x in xs:
+                means = {a: _mean(rows, a, x, metric)[0] for a in _algos(rows) if a != "oracle"}
+                means = {a: m for a, m in means.items() if not math.isnan(m)}
+                if means:
+                    best = pick(means, key=means.get)
+                    t2drl_best += best == "t2drl"
+                    best_lines.append(f"{_xfmt(x)}: {DISPLAY[best]}")
+            word = "lowest" if pick is min else "highest"
+            verdict_text = (
+                "Agrees."
+                if t2drl_best == len(best_lines)
+                else f"**Disagrees: T2DRL is best at {t2drl_best} of {len(best_lines)} values.**"
+            )
+            out.append(
+                f"- {word} mean {metric} among non-oracle methods (paper: T2DRL everywhere): "
+                + ", ".join(best_lines)
+                + ". "
+                + verdict_text
+            )
     if experiment == "fig6a":
         parts = []
         for x in xs:
@@ -512,11 +536,9 @@ def trend_lines(experiment, rows, records) -> list[str]:
             parts.append(f"L = {x}: {ci_text(m, lo, hi)}")
         means = {x: _mean(rows, "t2drl", x, "episode_reward")[0] for x in xs}
         best = max(means, key=means.get) if means else None
-        out.append(
-            "- greedy held-out episodic reward per L: "
-            + "; ".join(parts)
-            + f". Best mean at L = {best} (paper: L = 5, rising then falling)."
-        )
+        out.append("- greedy held-out episodic reward per L: " + "; ".join(parts) + ".")
+        if best is not None:
+            out.append("- " + _best_l_verdict(rows, best, xs))
         out += _last_tenth_lines(records, experiment)
     if experiment == "fig6b":
         out += _last_tenth_lines(records, experiment)
@@ -525,9 +547,40 @@ def trend_lines(experiment, rows, records) -> list[str]:
         if t and d:
             out.append(
                 f"- greedy held-out episodic reward: T2DRL {ci_text(*summary(t)[:3])}, "
-                f"DDPG-based T2DRL {ci_text(*summary(d)[:3])} (paper: T2DRL higher)."
+                f"DDPG-based T2DRL {ci_text(*summary(d)[:3])} (paper: T2DRL higher). "
+                + _higher_verdict(summary(t), summary(d), "T2DRL", "DDPG-based T2DRL")
             )
     return out
+
+
+def _overlap(a, b) -> bool:
+    """Do two (mean, lo, hi, n) intervals overlap (or is one undefined)?"""
+    if math.isnan(a[1]) or math.isnan(b[1]):
+        return True
+    return not (a[1] > b[2] or a[2] < b[1])
+
+
+def _higher_verdict(a, b, name_a: str, name_b: str) -> str:
+    if a[0] > b[0] and not _overlap(a, b):
+        return f"Agrees: {name_a} is higher, intervals apart."
+    if a[0] < b[0] and not _overlap(a, b):
+        return f"**Disagrees: {name_a} is lower, intervals apart.**"
+    lead = name_a if a[0] > b[0] else name_b
+    return (
+        f"**Not shown here**: {lead} has the higher mean but the intervals overlap "
+        f"(no significant difference at this scale)."
+    )
+
+
+def _best_l_verdict(rows, best, xs) -> str:
+    s5 = _mean(rows, "t2drl", 5, "episode_reward") if 5 in xs else None
+    sb = _mean(rows, "t2drl", best, "episode_reward")
+    if best == 5:
+        return "Agrees: the best mean greedy reward is at L = 5."
+    text = f"**Disagrees: the best mean greedy reward is at L = {best}, not L = 5**"
+    if s5 is not None and _overlap(s5, sb):
+        text += " (but its interval overlaps L = 5's: no L is significantly best here)"
+    return text + "."
 
 
 def _last_tenth_lines(records, experiment) -> list[str]:

@@ -124,9 +124,10 @@ def test_claims_table_reports_disagreement_plainly():
 
 
 def test_verdict_wording():
-    assert verdict(10.0, 9.0, 5.0, 12.0).startswith("agrees: the claimed")
+    assert verdict(10.0, 9.0, 5.0, 12.0).startswith("agrees: T2DRL better")
     assert verdict(10.0, 30.0, 25.0, 35.0).startswith("agrees in direction")
     assert "no significant difference" in verdict(10.0, 1.0, -3.0, 4.0)
+    assert verdict(10.0, 1.0, -3.0, 40.0).startswith("inconclusive")
     assert "worse" in verdict(10.0, -8.0, -12.0, -4.0)
     assert "too few replicates" in verdict(10.0, 5.0, math.nan, math.nan)
 
