@@ -29,7 +29,16 @@ from typing import Any
 import numpy as np
 
 from rl.experiments.claims import CLAIMS, TABLE3_PAPER, TRENDS, improvement
-from rl.experiments.spec import ALGOS, DISPLAY, FULL, LEARNED, SWEEPS, RunSpec, Scale
+from rl.experiments.spec import (
+    ALGOS,
+    DEFAULT_ALGOS,
+    DISPLAY,
+    FULL,
+    LEARNED,
+    SWEEPS,
+    RunSpec,
+    Scale,
+)
 from testbed.stats import t_interval
 
 EVAL_METRICS = ("hit_ratio", "utility", "violation_share", "slot_reward", "frame_reward")
@@ -347,7 +356,8 @@ def plot_bars(experiment, rows, path: Path, title: str) -> str:
         ax.set_xlabel(_x_label(experiment))
         ax.set_title(lab, fontsize=10)
         ax.grid(axis="y", alpha=0.3)
-    axes[0].legend(fontsize=7, ncol=2)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(algos), fontsize=8, frameon=False)
     n_train = max(
         (len(replicates(rows, a, xs[0], "utility")) for a in algos if a in LEARNED), default=0
     )
@@ -357,23 +367,24 @@ def plot_bars(experiment, rows, path: Path, title: str) -> str:
         f"or {n_eval} held-out evaluation seeds (others), clipped to the axes",
         fontsize=9,
     )
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     fig.savefig(path, dpi=130)
     plt.close(fig)
     return str(path)
 
 
 def plot_table3(rows, path: Path, title: str) -> str:
+    """Decision time per slot vs U on a log axis: mean line and every timing seed as a dot (a
+    t band of a few seeds reaches below 0 and cannot be drawn on a log axis)."""
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    fig, ax = plt.subplots(figsize=(7.6, 4.4))
     xs = _xs(rows)
     for algo in _algos(rows):
-        stats_ = [summary(replicates(rows, algo, x, "decision_time_ms").values()) for x in xs]
-        m = np.array([s[0] for s in stats_])
-        lo = np.array([s[1] if not math.isnan(s[1]) else s[0] for s in stats_])
-        hi = np.array([s[2] if not math.isnan(s[2]) else s[0] for s in stats_])
-        ax.plot(xs, m, "o-", color=COLORS[algo], label=DISPLAY[algo])
-        ax.fill_between(xs, np.maximum(lo, 1e-4), hi, color=COLORS[algo], alpha=0.2)
+        means = [_mean(rows, algo, x, "decision_time_ms")[0] for x in xs]
+        ax.plot(xs, means, "o-", color=COLORS[algo], label=DISPLAY[algo])
+        for x in xs:
+            vals = list(replicates(rows, algo, x, "decision_time_ms").values())
+            ax.scatter([x] * len(vals), vals, s=8, color=COLORS[algo], alpha=0.4)
         if algo in TABLE3_PAPER:
             ax.plot(
                 list(TABLE3_PAPER[algo]),
@@ -383,10 +394,11 @@ def plot_table3(rows, path: Path, title: str) -> str:
                 label=f"{DISPLAY[algo]} (paper, GPU box)",
             )
     ax.set_yscale("log")
+    ax.set_xticks(xs)
     ax.set_xlabel("number of users U")
     ax.set_ylabel("decision time per slot [ms]")
-    ax.set_title(f"{title}\nmean and 95% band over timing seeds, one CPU thread", fontsize=9)
-    ax.legend(fontsize=7)
+    ax.set_title(f"{title}\nline: mean, dots: timing seeds; one CPU thread", fontsize=9)
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     ax.grid(alpha=0.3, which="both")
     fig.tight_layout()
     fig.savefig(path, dpi=130)
@@ -624,7 +636,45 @@ def table3_lines(rows) -> list[str]:
                 + " | ".join(f"{TABLE3_PAPER[algo].get(x, '')}" for x in xs)
                 + " |"
             )
+    lines.append("")
+    m = {a: _mean(rows, a, xs[-1], "decision_time_ms")[0] for a in _algos(rows)} if xs else {}
+    if m:
+        slowest = max(m, key=m.get)
+        lines.append(
+            f"- slowest at U = {xs[-1]}: {DISPLAY[slowest]} (paper: SCHRS). "
+            + ("Agrees." if slowest in ("schrs", "hcras") else "**Disagrees.**")
+        )
+    if "t2drl" in m and "ddpg-t2drl" in m:
+        ratio = m["t2drl"] / m["ddpg-t2drl"]
+        lines.append(
+            f"- T2DRL / DDPG-based T2DRL at U = {xs[-1]}: {ratio:.2f}x (paper: "
+            f"{TABLE3_PAPER['t2drl'][18] / TABLE3_PAPER['ddpg-t2drl'][18]:.2f}x at U = 18). "
+            + ("Agrees: T2DRL is slower." if ratio > 1 else "**Disagrees: T2DRL is not slower.**")
+        )
     return [*lines, ""]
+
+
+def scale_lines(name: str, scale: Scale, n_learned: int, hparams: str) -> list[str]:
+    if name == "table3":
+        return [
+            f"- scale: {scale.train_seeds} timing seeds x {scale.bench_slots} timed slots (after "
+            "one warm-up slot) per method and U, `rl.bench.time_policy`; untrained networks "
+            "(inference time does not depend on the weights); GA of SCHRS/HCRAS at its default "
+            "40 chromosomes x 50 generations."
+        ]
+    return [
+        f"- scale: {scale.train_seeds} training seeds x H = {scale.episodes} episodes per learned "
+        f"configuration ({n_learned} learned runs), held-out evaluation seeds "
+        f"{list(scale.eval_seeds)} x {scale.eval_episodes} episode(s) of T K slots; GA of "
+        f"SCHRS/HCRAS {scale.ga_pop_size} chromosomes x {scale.ga_generations} generations; "
+        f"learned agents use the `{hparams}` hyperparameters (`rl/presets.py`).",
+        "- the paper's scale is H = 500 episodes; "
+        + (
+            "this run is far shorter, so the learned agents are far from converged."
+            if scale.episodes < 500
+            else "this run matches it."
+        ),
+    ]
 
 
 def cost_lines(name: str, records, scale: Scale, sweep_doc) -> list[str]:
@@ -751,24 +801,21 @@ def report_markdown(name, rows, records, scale, sweep_doc, figs, complete) -> st
         "## Scale and cost",
         "",
         f"- command: `{cmd}`",
-        f"- scale: {scale.train_seeds} training seeds x H = {scale.episodes} episodes per learned "
-        f"configuration ({n_learned} learned runs), held-out evaluation seeds "
-        f"{list(scale.eval_seeds)} x {scale.eval_episodes} episode(s) of T K slots; GA of "
-        f"SCHRS/HCRAS {scale.ga_pop_size} chromosomes x {scale.ga_generations} generations"
-        + (" (Table 3 always times the default 40 x 50)" if name == "table3" else "")
-        + "; "
-        f"learned agents use the `{a['hparams']}` hyperparameters (`rl/presets.py`).",
-        "- the paper's scale is H = 500 episodes; "
-        + (
-            "this run is far shorter, so the learned agents are far from converged."
-            if scale.episodes < 500
-            else "this run matches it."
-        ),
+        *scale_lines(name, scale, n_learned, a["hparams"]),
         *cost_lines(name, records, scale, sweep_doc),
         f"- git {prov.get('git_commit')}, {prov['device']['cpu']}, "
         f"versions {prov['versions']}, started {prov['time_utc']}",
         "",
     ]
+    planned = set(DEFAULT_ALGOS[name])
+    present = {r["algo"] for r in rows}
+    if planned - present:
+        lines += [
+            "**Not run in this sweep**: "
+            + ", ".join(DISPLAY[x] for x in ALGOS if x in planned - present)
+            + (" (see docs/experiments.md for why)." if "oracle" in planned - present else "."),
+            "",
+        ]
     lines += [f"![{name}]({Path(f).name})" for f in figs] + [""]
     lines += ["## The paper's statements and ours", ""]
     for t in TRENDS[name]:
@@ -778,8 +825,11 @@ def report_markdown(name, rows, records, scale, sweep_doc, figs, complete) -> st
     if name == "table3":
         lines += table3_lines(rows)
         lines += [
-            "Our timings are on one CPU thread of a shared 2-core VM; the paper's on an "
-            "RTX A5000 machine. Compare orders of magnitude and ratios, not values.",
+            "Our timings: one CPU thread per run, "
+            f"{sweep_doc.get('args', {}).get('executor')} executor, 1-minute load average "
+            f"{sweep_doc.get('load_average_start')} at the start (other jobs and concurrent "
+            "runs inflate them); the paper's are from an RTX A5000 machine. Compare orders of "
+            "magnitude and ratios, not values.",
             "",
         ]
     else:

@@ -157,6 +157,9 @@ def run_ray(specs, out: Path, on_done: Callable, max_runs, address, num_cpus) ->
         ) from None
     started = not ray.is_initialized()
     if started:
+        # Ray runs workers at nice 15 by default; here all the work is in the workers, and at 15
+        # they starve behind any other job on a shared machine. RAY_worker_niceness overrides.
+        os.environ.setdefault("RAY_worker_niceness", "0")
         kw = {"address": address} if address else {"num_cpus": num_cpus or available_cores()}
         ray.init(
             **kw,
@@ -181,6 +184,14 @@ def run_ray(specs, out: Path, on_done: Callable, max_runs, address, num_cpus) ->
     finally:
         if started:
             ray.shutdown()
+
+
+def _load() -> float | None:
+    """1-minute load average (timings from a busy machine are not comparable)."""
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return None
 
 
 def available_cores() -> int:
@@ -212,6 +223,7 @@ def main(args: ExperimentArgs, echo: Callable[[str], None] = print) -> dict[str,
         "scale": vars(scale),
         "runs": [s.run_id for s in specs],
         "provenance": provenance(),
+        "load_average_start": _load(),
     }
     write_json_atomic(sweep_doc, out / "sweep.json")
     todo = pending(specs, out)
