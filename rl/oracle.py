@@ -71,8 +71,10 @@ inverses are tabulated once in log-log space and polished with Newton steps.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -142,82 +144,198 @@ def _loglog_q_and_slope(logx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.log(-log_q), x * _dq(x) / (np.exp(log_q) * log_q)
 
 
-_LOGX_TABLE = np.linspace(-75.0, 75.0, 6001)
-_LOGG_TABLE = _log_g_and_slope(_LOGX_TABLE)[0]
-_PHIQ_TABLE = _loglog_q_and_slope(_LOGX_TABLE)[0]
-_NEWTON_STEPS = 3
+_LOGX_TABLE = np.linspace(-75.0, 75.0, 30001)
+_LOGG_TABLE, _LOGG_SLOPE = _log_g_and_slope(_LOGX_TABLE)
+_NEG_LOGG_TABLE = -_LOGG_TABLE  # increasing, for np.interp
+_INV_SLOPE_TABLE = 1.0 / _LOGG_SLOPE  # d log x / d log G
+_NEG_PHIQ_TABLE = -_loglog_q_and_slope(_LOGX_TABLE)[0]
+_NEWTON_STEPS = 2
 
 
-def _inv_log_g(log_t: np.ndarray) -> np.ndarray:
-    """log x with log G(x) = log_t (G decreasing)."""
-    lt = np.clip(log_t, _LOGG_TABLE[-1], _LOGG_TABLE[0])
-    logx = np.interp(-lt, -_LOGG_TABLE, _LOGX_TABLE)
-    for _ in range(_NEWTON_STEPS):
-        val, slope = _log_g_and_slope(logx)
-        logx = np.clip(logx - (val - lt) / slope, _LOGX_TABLE[0], _LOGX_TABLE[-1])
-    return logx
+def _root_g(log_t: np.ndarray, exact: bool) -> tuple[np.ndarray, np.ndarray]:
+    """log x with log G(x) = log_t, and d log x / d log t. Table interpolation (relative error
+    ~1e-6 in x) during the search; `exact` polishes with Newton steps to machine precision."""
+    lt = np.minimum(np.maximum(log_t, _LOGG_TABLE[-1]), _LOGG_TABLE[0])
+    logx = np.interp(-lt, _NEG_LOGG_TABLE, _LOGX_TABLE)
+    if exact:
+        for _ in range(_NEWTON_STEPS):
+            val, slope = _log_g_and_slope(logx)
+            logx = np.clip(logx - (val - lt) / slope, _LOGX_TABLE[0], _LOGX_TABLE[-1])
+    return logx, np.interp(-lt, _NEG_LOGG_TABLE, _INV_SLOPE_TABLE)
 
 
-def _inv_log_q(log_z: np.ndarray) -> np.ndarray:
-    """log x with log Q(x) = log_z < 0 (Newton on log(-log Q), which decreases in log x)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        phi = np.log(-np.asarray(log_z, dtype=np.float64))
-    phi = np.clip(np.nan_to_num(phi, nan=_PHIQ_TABLE[-1]), _PHIQ_TABLE[-1], _PHIQ_TABLE[0])
-    logx = np.interp(-phi, -_PHIQ_TABLE, _LOGX_TABLE)
-    for _ in range(_NEWTON_STEPS):
-        val, slope = _loglog_q_and_slope(logx)
-        logx = np.clip(logx - (val - phi) / slope, _LOGX_TABLE[0], _LOGX_TABLE[-1])
+def _root_q(log_z: np.ndarray, exact: bool) -> np.ndarray:
+    """log x with log Q(x) = log_z < 0 (via log(-log Q), decreasing in log x)."""
+    phi = np.log(np.maximum(-log_z, 1e-300))
+    phi = np.minimum(np.maximum(phi, -_NEG_PHIQ_TABLE[-1]), -_NEG_PHIQ_TABLE[0])
+    logx = np.interp(-phi, _NEG_PHIQ_TABLE, _LOGX_TABLE)
+    if exact:
+        for _ in range(_NEWTON_STEPS):
+            val, slope = _loglog_q_and_slope(logx)
+            logx = np.clip(logx - (val - phi) / slope, _LOGX_TABLE[0], _LOGX_TABLE[-1])
     return logx
 
 
 # --------------------------------------------------------------------------- the slot problem
 
+N_OPTIONS = 3 * N_PIECES
+ABANDON, UNSAT, SAT = 0, 1, 2
+
 
 @dataclass
 class SlotProblem:
-    """One batch of slot problems, per-user arrays (N, U); per-piece arrays (N, U, 3)."""
+    """A batch of N slot problems: per-user arrays (N, U), per-piece arrays (N, U, 3).
+
+    Option o = mode * 3 + piece, mode in (abandon, unsat, sat), piece k = [lo_k, hi_k]."""
 
     hit: np.ndarray
-    log_a: np.ndarray  # log(p h / (N0 W))
-    a: np.ndarray
-    log_c: np.ndarray  # log(d_in ln2 / W)
-    c: np.ndarray
+    a: np.ndarray  # p h / (N0 W): SNR with the whole band is a / 1
+    c: np.ndarray  # d_in ln2 / W, so f(b) = c / (a Q(b / a))
+    kappa: np.ndarray  # 2 log a - log c: -f'(b) = t  <=>  log G(b / a) = log t + ... (see roots)
+    log_c_over_a: np.ndarray
     K: np.ndarray  # delay independent of b and s (s)
-    R: np.ndarray  # tau - K: budget for uplink + steps under (11h)
-    B1: np.ndarray  # s/step, 0 for a miss
-    f1: np.ndarray  # uplink delay with all the bandwidth
-    lo: np.ndarray  # piece start (steps)
-    hi: np.ndarray  # piece end
-    tv_lo: np.ndarray  # TV at the piece start
+    R: np.ndarray  # tau - K - margin: budget for uplink + steps of a satisfied user
+    B1: np.ndarray  # s/step (0 for a miss)
+    b1_safe: np.ndarray  # B1, or 1 where B1 = 0 (divisions)
+    f1: np.ndarray  # uplink delay with the whole band
+    lo: np.ndarray
+    hi: np.ndarray
+    length: np.ndarray
+    tv_lo: np.ndarray
     slope: np.ndarray  # TV per step on the piece
+    c0_unsat: np.ndarray  # alpha B1 + (1 - alpha) slope: cost per step (unsat, sat)
+    c0_abandon: np.ndarray  # (1 - alpha) slope
+    base_unsat: np.ndarray  # chi + alpha (K + B1 lo) + (1 - alpha) TV(lo)
+    base_abandon: np.ndarray  # alpha D_cap + chi + (1 - alpha) TV(lo)
+    base_sat: np.ndarray  # alpha K + (1 - alpha) (TV(lo) - slope lo)
+    s_hi_sat: np.ndarray  # most steps a satisfied user can take on the piece (b = 1)
+    sat_ok: np.ndarray  # the piece has a satisfied point
+    interior_ok: np.ndarray  # sat_ok and B1 > 0
+    option_penalty: np.ndarray  # (N, U, 9): 0 where allowed, inf where not
     has_hit: np.ndarray  # (N,)
+    budget: np.ndarray  # (N,) right-hand side of the step constraint (L, or 0: none)
+    step_amender: str
     L: float
     alpha: float
-    chi: float
-    chi_abandon: float
-    cap_s: float
-    tau: float
-    step_amender: str
+    log_alpha: float
+    margin_s: float
 
     @property
     def shape(self) -> tuple[int, int]:
         return self.hit.shape
 
-    def uplink_delay(self, b: np.ndarray, per_piece: bool = False) -> np.ndarray:
-        """f(b) (s); inf at b = 0."""
-        a, c = (x[..., None] if per_piece else x for x in (self.a, self.c))
+    # per-piece views of per-user constants (N, U, 1), and other derived constants
+    @cached_property
+    def kappa_alpha(self) -> np.ndarray:
+        return self.kappa - self.log_alpha
+
+    @cached_property
+    def kappa_p(self) -> np.ndarray:
+        return self.kappa[..., None]
+
+    @cached_property
+    def a_p(self) -> np.ndarray:
+        return self.a[..., None]
+
+    @cached_property
+    def c_over_a(self) -> np.ndarray:
+        return self.c / self.a
+
+    @cached_property
+    def c_over_a_p(self) -> np.ndarray:
+        return (self.c / self.a)[..., None]
+
+    @cached_property
+    def log_c_over_a_p(self) -> np.ndarray:
+        return self.log_c_over_a[..., None]
+
+    @cached_property
+    def b1_p(self) -> np.ndarray:
+        return self.b1_safe[..., None]
+
+    @cached_property
+    def B1_p(self) -> np.ndarray:
+        return self.B1[..., None]
+
+    @cached_property
+    def R_p(self) -> np.ndarray:
+        return self.R[..., None]
+
+    @cached_property
+    def f1_p(self) -> np.ndarray:
+        return self.f1[..., None]
+
+    @cached_property
+    def b_min_sat(self) -> np.ndarray:
+        """(N, U, 3) least bandwidth of a satisfied user on each piece (at its fewest steps)."""
+        y = np.maximum(self.R_p - self.B1_p * self.lo, self.f1_p)
+        b = np.minimum(self.a_p * np.exp(_root_q(self.log_c_over_a_p - np.log(y), True)), 1.0)
+        return np.where(self.sat_ok, b, np.inf)
+
+    @cached_property
+    def sat_penalty(self) -> np.ndarray:
+        return np.where(self.sat_ok, 0.0, np.inf)
+
+    @property
+    def steps_constrained(self) -> np.ndarray:
+        """(N,) whether sum s is constrained at all (normalise without hits: no)."""
+        return self.has_hit | (self.step_amender == "cap")
+
+    def uplink_delay(self, b: np.ndarray) -> np.ndarray:
+        """f(b) (s) for b of shape (..., N, U); inf at b = 0."""
         with np.errstate(divide="ignore", invalid="ignore"):
-            out = c / (a * _q(b / a))
+            out = self.c / (self.a * _q(b / self.a))
         return np.where(b > 0, out, np.inf)
+
+    def take(self, rows: np.ndarray) -> SlotProblem:
+        """The sub-batch of problems `rows`."""
+        out = {}
+        for f in dataclasses.fields(self):
+            v = getattr(self, f.name)
+            out[f.name] = v[rows] if isinstance(v, np.ndarray) else v
+        return SlotProblem(**out)
+
+    def restrict(self, allowed: np.ndarray) -> SlotProblem:
+        """The same problems with only the `allowed` (N, U, 9) options."""
+        pen = np.where(allowed, 0.0, np.inf) + self.option_penalty
+        return dataclasses.replace(self, option_penalty=pen)
+
+    def with_margin(self, margin_s: float) -> SlotProblem:
+        """The same problems with (11h) tightened to D <= tau - margin."""
+        return _with_sat_budget(self, self.R + self.margin_s - margin_s, margin_s)
+
+
+def _with_sat_budget(prob: SlotProblem, R: np.ndarray, margin_s: float) -> SlotProblem:
+    Rp, B1 = R[..., None], prob.B1[..., None]
+    f1 = prob.f1[..., None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s_hi = np.where(
+            B1 > 0,
+            np.minimum(prob.hi, (Rp - f1) / prob.b1_safe[..., None]),
+            np.where(f1 <= Rp, prob.hi, -np.inf),
+        )
+    sat_ok = s_hi >= prob.lo
+    return dataclasses.replace(
+        prob,
+        R=R,
+        s_hi_sat=np.where(sat_ok, s_hi, prob.lo),
+        sat_ok=sat_ok,
+        interior_ok=sat_ok & (B1 > 0),
+        margin_s=margin_s,
+    )
 
 
 def build_problem(
-    state: SlotState, cache: np.ndarray, params: SystemParams, step_amender: str
+    state: SlotState,
+    cache: np.ndarray,
+    params: SystemParams,
+    step_amender: str,
+    margin_s: float = 0.0,
 ) -> SlotProblem:
     """The per-user constants of the slot problems of a batch of states with their caches."""
     p = params
     if step_amender not in ("normalise", "cap"):
-        raise ValueError(f"step_amender must be 'normalise' or 'cap', got {step_amender!r}.")
+        raise OracleError(f"step_amender must be 'normalise' or 'cap', got {step_amender!r}.")
     model = np.asarray(state.model, dtype=np.int64)
     cache = np.broadcast_to(np.asarray(cache), model.shape[:-1] + (p.n_models,))
     hit = np.take_along_axis(cache, model, axis=-1) > 0
@@ -231,7 +349,7 @@ def build_problem(
     K = d_dw + np.where(hit, p.B2[model], miss_k + p.cloud_gen_delay_s[model])
     L = float(p.total_denoising_steps)
     B1 = np.where(hit, p.B1[model], 0.0)
-    # breakpoints 0, A1, A3, L clipped to [0, L]; a miss has three empty pieces at s = 0
+    # breakpoints 0, A1, A3, L clipped to [0, L]; a miss has three pieces at s = 0
     A1, A3 = np.minimum(p.A1[model], L), np.minimum(p.A3[model], L)
     e = np.stack([np.zeros_like(A1), A1, A3, np.full_like(A1, L)], axis=-1)
     e = np.where(hit[..., None], e, 0.0)
@@ -240,295 +358,475 @@ def build_problem(
     length = np.diff(e, axis=-1)
     with np.errstate(divide="ignore", invalid="ignore"):
         slope = np.where(length > 0, np.diff(tv, axis=-1) / length, 0.0)
+    lo, hi, tv_lo = e[..., :-1], e[..., 1:], tv[..., :-1]
+    al, chi = float(p.alpha), float(p.slot_penalty)
+    # D > D_cap implies a violation only when D_cap >= tau; otherwise drop chi (bound stays valid)
+    chi_abandon = chi if p.delay_cap_s >= p.slot_duration_s else 0.0
+    Kp, B1p = K[..., None], B1[..., None]
+    has_hit = hit.any(axis=-1)
+    budget = np.full(has_hit.shape, L) if step_amender == "cap" else np.where(has_hit, L, 0.0)
+    f1 = c / (a * _q(1.0 / a))
     prob = SlotProblem(
         hit=hit,
-        log_a=np.log(a),
         a=a,
-        log_c=np.log(c),
         c=c,
+        kappa=2.0 * np.log(a) - np.log(c),
+        log_c_over_a=np.log(c) - np.log(a),
         K=K,
         R=p.slot_duration_s - K,
         B1=B1,
-        f1=np.zeros_like(a),
-        lo=e[..., :-1],
-        hi=e[..., 1:],
-        tv_lo=tv[..., :-1],
+        b1_safe=np.where(B1 > 0, B1, 1.0),
+        f1=f1,
+        lo=lo,
+        hi=hi,
+        length=length,
+        tv_lo=tv_lo,
         slope=slope,
-        has_hit=hit.any(axis=-1),
-        L=L,
-        alpha=float(p.alpha),
-        chi=float(p.slot_penalty),
-        # D > D_cap implies a violation only if D_cap >= tau; otherwise keep the bound valid
-        chi_abandon=float(p.slot_penalty) if p.delay_cap_s >= p.slot_duration_s else 0.0,
-        cap_s=float(p.delay_cap_s),
-        tau=float(p.slot_duration_s),
+        c0_unsat=al * B1p + (1 - al) * slope,
+        c0_abandon=(1 - al) * slope,
+        base_unsat=chi + al * (Kp + B1p * lo) + (1 - al) * tv_lo,
+        base_abandon=al * p.delay_cap_s + chi_abandon + (1 - al) * tv_lo,
+        base_sat=al * Kp + (1 - al) * (tv_lo - slope * lo),
+        s_hi_sat=lo,
+        sat_ok=np.zeros(lo.shape, dtype=bool),
+        interior_ok=np.zeros(lo.shape, dtype=bool),
+        option_penalty=np.zeros(hit.shape + (N_OPTIONS,)),
+        has_hit=has_hit,
+        budget=budget,
         step_amender=step_amender,
+        L=L,
+        alpha=al,
+        log_alpha=math.log(max(al, 1e-300)),
+        margin_s=0.0,
     )
-    prob.f1 = prob.uplink_delay(np.ones_like(a))
-    return prob
+    return _with_sat_budget(prob, p.slot_duration_s - K - margin_s, margin_s)
 
 
 # --------------------------------------------------------------------------- Lagrangian minimisers
 
 
 @dataclass
-class Minimisers:
-    """Per option o = mode * 3 + piece: value of c_u + lam b + mu s at its minimiser (b, s).
+class Evaluation:
+    """Lagrangian argmins at multipliers of shape (P, N): sums (P, N), per user (P, N, U)."""
 
-    Arrays (P, N, U, 9) for P multiplier pairs; infeasible options hold +inf."""
-
-    val: np.ndarray
-    b: np.ndarray
-    s: np.ndarray
-
-
-def _alpha_times(alpha: float, f: np.ndarray) -> np.ndarray:
-    """alpha * f with 0 * inf read as 0 (alpha = 0: the delay does not count)."""
-    return alpha * f if alpha > 0 else np.zeros_like(f)
-
-
-def _user(x: np.ndarray, per_piece: bool) -> np.ndarray:
-    return x[..., None] if per_piece else x
+    log_lam: np.ndarray
+    mu: np.ndarray
+    g: np.ndarray  # dual function: sum_u min (c_u + lam b + mu s) - lam - mu budget
+    b_sum: np.ndarray
+    s_sum: np.ndarray
+    db_sum: np.ndarray  # d (sum b) / d log lam along the argmins (for Newton)
+    option: np.ndarray | None = None
+    b: np.ndarray | None = None
+    s: np.ndarray | None = None
+    user_min: np.ndarray | None = None
+    values: np.ndarray | None = None  # (P, N, U, 9)
 
 
-def _argmin_uplink(
-    prob: SlotProblem, lam: np.ndarray, weight: np.ndarray, per_piece: bool = False
-) -> np.ndarray:
-    """argmin_{b in (0, 1]} weight f(b) + lam b, i.e. the root of -f'(b) = lam / weight."""
-    log_a, log_c, a = (_user(x, per_piece) for x in (prob.log_a, prob.log_c, prob.a))
-    with np.errstate(divide="ignore"):
-        log_t = np.log(lam) - np.log(weight) + 2.0 * log_a - log_c
-    b = np.minimum(a * np.exp(_inv_log_g(log_t)), 1.0)
-    return np.where(weight > 0, b, 0.0)
-
-
-def _bandwidth_for_delay(prob: SlotProblem, y: np.ndarray, per_piece: bool = True) -> np.ndarray:
-    """f^{-1}(y): the bandwidth share whose uplink delay is y (needs y >= f(1); then <= 1)."""
-    log_a, log_c, a = (_user(x, per_piece) for x in (prob.log_a, prob.log_c, prob.a))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        log_z = log_c - log_a - np.log(y)
-    return np.minimum(a * np.exp(_inv_log_q(log_z)), 1.0)
-
-
-def lagrangian_minimisers(
-    prob: SlotProblem, lam: np.ndarray, mu: np.ndarray, margin_s: float = 0.0
-) -> Minimisers:
-    """Minimise c_u + lam b + mu s per user and option for multipliers lam, mu of shape (P, N).
-
-    `margin_s` tightens the sat constraint to D <= tau - margin (used for the returned action;
-    the bound uses 0)."""
-    al = prob.alpha
-    lam_u = np.asarray(lam, dtype=np.float64)[..., None]  # (P, N, 1)
-    lam_p, mu_p = lam_u[..., None], np.asarray(mu, dtype=np.float64)[..., None, None]
-    B1 = prob.B1[..., None]
-    R = (prob.R - margin_s)[..., None]
-    K = prob.K[..., None]
-    lo, hi, tv_lo, slope = prob.lo, prob.hi, prob.tv_lo, prob.slope
-
-    # unsat: b* and s at an end of the piece
-    b_star = _argmin_uplink(prob, lam_u, np.full_like(lam_u, al))  # (P, N, U)
-    f_star = prob.uplink_delay(b_star)
-    c_step = al * B1 + (1 - al) * slope + mu_p  # (P, N, U, 3)
-    s_unsat = np.where(c_step >= 0, lo, hi) + 0 * c_step
-    b_unsat = np.broadcast_to(b_star[..., None], s_unsat.shape)
-    tv_part = (1 - al) * (tv_lo + slope * (s_unsat - lo))
-    v_unsat = (
-        prob.chi
-        + _alpha_times(al, K + f_star[..., None] + B1 * s_unsat)
-        + tv_part
-        + lam_p * b_unsat
-        + mu_p * s_unsat
-    )
-
-    # abandon: b = 0
-    c_ab = (1 - al) * slope + mu_p
-    s_ab = np.where(c_ab >= 0, lo, hi) + 0 * c_ab
-    v_ab = (
-        _alpha_times(al, np.full_like(s_ab, prob.cap_s))
-        + prob.chi_abandon
-        + (1 - al) * (tv_lo + slope * (s_ab - lo))
-        + mu_p * s_ab
-    )
-
-    # sat: f(b) + B1 s <= R
-    f1 = prob.f1[..., None]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        s_hi = np.where(B1 > 0, np.minimum(hi, (R - f1) / B1), np.where(f1 <= R, hi, -np.inf))
-    feasible = s_hi >= lo
-    interior = (c_step < 0) & (B1 > 0) & feasible
-    with np.errstate(divide="ignore", invalid="ignore"):
-        w_eff = np.where(interior, al - c_step / np.where(B1 > 0, B1, 1.0), 1.0)
-        b_hat = _argmin_uplink(prob, lam_p, w_eff, per_piece=True)
-        f_hat = np.where(interior, prob.uplink_delay(b_hat, per_piece=True), 0.0)
-        s_hat = np.where(interior, (R - f_hat) / np.where(B1 > 0, B1, 1.0), lo)
-    s_sat = np.where(c_step >= 0, lo, np.where(B1 > 0, s_hat, s_hi))
-    s_sat = np.where(feasible, np.clip(s_sat, lo, np.maximum(s_hi, lo)), lo)
-    y = R - B1 * s_sat
-    need = feasible & (y < f_star[..., None])
-    b_req = np.where(need, _bandwidth_for_delay(prob, np.where(need, y, 1.0)), 0.0)
-    b_sat = np.maximum(b_star[..., None], b_req)
-    f_sat = prob.uplink_delay(b_sat, per_piece=True)
-    v_sat = (
-        _alpha_times(al, K + f_sat + B1 * s_sat)
-        + (1 - al) * (tv_lo + slope * (s_sat - lo))
-        + lam_p * b_sat
-        + mu_p * s_sat
-    )
-    v_sat = np.where(feasible, v_sat, np.inf)
-
-    val = np.concatenate([v_ab, v_unsat, v_sat], axis=-1)
-    b = np.concatenate([np.zeros_like(s_ab), b_unsat, b_sat], axis=-1)
-    s = np.concatenate([s_ab, s_unsat, s_sat], axis=-1)
-    return Minimisers(val=val, b=b, s=s)
-
-
-# --------------------------------------------------------------------------- dual search
-
-LOG_LAM_RANGE = (-35.0, 35.0)
-"""Bracket of log lam; lam is the price of the whole band in cost units."""
-
-
-@dataclass
-class Choice:
-    """Argmin over the allowed options at one multiplier pair per problem, arrays (N, U)."""
-
-    lam: np.ndarray  # (N,)
-    mu: np.ndarray  # (N,)
-    option: np.ndarray
-    b: np.ndarray
-    s: np.ndarray
-    value: np.ndarray  # (N,) g(lam, mu)
-
-    @property
-    def b_sum(self) -> np.ndarray:
-        return self.b.sum(axis=-1)
-
-    @property
-    def s_sum(self) -> np.ndarray:
-        return self.s.sum(axis=-1)
-
-
-def step_budget(prob: SlotProblem) -> np.ndarray:
-    """The right-hand side of the relaxed step constraint per problem (N,)."""
-    if prob.step_amender == "cap":
-        return np.full(prob.has_hit.shape, prob.L)
-    return np.where(prob.has_hit, prob.L, 0.0)
-
-
-def choose(
+def evaluate(
     prob: SlotProblem,
-    lam: np.ndarray,
+    log_lam: np.ndarray,
     mu: np.ndarray,
-    allowed: np.ndarray | None = None,
-    margin_s: float = 0.0,
-) -> Choice:
-    """Lagrangian argmin per user among the `allowed` options (N, U, 9) at one (lam, mu)."""
-    m = lagrangian_minimisers(prob, lam[None], mu[None], margin_s)
-    val = m.val[0] if allowed is None else np.where(allowed, m.val[0], np.inf)
-    opt = np.argmin(val, axis=-1)
-    pick = lambda a: np.take_along_axis(a, opt[..., None], axis=-1)[..., 0]  # noqa: E731
-    v = pick(val)
-    g = v.sum(axis=-1) - lam - mu * step_budget(prob)
-    return Choice(lam=lam, mu=mu, option=opt, b=pick(m.b[0]), s=pick(m.s[0]), value=g)
+    exact: bool = False,
+    detail: bool = False,
+) -> Evaluation:
+    """min over b in [0, 1], s in piece of c_u + lam b + mu s, per user and option (module doc).
+
+    `log_lam`, `mu`: (P, N). `exact` polishes the scalar roots (use it for bounds and actions).
+    Written for few numpy calls: at N = 1 their overhead, not arithmetic, is the cost."""
+    al = prob.alpha
+    lam_u = np.exp(log_lam)[..., None]  # (P, N, 1)
+    mu_p = mu[..., None, None]
+    a = prob.a
+    # unconstrained bandwidth: -f'(b) = lam / alpha
+    lx, dlx = _root_g(log_lam[..., None] + prob.kappa_alpha, exact)
+    b_star = np.minimum(a * np.exp(lx), 1.0)
+    f_star = prob.c_over_a / _q(b_star / a)
+    db_star = np.where(b_star < 1.0, b_star * dlx, 0.0)
+    cost_star = (al * f_star + lam_u * b_star)[..., None]
+    # unsat and abandon: s at an end of the piece
+    c_step = prob.c0_unsat + mu_p
+    neg = c_step < 0
+    mu_lo = mu_p * prob.lo
+    v_unsat = prob.base_unsat + cost_star + mu_lo + np.minimum(c_step * prob.length, 0.0)
+    s_unsat = np.where(neg, prob.hi, prob.lo)
+    c_ab = prob.c0_abandon + mu_p
+    v_ab = prob.base_abandon + mu_lo + np.minimum(c_ab * prob.length, 0.0)
+    s_ab = np.where(c_ab < 0, prob.hi, prob.lo)
+    # sat: interior optimum on the active branch, -f'(b) = lam / (alpha - c / B1)
+    interior = neg & prob.interior_ok
+    R = prob.R_p
+    if interior.any():
+        w_eff = np.where(interior, al - c_step / prob.b1_p, 1.0)
+        lxh, dlxh = _root_g(log_lam[..., None, None] + prob.kappa_p - np.log(w_eff), exact)
+        b_hat = np.minimum(prob.a_p * np.exp(lxh), 1.0)
+        s_hat = (R - prob.c_over_a_p / _q(b_hat / prob.a_p)) / prob.b1_p
+        s_top = np.where(
+            prob.interior_ok, np.minimum(np.maximum(s_hat, prob.lo), prob.s_hi_sat), prob.s_hi_sat
+        )
+    else:
+        s_top = prob.s_hi_sat
+    s_sat = np.where(neg, s_top, prob.lo)
+    y = R - prob.B1_p * s_sat
+    f_star_p = f_star[..., None]
+    need = y < f_star_p
+    if need.any():
+        y_safe = np.maximum(np.where(need, y, prob.f1_p), prob.f1_p)
+        lxq = _root_q(prob.log_c_over_a_p - np.log(y_safe), exact)
+        b_sat = np.where(need, np.minimum(prob.a_p * np.exp(lxq), 1.0), b_star[..., None])
+        f_sat = np.where(need, y_safe, f_star_p)
+    else:
+        b_sat = np.broadcast_to(b_star[..., None], s_sat.shape)
+        f_sat = f_star_p
+    v_sat = (
+        prob.base_sat + al * f_sat + lam_u[..., None] * b_sat + c_step * s_sat + prob.sat_penalty
+    )
+    if interior.any() and need.any():
+        db_sat = np.where(
+            need, np.where(interior & (s_sat == s_hat), b_hat * dlxh, 0.0), db_star[..., None]
+        )
+    else:
+        db_sat = np.where(need, 0.0, db_star[..., None])
+
+    values = np.concatenate([v_ab, v_unsat, v_sat], axis=-1) + prob.option_penalty
+    opt = np.argmin(values, axis=-1)[..., None]
+    zero = np.zeros_like(s_ab)
+    stacked = np.stack(
+        [
+            np.concatenate([zero, np.broadcast_to(b_star[..., None], s_ab.shape), b_sat], axis=-1),
+            np.concatenate([s_ab, s_unsat, s_sat], axis=-1),
+            np.concatenate(
+                [zero, np.broadcast_to(db_star[..., None], s_ab.shape), db_sat], axis=-1
+            ),
+            values,
+        ]
+    )
+    b, s, db, vmin = np.take_along_axis(stacked, opt[None], axis=-1)[..., 0]
+    g = vmin.sum(axis=-1) - lam_u[..., 0] - mu * prob.budget
+    ev = Evaluation(
+        log_lam=log_lam, mu=mu, g=g, b_sum=b.sum(-1), s_sum=s.sum(-1), db_sum=db.sum(-1)
+    )
+    if detail:
+        ev.option, ev.b, ev.s, ev.user_min, ev.values = opt[..., 0], b, s, vmin, values
+    return ev
+
+
+# --------------------------------------------------------------------------- the dual search
+
+LOG_LAM_MIN, LOG_LAM_MAX = -35.0, 35.0
+"""Bracket of log lam (lam: price of the whole band, in cost units); at the low end every user
+wants all the band (sum b >= 1), at the high end every user is abandoned (sum b = 0)."""
+LAM_TOL = 1e-12
+SEARCH_LAM_TOL = 1e-9
+SEARCH_BRACKET_TOL = 1e-5
+"""Tolerance (on sum b - 1 and on the log-lam bracket) while searching mu; the final two
+points are solved to LAM_TOL with exact roots."""
+MU_REL_TOL = 1e-11
+REFINE_POINTS = 7
+
+
+def _initial_log_lam(prob: SlotProblem) -> np.ndarray:
+    """(N,) log lam of an equal split: mean over users of log(alpha (-f'(1/U)))."""
+    u = prob.shape[1]
+    log_x = -np.log(u * prob.a)
+    log_g = _log_g_and_slope(log_x)[0]
+    return np.mean(log_g - prob.kappa, axis=-1) + prob.log_alpha
 
 
 def solve_lambda(
     prob: SlotProblem,
     mu: np.ndarray,
-    allowed: np.ndarray | None,
-    iters: int = 60,
-    margin_s: float = 0.0,
-) -> tuple[Choice, Choice]:
-    """For fixed mu, the bandwidth price bracket: sum b >= 1 at the first, <= 1 at the second."""
-    n = prob.shape[0]
-    lo = np.full(n, LOG_LAM_RANGE[0])
-    hi = np.full(n, LOG_LAM_RANGE[1])
-    for _ in range(iters):
-        mid = 0.5 * (lo + hi)
-        c = choose(prob, np.exp(mid), mu, allowed, margin_s)
-        above = c.b_sum >= 1.0
-        lo, hi = np.where(above, mid, lo), np.where(above, hi, mid)
-    return (
-        choose(prob, np.exp(lo), mu, allowed, margin_s),
-        choose(prob, np.exp(hi), mu, allowed, margin_s),
-    )
+    exact: bool = False,
+    start: np.ndarray | None = None,
+    max_iter: int = 80,
+    tol: float = LAM_TOL,
+    bracket_tol: float = LAM_TOL,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, Evaluation]:
+    """For each mu (P, N): the bandwidth price with sum b = 1, by safeguarded Newton on log lam.
+
+    Returns (x, lo, hi, evaluation at x) with sum b >= 1 at lo and <= 1 at hi (the bracket
+    collapses onto a jump of sum b when a user's option switches there)."""
+    shape = mu.shape
+    x = np.broadcast_to(_initial_log_lam(prob) if start is None else start, shape).copy()
+    lo, hi = np.full(shape, LOG_LAM_MIN), np.full(shape, LOG_LAM_MAX)
+    prev = np.full(shape, np.inf)
+    for _ in range(max_iter):
+        ev = evaluate(prob, x, mu, exact)
+        r = ev.b_sum - 1.0
+        lo = np.where(r >= 0, x, lo)
+        hi = np.where(r <= 0, x, hi)
+        done = (np.abs(r) <= tol) | (hi - lo <= bracket_tol)
+        if done.all():
+            break
+        with np.errstate(divide="ignore", invalid="ignore"):
+            newton = x - r / ev.db_sum
+        good = (ev.db_sum < 0) & (newton > lo) & (newton < hi) & (np.abs(r) < 0.5 * prev)
+        prev = np.abs(r)
+        x = np.where(done, x, np.where(good, newton, 0.5 * (lo + hi)))
+    return x, lo, hi, ev
 
 
-def _s_response(prob, mu, allowed, lam_iters, margin_s) -> tuple[Choice, Choice]:
-    return solve_lambda(prob, mu, allowed, lam_iters, margin_s)
+def infeasible(prob: SlotProblem) -> np.ndarray:
+    """(N,) problems whose allowed options cannot meet the constraints (a necessary check on
+    each resource alone: least steps, most steps, least bandwidth)."""
+    allowed = np.isfinite(prob.option_penalty)
+    allowed[..., 2 * N_PIECES :] &= prob.sat_ok
+    lo3 = np.concatenate([prob.lo] * 3, axis=-1)
+    hi3 = np.concatenate([prob.hi, prob.hi, prob.s_hi_sat], axis=-1)
+    b_min = np.concatenate([np.zeros_like(prob.lo), np.zeros_like(prob.lo), prob.b_min_sat], -1)
+    none = ~allowed.any(-1).all(-1)
+    s_min = np.where(allowed, lo3, np.inf).min(-1).sum(-1)
+    s_max = np.where(allowed, hi3, -np.inf).max(-1).sum(-1)
+    b_need = np.where(allowed, b_min, np.inf).min(-1).sum(-1)
+    bad = none | (b_need > 1.0) | (s_min > prob.L)
+    if prob.step_amender == "normalise":
+        bad |= prob.has_hit & (s_max < prob.L)
+    return bad
 
 
-def maximise_dual(
-    prob: SlotProblem,
-    allowed: np.ndarray | None = None,
-    mu_iters: int = 60,
-    lam_iters: int = 60,
-    margin_s: float = 0.0,
-) -> list[Choice]:
-    """Nested bisection: mu outer (sum s against the budget), lam inner (sum b against 1).
-
-    Returns the four Lagrangian argmins at (lam bracket) x (mu bracket): [mu_lo: lam_lo,
-    lam_hi, mu_hi: lam_lo, lam_hi], with sum s >= budget at mu_lo and <= at mu_hi."""
-    n = prob.shape[0]
-    budget = step_budget(prob)
-    c0 = prob.alpha * prob.B1[..., None] + (1 - prob.alpha) * prob.slope
-    big = np.maximum(
-        np.abs(c0).max(axis=(-1, -2)), np.abs((1 - prob.alpha) * prob.slope).max(axis=(-1, -2))
-    )
-    mu_hi = big + 1.0
+def _kinks(prob: SlotProblem) -> np.ndarray:
+    """(N, J) the step prices where some option's cost per step crosses 0, sorted, NaN-padded."""
+    allowed = np.isfinite(prob.option_penalty)  # (N, U, 9)
+    live = prob.hit[..., None] & (prob.length > 0)
+    k_ab = np.where(live & allowed[..., :3], -prob.c0_abandon, np.nan)
+    k_un = np.where(live & (allowed[..., 3:6] | allowed[..., 6:]), -prob.c0_unsat, np.nan)
+    k = np.concatenate([k_ab, k_un], axis=-1).reshape(prob.shape[0], -1)
     if prob.step_amender == "cap":
-        mu_lo = np.zeros(n)
+        k = np.where(k > 0, k, np.nan)
+        k = np.concatenate([np.zeros((k.shape[0], 1)), k], axis=-1)
+    k = np.sort(k, axis=-1)
+    # drop duplicates (equal to the previous value)
+    dup = np.zeros_like(k, dtype=bool)
+    dup[:, 1:] = k[:, 1:] == k[:, :-1]
+    k = np.sort(np.where(dup, np.nan, k), axis=-1)
+    n = int(np.max(np.sum(np.isfinite(k), axis=-1), initial=0))
+    return k[:, : max(n, 1)]
+
+
+@dataclass
+class DualPoint:
+    """A step price with its bandwidth-price bracket (arrays (N,))."""
+
+    mu: np.ndarray
+    x: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    s_sum: np.ndarray
+    g: np.ndarray  # h(mu) = max over lam of the dual function (at the lam found)
+
+    FIELDS = ("mu", "x", "lo", "hi", "s_sum", "g")
+
+
+def _take(a: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    return np.take_along_axis(a, idx[None], axis=0)[0]
+
+
+def _points(prob: SlotProblem, mus: np.ndarray, exact: bool = False) -> DualPoint:
+    """Solve lam at each of the (P, N) step prices."""
+    if exact:
+        x, lo, hi, ev = solve_lambda(prob, mus, exact)
     else:
-        mu_lo = -(big + 1.0)
-        for _ in range(40):
-            lo_pair = _s_response(prob, mu_lo, allowed, lam_iters, margin_s)
-            short = (lo_pair[0].s_sum < budget) & prob.has_hit
+        x, lo, hi, ev = solve_lambda(
+            prob, mus, exact, tol=SEARCH_LAM_TOL, bracket_tol=SEARCH_BRACKET_TOL
+        )
+    return DualPoint(mu=mus, x=x, lo=lo, hi=hi, s_sum=ev.s_sum, g=ev.g)
+
+
+def _bracket_mu(prob: SlotProblem) -> tuple[DualPoint, DualPoint]:
+    """Step prices mu_a <= mu_b with sum s >= budget at mu_a and <= at mu_b, as close as the
+    kinks or the refinement allow (mu_a = mu_b = 0 where the step constraint is slack or absent)."""
+    n = prob.shape[0]
+    budget = prob.budget
+    kinks = _kinks(prob)
+    finite = np.isfinite(kinks)
+    lowest = np.where(finite.any(-1), np.nanmin(np.where(finite, kinks, np.inf), -1), 0.0)
+    highest = np.where(finite.any(-1), np.nanmax(np.where(finite, kinks, -np.inf), -1), 0.0)
+    spread = np.maximum(highest - lowest, 1.0)
+    top = highest + spread  # every step has a positive price: sum s = 0
+    if prob.step_amender == "cap":
+        bottom = np.zeros(n)
+    else:
+        bottom = lowest - spread
+        for _ in range(12):  # lower until sum s covers the budget (normalise)
+            pt = _points(prob, bottom[None])
+            short = (pt.s_sum[0] < budget) & prob.has_hit
             if not short.any():
                 break
-            mu_lo = np.where(short, 4.0 * mu_lo, mu_lo)
-    # problems whose budget binds at mu_lo = 0 (cap) or that have no step constraint are done
-    at_lo = _s_response(prob, mu_lo, allowed, lam_iters, margin_s)
-    fixed = (at_lo[0].s_sum <= budget) | ~prob.has_hit
-    lo, hi = mu_lo.copy(), np.where(fixed, mu_lo, mu_hi)
-    for _ in range(mu_iters):
-        mid = 0.5 * (lo + hi)
-        pair = _s_response(prob, mid, allowed, lam_iters, margin_s)
-        s_mid = 0.5 * (pair[0].s_sum + pair[1].s_sum)
-        above = s_mid >= budget
-        lo, hi = np.where(above | fixed, mid, lo), np.where(above & ~fixed, hi, mid)
-        lo = np.where(fixed, mu_lo, lo)
-        hi = np.where(fixed, mu_lo, hi)
-    return [
-        *_s_response(prob, lo, allowed, lam_iters, margin_s),
-        *_s_response(prob, hi, allowed, lam_iters, margin_s),
-    ]
+            bottom = np.where(short, 4.0 * bottom - spread, bottom)
+    delta = 1e-9 * np.maximum(1.0, np.abs(kinks))
+    k_filled = np.where(finite, kinks, bottom[:, None])
+    d_filled = np.where(finite, delta, 0.0)
+    mus = np.concatenate(
+        [bottom[:, None], k_filled - d_filled, k_filled + d_filled, top[:, None]], axis=-1
+    )
+    if prob.step_amender == "cap":
+        mus = np.maximum(mus, 0.0)
+    mus = np.sort(mus, axis=-1).T  # (P, N)
+    pts = _points(prob, mus)
+    covered = pts.s_sum >= budget[None] - 1e-9 * prob.L
+    # the last price (in increasing order) that still covers the budget
+    idx_a = np.where(covered.any(0), pts.s_sum.shape[0] - 1 - np.argmax(covered[::-1], axis=0), 0)
+    idx_b = np.minimum(idx_a + 1, mus.shape[0] - 1)
+    a = DualPoint(*(_take(getattr(pts, f), idx_a) for f in DualPoint.FIELDS))
+    b = DualPoint(*(_take(getattr(pts, f), idx_b) for f in DualPoint.FIELDS))
+    # slack or absent step constraint: mu = 0
+    slack = (~prob.steps_constrained) | (
+        (prob.step_amender == "cap") & (a.mu <= 0) & (a.s_sum <= budget)
+    )
+    for fld in DualPoint.FIELDS:
+        getattr(b, fld)[slack] = getattr(a, fld)[slack]
+    _cut_refine(prob, a, b, ~slack)
+    for pt in (a, b):
+        pt.mu = np.where(slack, 0.0, pt.mu)
+    return a, b
 
 
-# --------------------------------------------------------------------------- primal
+MAX_CUTS = 40
 
 
-def _mix(a: Choice, b: Choice, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    w = weight[:, None]
-    return w * a.b + (1 - w) * b.b, w * a.s + (1 - w) * b.s
+def _cut_refine(prob: SlotProblem, a: DualPoint, b: DualPoint, active: np.ndarray) -> None:
+    """Shrink [a.mu, b.mu] onto the maximiser of the concave h(mu) = max_lam g(lam, mu), in place.
+
+    Each step intersects the supporting lines of h at the two ends (slopes sum s - budget): exact
+    in one step when h is piecewise linear around its maximum (an option switch), superlinear
+    when it is smooth; a bisection replaces a step that keeps cutting the same side. The new
+    point is solved at mu -/+ delta, so a maximiser at a kink is recognised by the sign change."""
+    budget = prob.budget
+    same_side = np.zeros(len(budget), dtype=int)
+    for _ in range(MAX_CUTS):
+        width = b.mu - a.mu
+        delta = 1e-9 * np.maximum(1.0, np.abs(a.mu))
+        todo = active & (width > 2.1 * delta) & (width > MU_REL_TOL * np.maximum(1.0, np.abs(a.mu)))
+        if not todo.any():
+            return
+        r = np.flatnonzero(todo)
+        da, db = a.s_sum[r] - budget[r], b.s_sum[r] - budget[r]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cut = (b.g[r] - a.g[r] + da * a.mu[r] - db * b.mu[r]) / (da - db)
+        lo_mu, hi_mu, d = a.mu[r], b.mu[r], delta[r]
+        inside = np.isfinite(cut) & (cut > lo_mu + 2 * d) & (cut < hi_mu - 2 * d)
+        mid = 0.5 * (lo_mu + hi_mu)
+        x = np.where(inside & (same_side[r] < 2), cut, mid)
+        d = np.minimum(d, 0.25 * (hi_mu - lo_mu))
+        p = _points(prob.take(r), np.stack([x - d, x + d]))
+        left_ok = p.s_sum[0] >= budget[r] - 1e-9 * prob.L
+        right_ok = p.s_sum[1] >= budget[r] - 1e-9 * prob.L
+        new_a = np.where(right_ok, 1, np.where(left_ok, 0, -1))  # which new point becomes a
+        new_b = np.where(right_ok, -1, np.where(left_ok, 1, 0))  # which becomes b
+        moved_a, moved_b = new_a >= 0, new_b >= 0
+        same_side[r] = np.where(
+            moved_a & moved_b, 0, np.where(moved_a, np.maximum(same_side[r], 0) + 1, 0)
+        )
+        for f in DualPoint.FIELDS:
+            va, vb = getattr(a, f), getattr(b, f)
+            pv = getattr(p, f)
+            va[r] = np.where(moved_a, pv[np.maximum(new_a, 0), np.arange(len(r))], va[r])
+            vb[r] = np.where(moved_b, pv[np.maximum(new_b, 0), np.arange(len(r))], vb[r])
 
 
-def _weight(high: np.ndarray, low: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """w with w high + (1 - w) low = target, in [0, 1] (1 where high == low)."""
+@dataclass
+class DualSolution:
+    """The dual optimum's neighbourhood: four exact Lagrangian argmins (detail) whose mixture
+    meets both constraints, the mixing weights, and the best dual value found."""
+
+    ev: Evaluation  # (4, N): (lam_lo, mu_a), (lam_hi, mu_a), (lam_lo, mu_b), (lam_hi, mu_b)
+    weights: np.ndarray  # (4, N)
+    b: np.ndarray  # (N, U) mixed primal
+    s: np.ndarray
+    residual: np.ndarray  # (N,) constraint violation of the mixture (b and s/L)
+    tie: np.ndarray  # (N, U) users whose mixed point spans two options
+
+
+def _pair_weight(high: np.ndarray, low: np.ndarray, target) -> np.ndarray:
+    """w in [0, 1] with w high + (1 - w) low = target (1 where high == low)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         w = (target - low) / (high - low)
-    return np.clip(np.where(high - low > 0, w, 1.0), 0.0, 1.0)
+    return np.clip(np.where(np.abs(high - low) > 0, w, 1.0), 0.0, 1.0)
 
 
-def primal_from_brackets(prob: SlotProblem, ch: list[Choice]) -> tuple[np.ndarray, np.ndarray]:
-    """Mix the four bracketing argmins so that sum b = 1 and sum s = budget (sum s <= L, cap)."""
-    one = np.ones(prob.shape[0])
-    b_lo, s_lo = _mix(ch[0], ch[1], _weight(ch[0].b_sum, ch[1].b_sum, one))
-    b_hi, s_hi = _mix(ch[2], ch[3], _weight(ch[2].b_sum, ch[3].b_sum, one))
-    budget = step_budget(prob)
-    w = _weight(s_lo.sum(-1), s_hi.sum(-1), budget)
-    b = w[:, None] * b_lo + (1 - w[:, None]) * b_hi
-    s = w[:, None] * s_lo + (1 - w[:, None]) * s_hi
-    return b, s
+def _mixing_weights(prob: SlotProblem, ev: Evaluation) -> np.ndarray:
+    """(4, N) convex weights of the four argmins: sum b = 1 and sum s = budget (sum s <= L for
+    a slack cap). Pairwise first; where that misses, any triple whose hull holds the target."""
+    B, S = ev.b_sum, ev.s_sum
+    one = np.ones(B.shape[1])
+    wa = _pair_weight(B[0], B[1], one)
+    wb = _pair_weight(B[2], B[3], one)
+    sa, sb = wa * S[0] + (1 - wa) * S[1], wb * S[2] + (1 - wb) * S[3]
+    target = prob.budget
+    slack_cap = (prob.step_amender == "cap") & (sa <= target)
+    phi = np.where(slack_cap | ~prob.steps_constrained, 1.0, _pair_weight(sa, sb, target))
+    w = np.stack([phi * wa, phi * (1 - wa), (1 - phi) * wb, (1 - phi) * (1 - wb)])
+    res = _residual(prob, w, ev)
+    bad = res > 1e-9
+    if bad.any():
+        for tri in ((0, 1, 2), (0, 1, 3), (0, 2, 3), (1, 2, 3)):
+            m = np.stack(
+                [
+                    np.stack([B[i] for i in tri], -1),
+                    np.stack([S[i] / prob.L for i in tri], -1),
+                    np.ones(B.shape[1:] + (3,)),
+                ],
+                axis=-2,
+            )  # (N, 3, 3)
+            rhs = np.stack([one, target / prob.L, one], -1)
+            with np.errstate(all="ignore"):
+                ok_det = np.abs(np.linalg.det(m)) > 1e-14
+                sol = np.linalg.solve(
+                    np.where(ok_det[:, None, None], m, np.eye(3)), rhs[..., None]
+                )[..., 0]
+            valid = bad & ok_det & (sol >= -1e-12).all(-1) & prob.steps_constrained
+            if valid.any():
+                cand = np.zeros_like(w)
+                for j, i in enumerate(tri):
+                    cand[i] = np.clip(sol[:, j], 0.0, 1.0)
+                cand /= cand.sum(0, keepdims=True)
+                w = np.where(valid[None], cand, w)
+                bad &= ~valid
+    return w
+
+
+def _residual(prob: SlotProblem, w: np.ndarray, ev: Evaluation) -> np.ndarray:
+    rb = np.abs((w * ev.b_sum).sum(0) - 1.0)
+    ss = (w * ev.s_sum).sum(0)
+    rs = np.abs(ss - prob.budget) / prob.L
+    rs = np.where(prob.step_amender == "cap", np.maximum(ss - prob.budget, 0.0) / prob.L, rs)
+    return rb + np.where(prob.steps_constrained, rs, 0.0)
+
+
+def solve_dual(prob: SlotProblem) -> DualSolution:
+    """Maximise the dual (search with table roots), then four exact argmins around the optimum."""
+    a, b = _bracket_mu(prob)
+    mus = np.stack([a.mu, b.mu])
+    x, lo, hi, ev = solve_lambda(prob, mus, exact=True, start=np.stack([a.x, b.x]))
+    conv = np.abs(ev.b_sum - 1.0) <= LAM_TOL
+    lo, hi = np.where(conv, x, lo), np.where(conv, x, hi)
+    log_lam = np.stack([lo[0], hi[0], lo[1], hi[1]])
+    mu4 = np.stack([mus[0], mus[0], mus[1], mus[1]])
+    ev4 = evaluate(prob, log_lam, mu4, exact=True, detail=True)
+    w = _mixing_weights(prob, ev4)
+    b_mix = (w[..., None] * ev4.b).sum(0)
+    s_mix = (w[..., None] * ev4.s).sum(0)
+    used = w[..., None] > 1e-12
+    opt = np.where(used, ev4.option, -1)
+    tie = opt.max(0) != np.where(used, ev4.option, 99).min(0)
+    return DualSolution(
+        ev=ev4, weights=w, b=b_mix, s=s_mix, residual=_residual(prob, w, ev4), tie=tie
+    )
+
+
+def dual_bound(prob: SlotProblem, sol: DualSolution) -> np.ndarray:
+    """(N,) the best certified lower bound on sum_u c_u among multipliers near the optimum,
+    evaluated exactly on `prob` (which should have no (11h) margin)."""
+    ev = sol.ev
+    mid = 0.5 * (ev.mu[0] + ev.mu[2])
+    log_lam = np.concatenate([ev.log_lam, ev.log_lam])
+    mu = np.concatenate([ev.mu, np.broadcast_to(mid, ev.mu.shape)])
+    if prob.step_amender == "cap":
+        mu = np.maximum(mu, 0.0)
+    g = evaluate(prob, log_lam, mu, exact=True).g
+    return g.max(axis=0)
+
+
+# --------------------------------------------------------------------------- primal and API
 
 
 def raw_action(prob: SlotProblem, b: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -562,6 +860,69 @@ def achieved_reward(
     return slot_reward(out, params)
 
 
+MAX_TIE_COMBOS = 8
+DEBUG_BB = False
+
+
+def _tie_candidates(prob: SlotProblem, sol: DualSolution) -> tuple[np.ndarray, np.ndarray]:
+    """Fixed-option problems that round the tied users' mixtures to whole options.
+
+    Every non-tied user keeps its option. A tied user mixes (at least) two options; call the
+    one with more steps its "high" option. With few tied users every assignment is tried; with
+    more, k of them (ranked by how much their Lagrangian prefers "high") get "high" and the
+    rest "low", for k around the mixture's own count sum_u w_high,u (Shapley-Folkman rounding).
+    Returns (row of the original problem, allowed (R, U, 9))."""
+    rows, allowed = [], []
+    w = sol.weights  # (4, N)
+    ev = sol.ev
+    main = np.take_along_axis(ev.option, np.argmax(w, 0)[None, :, None], 0)[0]
+    heavy = np.argmax(w, 0)
+    for n in np.flatnonzero(sol.tie.any(-1)):
+        tied = np.flatnonzero(sol.tie[n])
+        pairs, w_high, pref = [], [], []
+        for u in tied:
+            weight_of: dict[int, float] = {}
+            steps_of: dict[int, float] = {}
+            for i in range(4):
+                if w[i, n] > 1e-12:
+                    o = int(ev.option[i, n, u])
+                    weight_of[o] = weight_of.get(o, 0.0) + w[i, n]
+                    steps_of[o] = ev.s[i, n, u]
+            two = sorted(weight_of, key=weight_of.get, reverse=True)[:2]
+            low, high = sorted(two, key=lambda o: (steps_of[o], o))
+            pairs.append((low, high))
+            w_high.append(weight_of[high])
+            v = ev.values[heavy[n], n, u]
+            pref.append(v[high] - v[low])
+        if len(tied) <= 3:
+            assignments = [
+                [pairs[j][(mask >> j) & 1] for j in range(len(tied))]
+                for mask in range(2 ** len(tied))
+            ]
+        else:
+            order = np.argsort(pref, kind="stable")
+            m = float(np.sum(w_high))
+            ks = sorted(
+                {
+                    k
+                    for k in (math.floor(m) - 1, math.floor(m), math.ceil(m), math.ceil(m) + 1)
+                    if 0 <= k <= len(tied)
+                }
+            )
+            assignments = []
+            for k in ks:
+                high = set(order[:k].tolist())
+                assignments.append([pairs[j][1 if j in high else 0] for j in range(len(tied))])
+        for assign in assignments[:MAX_TIE_COMBOS]:
+            opt = main[n].copy()
+            opt[tied] = assign
+            rows.append(n)
+            allowed.append(opt[:, None] == np.arange(N_OPTIONS))
+    if not rows:
+        return np.zeros(0, dtype=int), np.zeros((0,) + prob.shape[1:] + (N_OPTIONS,), bool)
+    return np.asarray(rows), np.stack(allowed)
+
+
 @dataclass
 class SlotOracleResult:
     """The slot oracle's answer for N slots."""
@@ -575,38 +936,61 @@ class SlotOracleResult:
     upper_bound: np.ndarray
     """(N,) certified upper bound on the best slot reward (Lagrangian dual, module docstring)."""
     gap: np.ndarray
-    """(N,) upper_bound - reward >= 0: 0 (to rounding) means proven optimal."""
-    lam: np.ndarray
-    """(N,) bandwidth price of the bound."""
-    mu: np.ndarray
-    """(N,) step price of the bound."""
+    """(N,) upper_bound - reward >= 0: ~0 (rounding) means proven optimal."""
 
 
-def fixed_option_feasible(prob: SlotProblem, option: np.ndarray) -> np.ndarray:
-    """(N,) whether the convex problem with every user's option fixed has a feasible point."""
-    piece = option % N_PIECES
-    mode = option // N_PIECES
-    lo = np.take_along_axis(prob.lo, piece[..., None], -1)[..., 0]
-    hi = np.take_along_axis(prob.hi, piece[..., None], -1)[..., 0]
-    sat = mode == 2
-    with np.errstate(divide="ignore", invalid="ignore"):
-        s_cap = np.where(prob.B1 > 0, (prob.R - SAT_MARGIN_S - prob.f1) / prob.B1, np.inf)
-    s_cap = np.where(sat & (prob.B1 == 0) & (prob.f1 > prob.R - SAT_MARGIN_S), -np.inf, s_cap)
-    hi = np.where(sat, np.minimum(hi, s_cap), hi)
-    ok = (hi >= lo).all(axis=-1)
-    y = prob.R - SAT_MARGIN_S - prob.B1 * lo
-    need = sat & (y > 0)
-    b_min = np.where(need, _bandwidth_for_delay(prob, np.where(need, y, 1.0), per_piece=False), 0.0)
-    ok &= b_min.sum(axis=-1) <= 1.0
-    budget = step_budget(prob)
-    ok &= lo.sum(axis=-1) <= budget
-    if prob.step_amender == "normalise":
-        ok &= (hi.sum(axis=-1) >= budget) | ~prob.has_hit
-    return ok
+def _candidate_actions(prob: SlotProblem, sol: DualSolution) -> tuple[np.ndarray, ...]:
+    """Primal candidates of a solved batch: the mixture, and the tied users' options fixed and
+    re-solved. Returns (row, b, s) with row the problem each candidate belongs to."""
+    rows = [np.arange(prob.shape[0])]
+    bs, ss = [sol.b], [sol.s]
+    tie_rows, allowed = _tie_candidates(prob, sol)
+    if len(tie_rows):
+        sub_prob = prob.take(tie_rows).restrict(allowed & _allowed(prob)[tie_rows])
+        ok = ~infeasible(sub_prob)
+        tie_rows, sub_prob = tie_rows[ok], sub_prob.take(np.flatnonzero(ok))
+    if len(tie_rows):
+        sub = solve_dual(sub_prob)
+        rows.append(tie_rows)
+        bs.append(sub.b)
+        ss.append(sub.s)
+    return np.concatenate(rows), np.concatenate(bs), np.concatenate(ss)
 
 
-def one_hot_options(option: np.ndarray) -> np.ndarray:
-    return option[..., None] == np.arange(3 * N_PIECES)
+def _allowed(prob: SlotProblem) -> np.ndarray:
+    return np.isfinite(prob.option_penalty)
+
+
+def _children(allowed: np.ndarray, sol: DualSolution, n: int) -> list[np.ndarray]:
+    """Split one tied user's options in two, each half excluding one of the mixed options."""
+    u = int(np.flatnonzero(sol.tie[n])[0])
+    used = sol.weights[:, n] > 1e-12
+    opts = sorted(set(sol.ev.option[used, n, u].tolist()))
+    o1, o2 = opts[0], opts[1]
+    idx = np.arange(N_OPTIONS)
+    if o1 // N_PIECES != o2 // N_PIECES:
+        side = idx // N_PIECES == o1 // N_PIECES
+    else:
+        side = idx % N_PIECES == o1 % N_PIECES
+    out = []
+    for part in (side, ~side):
+        child = allowed.copy()
+        child[u] &= part
+        if child[u].any():
+            out.append(child)
+    return out
+
+
+@dataclass
+class _Best:
+    reward: np.ndarray
+    b: np.ndarray
+    xi: np.ndarray
+
+    def offer(self, rows, reward, b, xi) -> None:
+        for i, n in enumerate(rows):
+            if reward[i] > self.reward[n]:
+                self.reward[n], self.b[n], self.xi[n] = reward[i], b[i], xi[i]
 
 
 def slot_oracle(
@@ -614,43 +998,79 @@ def slot_oracle(
     cache: np.ndarray,
     params: SystemParams,
     step_amender: str,
-    iters: int = 40,
+    max_nodes: int = 64,
+    tol: float = 1e-7,
 ) -> SlotOracleResult:
-    """The best allocation (b, xi) per slot over the amender's range, with a certified bound."""
-    prob = build_problem(state, cache, params, step_amender)
-    u = prob.shape[1]
-    # the bound: the dual maximised, exact inner minimisation at the multipliers found
-    ch = maximise_dual(prob, None, iters, iters, 0.0)
-    values = np.stack([c.value for c in ch])
-    k = values.argmax(axis=0)
-    lam = np.choose(k, [c.lam for c in ch])
-    mu = np.choose(k, [c.mu for c in ch])
-    bound_cost = choose(prob, lam, mu).value
-    # candidate actions: the mixed dual argmins, and each argmin's options fixed and re-solved
-    candidates = [primal_from_brackets(prob, ch)]
-    options = {tuple(map(tuple, c.option)): c.option for c in ch}
-    for opt in options.values():
-        ok = fixed_option_feasible(prob, opt)
-        if not ok.any():
-            continue
-        allowed = np.where(ok[:, None, None], one_hot_options(opt), True)
-        b, s = primal_from_brackets(prob, maximise_dual(prob, allowed, iters, iters, SAT_MARGIN_S))
-        candidates.append((b, s))
-    best_r, best_b, best_xi = None, None, None
-    for b, s in candidates:
-        b_raw, xi_raw = raw_action(prob, b, s)
-        r = achieved_reward(state, cache, params, step_amender, b_raw, xi_raw)
-        if best_r is None:
-            best_r, best_b, best_xi = r, b_raw, xi_raw
-            continue
-        better = r > best_r
-        best_r = np.where(better, r, best_r)
-        best_b = np.where(better[:, None], b_raw, best_b)
-        best_xi = np.where(better[:, None], xi_raw, best_xi)
-    ub = -bound_cost / u
-    ub = ub + BOUND_SLACK * (1.0 + np.abs(ub))
+    """The best allocation (b, xi) per slot over the amender's range, with a certified bound.
+
+    Lagrangian dual (bound) and its mixed argmins (action); where a gap remains, branch and
+    bound on the options of the users whose argmins mix two options, up to `max_nodes` nodes
+    per slot. `gap` is what is left (~0: proven optimal up to rounding)."""
+    exact_prob = build_problem(state, cache, params, step_amender)
+    prob = exact_prob.with_margin(SAT_MARGIN_S)
+    n, u = prob.shape
+    cache_rows = np.broadcast_to(np.asarray(cache), state.model.shape[:-1] + (params.n_models,))
+
+    def score(node_rows, b, s):
+        b_raw, xi_raw = raw_action(prob.take(node_rows), b, s)
+        r = achieved_reward(
+            _take_state(state, node_rows),
+            cache_rows[node_rows],
+            params,
+            step_amender,
+            b_raw,
+            xi_raw,
+        )
+        return r, b_raw, xi_raw
+
+    best = _Best(np.full(n, -np.inf), np.zeros((n, u)), np.zeros((n, u)))
+    node_row = np.arange(n)
+    node_allowed = np.ones((n, u, N_OPTIONS), dtype=bool)
+    leaf_ub = np.full(n, -np.inf)  # the leaves partition each problem: max of their bounds
+    used = np.zeros(n, dtype=int)
+    while len(node_row):
+        sub = prob.take(node_row).restrict(node_allowed)
+        ok = ~infeasible(sub)  # an infeasible node is a leaf holding no point
+        node_row, node_allowed, sub = node_row[ok], node_allowed[ok], sub.take(np.flatnonzero(ok))
+        if not len(node_row):
+            break
+        sol = solve_dual(sub)
+        ub = -dual_bound(exact_prob.take(node_row).restrict(node_allowed), sol) / u
+        ub = ub + BOUND_SLACK * (1.0 + np.abs(ub))
+        rows, b, s = _candidate_actions(sub, sol)
+        r, b_raw, xi_raw = score(node_row[rows], b, s)
+        best.offer(node_row[rows], r, b_raw, xi_raw)
+        used += np.bincount(node_row, minlength=n)
+        next_row, next_allowed = [], []
+        for i, m in enumerate(node_row):
+            if DEBUG_BB:
+                print(
+                    "node",
+                    i,
+                    "ub",
+                    ub[i],
+                    "best",
+                    best.reward[m],
+                    "tie",
+                    np.flatnonzero(sol.tie[i]),
+                    "used",
+                    used[m],
+                    "kids",
+                    len(_children(node_allowed[i], sol, i)) if sol.tie[i].any() else 0,
+                )
+            if ub[i] <= best.reward[m] + tol or not sol.tie[i].any() or used[m] >= max_nodes:
+                # a leaf: nothing better here, or its mixture is one option per user, or the
+                # node budget is spent
+                leaf_ub[m] = max(leaf_ub[m], ub[i])
+                continue
+            for child in _children(node_allowed[i], sol, i):
+                next_row.append(m)
+                next_allowed.append(child)
+        node_row = np.asarray(next_row, dtype=int)
+        node_allowed = np.stack(next_allowed) if next_allowed else np.zeros((0, u, N_OPTIONS), bool)
+    upper = np.maximum(leaf_ub, best.reward)
     return SlotOracleResult(
-        b=best_b, xi=best_xi, reward=best_r, upper_bound=ub, gap=ub - best_r, lam=lam, mu=mu
+        b=best.b, xi=best.xi, reward=best.reward, upper_bound=upper, gap=upper - best.reward
     )
 
 
