@@ -67,7 +67,6 @@ def experiment(
 ) -> None:
     """Run (or resume) one experiment of the paper's 7.3; writes runs/<id>.json per run, then
     <name>.csv, <name>.png and report.md (claims vs measurements, gaps to the oracle)."""
-    from rl.evaluate import parse_seeds
     from rl.experiments.sweep import ExperimentArgs, main
     from testbed.config import parse_set_options
 
@@ -79,7 +78,7 @@ def experiment(
             hparams=hparams,
             seeds=seeds,
             episodes=episodes,
-            eval_seeds=parse_seeds(eval_seeds) if eval_seeds is not None else None,
+            eval_seeds=_eval_seeds(eval_seeds),
             algos=tuple(algo) if algo else None,
             grid=tuple(g.strip() for g in grid.split(",") if g.strip()) if grid else None,
             env_overrides=parse_set_options(set_ or []),
@@ -93,6 +92,21 @@ def experiment(
         echo=typer.echo,
     )
     typer.echo(summary_table(name, result))
+
+
+def _eval_seeds(text: str | None) -> tuple[int, ...] | None:
+    from rl.evaluate import EvaluationError, parse_seeds
+    from rl.experiments.spec import ExperimentError
+
+    if text is None:
+        return None
+    try:
+        return parse_seeds(text)
+    except EvaluationError:
+        raise ExperimentError(
+            f"--eval-seeds expects comma-separated non-negative integers or ranges like "
+            f"1000-1004, got '{text}'."
+        ) from None
 
 
 def summary_table(name: str, result: dict) -> str:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import csv
 import math
+import os
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -485,6 +486,16 @@ def claims_table(experiment, rows) -> list[str]:
             f"| {c.where} | {c.metric} | {_xfmt(c.x)} | {DISPLAY[c.other]} | "
             f"{c.percent:.2f}% | {meas} | {verdict(c.percent, p, lo, hi)} |"
         )
+    n_min = min(
+        (len(replicates(rows, a, c.x, c.metric)) for c in claims for a in ("t2drl", c.other)),
+        default=0,
+    )
+    if 0 < n_min < 5:
+        lines += [
+            "",
+            f"Some methods have only {n_min} replicates here: a bootstrap over so few values "
+            "has few distinct resamples and under-covers, so read these verdicts as indicative.",
+        ]
     return [*lines, ""]
 
 
@@ -677,6 +688,21 @@ def scale_lines(name: str, scale: Scale, n_learned: int, hparams: str) -> list[s
     ]
 
 
+def _load_text(records) -> str:
+    loads = [r["load_average"] for r in records if r.get("load_average") is not None]
+    if not loads:
+        return ""
+    return (
+        f"; mean 1-minute load average at the end of the runs {np.mean(loads):.1f} on this "
+        f"{os.cpu_count()}-core machine (shared: every time here is inflated by other jobs)"
+    )
+
+
+def _per_episode_text(per_ep: dict[str, list[float]]) -> str:
+    parts = [f"{DISPLAY[a]} {np.mean(v):.2f}" for a, v in per_ep.items() if v]
+    return ", ".join(parts) if parts else "n/a"
+
+
 def cost_lines(name: str, records, scale: Scale, sweep_doc) -> list[str]:
     """Measured CPU time of this sweep and the full form extrapolated from it."""
     from rl.experiments.spec import plan
@@ -699,8 +725,11 @@ def cost_lines(name: str, records, scale: Scale, sweep_doc) -> list[str]:
             bench_s += rec["bench"]["decision_time_ms"] * (spec.bench_slots + 1) / 1e3
     total = train_s + eval_s + bench_s
     lines = [
-        f"- measured CPU time of the runs in this report: {total / 3600:.2f} CPU-hours "
-        f"(training {train_s / 3600:.2f}, evaluation {eval_s / 3600:.2f}); one core per run."
+        f"- summed wall time of the runs in this report (each on one core): "
+        f"{total / 3600:.2f} core-hours (training {train_s / 3600:.2f}, evaluation "
+        f"{eval_s / 3600:.2f}); training {_per_episode_text(per_ep)} s per episode"
+        + _load_text(records)
+        + "."
     ]
     a = sweep_doc["args"]
     try:
@@ -728,7 +757,7 @@ def cost_lines(name: str, records, scale: Scale, sweep_doc) -> list[str]:
             f"{len(FULL.eval_seeds)} evaluation seeds, GA {FULL.ga_pop_size} x "
             f"{FULL.ga_generations}; {len(full)} runs), extrapolated from the measured per-episode "
             f"and per-evaluation times (GA time scaled by its generations): "
-            f"**~{est / 3600:.1f} CPU-hours**, i.e. ~{est / 3600 / 16:.1f} h on 16 cores."
+            f"**~{est / 3600:.1f} core-hours**, i.e. ~{est / 3600 / 16:.1f} h on 16 cores."
         )
     return lines
 
@@ -826,10 +855,9 @@ def report_markdown(name, rows, records, scale, sweep_doc, figs, complete) -> st
         lines += table3_lines(rows)
         lines += [
             "Our timings: one CPU thread per run, "
-            f"{sweep_doc.get('args', {}).get('executor')} executor, 1-minute load average "
-            f"{sweep_doc.get('load_average_start')} at the start (other jobs and concurrent "
-            "runs inflate them); the paper's are from an RTX A5000 machine. Compare orders of "
-            "magnitude and ratios, not values.",
+            f"{sweep_doc.get('args', {}).get('executor')} executor{_load_text(records)}; "
+            "the paper's are from an RTX A5000 machine. Compare orders of magnitude and "
+            "ratios, not values.",
             "",
         ]
     else:

@@ -163,4 +163,15 @@ def run_one(spec: RunSpec, out_dir: str | Path, progress: bool = False) -> dict[
         record["train_wall_s"] = t1 - t0
         record["eval_wall_s"] = time.perf_counter() - t1
     record["provenance"] = provenance()
+    record["load_average"] = _load()
     return record
+
+
+def _load() -> float | None:
+    """1-minute load average when the run ended (shared machines inflate every timing)."""
+    import os
+
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return None
