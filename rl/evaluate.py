@@ -216,7 +216,8 @@ class EvaluateArgs:
     """Arguments of `t2drl evaluate`."""
 
     algo: str | None = None
-    """Baseline to evaluate: rcars, schrs or hcras (or leave unset and give `checkpoint`)."""
+    """Baseline to evaluate: rcars, schrs, hcras or oracle (`rl.oracle.OraclePolicy`), or leave
+    unset and give `checkpoint`."""
     checkpoint: str | None = None
     """A trained agent's checkpoint, loaded by `rl.train.load_policy`."""
     seeds: tuple[int, ...] = (100, 101, 102, 103, 104)
@@ -301,7 +302,13 @@ def build_policy(args: EvaluateArgs, cfg: EdgeConfig):
     if args.checkpoint is not None:
         return load_agent(args.checkpoint)
     if args.algo is None:
-        raise EvaluationError(f"give --algo (one of {', '.join(BASELINES)}) or --checkpoint PATH.")
+        raise EvaluationError(
+            f"give --algo (one of {', '.join(BASELINES)}, oracle) or --checkpoint PATH."
+        )
+    if args.algo.lower() == "oracle":
+        from rl.oracle import OraclePolicy
+
+        return OraclePolicy(cfg)
     return make_baseline(args.algo, cfg, args.ga)
 
 
