@@ -23,7 +23,10 @@ import numpy as np
 
 from rl.ga import GAConfig
 
-ALGOS = ("t2drl", "ddpg-t2drl", "schrs", "hcras", "rcars")
+ALGOS = ("t2drl", "ddpg-t2drl", "schrs", "hcras", "rcars", "oracle")
+DEFAULT_ALGOS = ALGOS[:-1]
+"""The oracle's P3 table is computed before its timing (offline work, not a slot decision), so
+it is timed only when asked for (`--algos ...,oracle`)."""
 LEARNED = {"t2drl": "diffusion", "ddpg-t2drl": "mlp"}
 DISPLAY = {
     "t2drl": "T2DRL",
@@ -31,6 +34,7 @@ DISPLAY = {
     "schrs": "SCHRS",
     "hcras": "HCRAS",
     "rcars": "RCARS",
+    "oracle": "Oracle",
 }
 REFERENCE = "ddpg-t2drl"
 
@@ -47,8 +51,8 @@ class BenchArgs:
 
     users: tuple[int, ...] = (10, 12, 14, 16, 18)
     """Numbers of users U to time (Table 3's columns)."""
-    algos: tuple[str, ...] = ALGOS
-    """Algorithms to time; unavailable learned agents are skipped with a note."""
+    algos: tuple[str, ...] = DEFAULT_ALGOS
+    """Algorithms to time (any of ALGOS); unavailable learned agents are skipped with a note."""
     slots: int = 5
     """Timed slots per (algorithm, U), after one untimed warm-up slot."""
     seed: int = 0
@@ -171,6 +175,11 @@ def main(args: BenchArgs, on_row=None) -> dict:
                         notes.append(f"{DISPLAY[algo]} skipped: {policy}")
                         skipped.add(algo)
                         continue
+                elif algo == "oracle":
+                    from rl.oracle import OraclePolicy
+
+                    policy = OraclePolicy(cfg, n_frame_samples=2)
+                    policy.frame_table()  # P3 per popularity state, before (not in) the timing
                 else:
                     policy = make_baseline(algo, cfg, args.ga)
                 row = {

@@ -54,7 +54,9 @@ def _fmt(x: float | None, digits: int = 4) -> str:
 
 @app.command("evaluate")
 def evaluate_cmd(
-    algo: Annotated[str | None, typer.Option(help="Baseline: rcars, schrs or hcras.")] = None,
+    algo: Annotated[
+        str | None, typer.Option(help="Baseline: rcars, schrs, hcras or oracle.")
+    ] = None,
     checkpoint: Annotated[
         str | None, typer.Option(help="Trained agent checkpoint (loaded by rl.train.load_policy).")
     ] = None,
@@ -123,7 +125,7 @@ def bench_rl(
         str, typer.Option(help="Comma-separated numbers of users.")
     ] = "10,12,14,16,18",
     algos: Annotated[
-        str, typer.Option(help="Comma-separated: t2drl, ddpg-t2drl, schrs, hcras, rcars.")
+        str, typer.Option(help="Comma-separated: t2drl, ddpg-t2drl, schrs, hcras, rcars, oracle.")
     ] = "t2drl,ddpg-t2drl,schrs,hcras,rcars",
     slots: Annotated[int, typer.Option(help="Timed slots per algorithm and U.")] = 5,
     seed: Annotated[int, typer.Option(help="Seed of the simulated slots and policies.")] = 0,
