@@ -9,64 +9,79 @@ Slot problem (P2 over the amender's range)
 Every method's raw action goes through the amender (6.2.2), so we optimise over its range:
 b on the simplex (11e), and xi over the users whose model is cached (11g), summing to 1 under
 ``step_amender="normalise"`` (the paper: all L steps are always spent) or to at most 1 under
-``"cap"``. Write s_u = xi_u L for the steps of a hit user. User u costs (23)
+``"cap"``. With s_u = xi_u L the steps of a hit user, user u costs (23)
 
     c_u(b, s) = alpha min(D_u, D_cap) + (1 - alpha) TV_u(s) + chi 1{D_u > tau},
     D_u(b, s) = f_u(b) + K_u + B1_u s                                                (9)
 
-with f_u(b) = d_in / (b W log2(1 + p h / (N0 b W))) the uplink delay (4) (convex and
-decreasing in b, infinite at b = 0), K_u the constant rest of (4), (6), (8) (backhaul and cloud
-generation for a miss, B2 for a hit), B1_u = 0 and TV_u = A4 for a miss, and TV_u piecewise
+with f_u(b) = d_in / (b W log2(1 + p h / (N0 b W))) the uplink delay (2), (4) (convex and
+decreasing in b, infinite at b = 0), K_u the rest of (4), (6), (8) (backhaul and cloud
+generation for a miss, B2 for a hit), B1_u = 0 and TV_u = A4 for a miss, TV_u piecewise
 linear in s with breakpoints A1, A3 (7). We maximise r = -(1/U) sum_u c_u subject to
-sum_u b_u = 1 and sum_{hit} s_u = L (or <= L).
+sum_u b_u = 1 and sum_{hit} s_u = L (normalise) or <= L (cap).
 
-Per user this is a minimum over a few convex pieces (the nonconvexity is all in the choice):
+Options. c_u is the minimum of 9 functions that are convex on convex domains ("options"):
+mode x piece, with piece k in {[0, A1], [A1, A3], [A3, L]} (clipped to [0, L]; TV is linear on
+each) and mode
 
-* mode "sat": no penalty, subject to f(b) + B1 s <= R_u := tau - K_u (convex in (b, s));
-* mode "unsat": penalty chi, no constraint (the uncapped delay; an upper bound of the true
-  cost, equal to it when D <= D_cap);
-* mode "abandon": b = 0, cost alpha D_cap + chi + (1 - alpha) TV(s) (a user given no bandwidth;
-  any b > 0 with D >= D_cap costs at least this, since bandwidth has a non-negative price);
-* TV piece k in {[0, A1], [A1, A3], [A3, L]} (clipped to [0, L]): TV is linear on each.
+* sat: no penalty, constraint f(b) + B1 s <= R_u := tau - K_u (convex);
+* unsat: penalty chi, no constraint, uncapped delay (>= the true cost; equal when D <= D_cap);
+* abandon: b = 0, cost alpha D_cap + chi + (1 - alpha) TV(s) (any b > 0 with D >= D_cap costs
+  at least this when bandwidth has a price >= 0; chi is dropped if D_cap < tau).
 
-c_u = min over these 9 options, so min_{b,s} c_u + lam b + mu s is the minimum over options of
-convex problems, each solved in closed form up to one scalar root (below).
+Bound (Lagrangian dual). For any lam >= 0 and mu (mu >= 0 under cap),
 
-Upper bound (Lagrangian dual). For any lam >= 0 and mu (mu >= 0 under "cap"),
+    g(lam, mu) = sum_u min_{o, b_u in [0, 1], s_u in piece} [c_u + lam b_u + mu s_u]
+                 - lam - mu L_budget
 
-    g(lam, mu) = sum_u min_{o, b_u in [0,1], s_u in [0,L]} [c_u + lam b_u + mu s_u] - lam - mu L
+is a lower bound on min sum_u c_u (weak duality: on the feasible set the added terms are 0,
+or <= 0 for cap; sum b < 1 could only raise costs, which do not increase with b), so -g/U is an
+upper bound on the slot reward whatever lam, mu are. Per option the inner minimum is closed form
+up to one scalar root: unsat b* solves -f'(b) = lam / alpha, s at the end of the piece given by
+the sign of c = alpha B1 + (1 - alpha) TV' + mu; sat with c < 0 sits on the active branch
+f(b) = R - B1 s where -f'(b) = lam / (alpha - c / B1), clipped to the piece and to b <= 1,
+then b = max(b*, f^{-1}(R - B1 s)); abandon takes the better end. Both roots are universal
+functions of x = b / a, a = p h / (N0 W): f(b) = C / (a Q(x)), Q(x) = x ln(1 + 1/x),
+C = d_in ln 2 / W, and -f'(b) = (C / a^2) Q'(x) / Q(x)^2; they are tabulated once and, for the
+bound and the action, polished by Newton steps to machine precision (a test checks the
+per-user minimum against a brute-force grid). `upper_bound` is -g/U at the best multipliers
+found, plus 1e-9 relative slack for rounding: valid whether or not the search converged.
 
-is a lower bound on the minimum of sum_u c_u (weak duality: on the feasible set the added terms
-are zero (normalise) or <= 0 (cap; and for b, sum b < 1 can only raise costs, which are
-non-increasing in b)). So -g/U bounds the slot reward (23) from above, whatever lam, mu are.
-We maximise g (concave) over (lam, mu); `SlotOracleResult.upper_bound` is -g/U at the best
-multipliers found, evaluated with exact inner minimisation (roots polished to machine
-precision), plus 1e-9 relative slack for rounding.
+Search. g is concave. For a step price mu, the bandwidth price solving sum b = 1 is found by
+safeguarded Newton on log lam. The step price is located among the kinks -c (where a piece's
+cost per step changes sign; evaluated as one batch), then, when the maximum lies between kinks
+(an option switch), by cutting planes on h(mu) = max_lam g (the two supporting lines of the
+bracket intersect at the maximiser when h is piecewise linear there).
 
-Primal (the returned action). At the dual optimum, Lagrangian minimisers at the bracketing
-multipliers are mixed so that sum b = 1 and sum s = L hold exactly (each user's (b, s) is a
-convex combination of its minimisers; within one option this is feasible and no worse than the
-mixture). By Everett's theorem, when every user's mixed point lies in one option the primal is
-globally optimal up to the search tolerance; when some user mixes two options (a true duality
-gap, from the nonconvexity of the penalty and of TV), we also fix the options and re-solve, and
-keep the best. The achieved reward is always evaluated with the testbed's own `amend_action` +
-`evaluate_slot` + `slot_reward` on the raw action we return; `gap = upper_bound - reward >= 0`.
+Action (primal). At the dual optimum, the Lagrangian argmins at the bracketing multipliers are
+mixed so that sum b = 1 and sum s = L hold exactly. If every user's mixture stays within one
+option, the mixture is optimal up to the search tolerance (Everett): the gap closes. Otherwise
+some users mix two options (the nonconvexity of the penalty and of TV(s): e.g. several users of
+one model tied at the same kink, or the user that absorbs the forced excess steps under
+normalise). Those users are rounded to whole options (all assignments for up to 3 tied users;
+else k "high" / the rest "low" for k around the mixture's own count, ranked by Lagrangian
+preference), each rounding's convex fixed-option problem is solved by the same machinery, and
+the best is kept. `max_nodes > 1` adds branch and bound on the tied users' options (the dual of
+each node bounds its subtree; the leaves' bounds give `upper_bound`).
 
-Inner minimisation per option (mode, piece [lo, hi], TV slope sigma), with
-c = alpha B1 + (1 - alpha) sigma + mu:
+The reward reported is always the testbed's own `amend_action` + `evaluate_slot` +
+`slot_reward` on the raw action returned (a fixed point of the amender), and
+`gap = upper_bound - reward >= 0`.
 
-* unsat: b* = argmin alpha f(b) + lam b (root of -f'(b) = lam / alpha, or 1), s = lo if c >= 0
-  else hi;
-* abandon: b = 0, s = lo if (1 - alpha) sigma + mu >= 0 else hi;
-* sat: the problem in s after minimising b is convex; if c >= 0, s = lo; if c < 0, on the
-  active branch f(b) = R - B1 s the stationarity condition is -f'(b) = lam / (alpha - c / B1),
-  giving s_hat = (R - f(b_hat)) / B1, clipped to [lo, min(hi, (R - f(1)) / B1)]; then
-  b = max(b*, f^{-1}(R - B1 s)).
+Where the bound is weak. When the step budget binds and a model's TV is flat up to A1 (no gain
+before A1 steps), the dual prices the leftover steps at the chord of TV over [0, A3] while a
+real user gains nothing below A1: the gap is about one user's worth of that chord (seen with the
+`fitted` preset, 4-10 reward units at U = 18). Branch and bound on identical tied users does not
+close it within a useful node budget; the action there is still never beaten by the baselines,
+the GA or random search in our tests, but optimality is not proven. docs/oracle.md has the
+measured gaps.
 
-Both roots are universal functions of x = b / a with a = p h / (N0 W):
-f(b) = C / (a Q(x)) with Q(x) = x ln(1 + 1/x), C = d_in ln 2 / W, and
--f'(b) = (C / a^2) G(x) with G = Q' / Q^2; Q increases and G decreases monotonically, so both
-inverses are tabulated once in log-log space and polished with Newton steps.
+Frame problem (P3). For a popularity state gamma, every cache that fits (11d) (at most 2^M) is
+scored by the mean slot reward of the slot oracle over `n_samples` slots drawn from the
+testbed's own processes (stationary location chain, Rayleigh fading, Zipf(gamma) requests,
+input sizes), the same slots for every cache (common random numbers); for a fitting cache the
+frame reward (32) is that mean. A slot depends on the cache only through which users hit, so
+each distinct (slot, hit pattern) is solved once.
 """
 
 from __future__ import annotations
@@ -77,6 +92,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from testbed.batched import SlotState
 from testbed.config import EdgeConfig
@@ -861,7 +877,6 @@ def achieved_reward(
 
 
 MAX_TIE_COMBOS = 8
-DEBUG_BB = False
 
 
 def _tie_candidates(prob: SlotProblem, sol: DualSolution) -> tuple[np.ndarray, np.ndarray]:
@@ -998,7 +1013,7 @@ def slot_oracle(
     cache: np.ndarray,
     params: SystemParams,
     step_amender: str,
-    max_nodes: int = 64,
+    max_nodes: int = 1,
     tol: float = 1e-7,
 ) -> SlotOracleResult:
     """The best allocation (b, xi) per slot over the amender's range, with a certified bound.
@@ -1043,21 +1058,6 @@ def slot_oracle(
         used += np.bincount(node_row, minlength=n)
         next_row, next_allowed = [], []
         for i, m in enumerate(node_row):
-            if DEBUG_BB:
-                print(
-                    "node",
-                    i,
-                    "ub",
-                    ub[i],
-                    "best",
-                    best.reward[m],
-                    "tie",
-                    np.flatnonzero(sol.tie[i]),
-                    "used",
-                    used[m],
-                    "kids",
-                    len(_children(node_allowed[i], sol, i)) if sol.tie[i].any() else 0,
-                )
             if ub[i] <= best.reward[m] + tol or not sol.tie[i].any() or used[m] >= max_nodes:
                 # a leaf: nothing better here, or its mixture is one option per user, or the
                 # node budget is spent
@@ -1152,12 +1152,20 @@ class FrameOracleResult:
 
 
 def frame_oracle(
-    cfg: EdgeConfig, gamma_value: float, n_samples: int = 64, seed: int = 0, step_amender=None
+    cfg: EdgeConfig,
+    gamma_value: float,
+    n_samples: int = 64,
+    seed: int = 0,
+    max_nodes: int = 1,
+    chunk: int = 256,
+    progress: bool = False,
 ) -> FrameOracleResult:
     """Enumerate every cache that fits (11d) and score it by the slot oracle's mean reward on
-    `n_samples` common slot samples; frame reward (32) of a fitting cache is that mean."""
+    `n_samples` common slot samples (the same samples for every cache); the frame reward (32)
+    of a fitting cache is that mean. `max_nodes` is the slot oracle's branch-and-bound budget
+    (1: the dual's rounded primal, which the tests show is never beaten by the baselines)."""
     params = SystemParams.from_config(cfg)
-    amender = step_amender or cfg.step_amender
+    amender = cfg.step_amender
     rng = np.random.default_rng(seed)
     state = sample_slots(cfg, gamma_value, n_samples, rng)
     caches = fitting_caches(params)
@@ -1172,9 +1180,15 @@ def frame_oracle(
     uniq, first, inverse = np.unique(flat, axis=0, return_index=True, return_inverse=True)
     rows = uniq[:, 0]
     cache_of = caches[first // n_samples]
-    res = slot_oracle(_take_state(state, rows), cache_of, params, amender)
-    rewards = res.reward[inverse.reshape(-1)].reshape(n_c, n_samples)
-    gaps = res.gap[inverse.reshape(-1)].reshape(n_c, n_samples)
+    reward, gap = np.empty(len(rows)), np.empty(len(rows))
+    parts = np.array_split(np.arange(len(rows)), max(1, math.ceil(len(rows) / chunk)))
+    for part in tqdm(parts, desc=f"P3 gamma={gamma_value:g}", disable=not progress, leave=False):
+        res = slot_oracle(
+            _take_state(state, rows[part]), cache_of[part], params, amender, max_nodes=max_nodes
+        )
+        reward[part], gap[part] = res.reward, res.gap
+    rewards = reward[inverse.reshape(-1)].reshape(n_c, n_samples)
+    gaps = gap[inverse.reshape(-1)].reshape(n_c, n_samples)
     mean = rewards.mean(axis=1)
     stderr = (
         rewards.std(axis=1, ddof=1) / np.sqrt(n_samples) if n_samples > 1 else np.full(n_c, np.nan)
@@ -1202,25 +1216,58 @@ def frame_oracle(
 
 
 class OraclePolicy:
-    """`TwoTimescalePolicy`: P3-best cache per popularity state, slot oracle per slot."""
+    """`TwoTimescalePolicy`: P3-best cache per popularity state, slot oracle per slot.
+
+    Args:
+        cfg: the environment (its `step_amender` is honoured).
+        n_frame_samples: common slot samples per popularity state for P3 (>= 2).
+        seed: seed of those samples (per gamma value: SeedSequence([seed, round(1e6 gamma)])).
+        max_nodes: the slot oracle's branch-and-bound budget per slot in `allocate` (1: the
+            rounded dual primal with its certified bound; more tightens the bound and sometimes
+            the action, at several times the cost).
+        frame_max_nodes: the same for the P3 samples.
+        progress: show a progress bar while a P3 table is computed.
+    """
 
     name = "Oracle"
 
-    def __init__(self, cfg: EdgeConfig, n_frame_samples: int = 64, seed: int = 0):
+    def __init__(
+        self,
+        cfg: EdgeConfig,
+        n_frame_samples: int = 64,
+        seed: int = 0,
+        max_nodes: int = 1,
+        frame_max_nodes: int = 1,
+        progress: bool = False,
+    ):
         if not isinstance(n_frame_samples, int) or n_frame_samples < 2:
             raise OracleError(f"n_frame_samples must be an integer >= 2, got {n_frame_samples!r}.")
+        for name, v in (("max_nodes", max_nodes), ("frame_max_nodes", frame_max_nodes)):
+            if not isinstance(v, int) or v < 1:
+                raise OracleError(f"{name} must be a positive integer, got {v!r}.")
         self.cfg = cfg
         self.params = SystemParams.from_config(cfg)
         self.n_frame_samples = n_frame_samples
         self.seed = seed
+        self.max_nodes = max_nodes
+        self.frame_max_nodes = frame_max_nodes
+        self.progress = progress
         self._table: dict[float, FrameOracleResult] = {}
+        self.last_result: SlotOracleResult | None = None
+        """The slot oracle's answer behind the last `allocate` (reward, bound, gap)."""
 
     def frame_result(self, gamma_value: float) -> FrameOracleResult:
+        """P3 for one popularity state, computed once per distinct gamma value."""
         key = float(gamma_value)
         if key not in self._table:
             seq = np.random.SeedSequence([self.seed, int(round(key * 1e6))])
             self._table[key] = frame_oracle(
-                self.cfg, key, self.n_frame_samples, int(seq.generate_state(1)[0])
+                self.cfg,
+                key,
+                self.n_frame_samples,
+                int(seq.generate_state(1)[0]),
+                max_nodes=self.frame_max_nodes,
+                progress=self.progress,
             )
         return self._table[key]
 
@@ -1231,7 +1278,10 @@ class OraclePolicy:
     def allocate(
         self, state: SlotState, cache: np.ndarray, rng: np.random.Generator
     ) -> tuple[np.ndarray, np.ndarray]:
-        res = slot_oracle(state, cache, self.params, self.cfg.step_amender)
+        res = slot_oracle(
+            state, cache, self.params, self.cfg.step_amender, max_nodes=self.max_nodes
+        )
+        self.last_result = res
         return res.b, res.xi
 
     def frame_table(self, gammas=None) -> list[dict]:
