@@ -1314,3 +1314,159 @@ class OracleError(ValueError):
     """Bad oracle input (one sentence)."""
 
     exit_code = 2
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+@dataclass
+class OracleArgs:
+    """Arguments of `python -m rl.oracle` (P3 table and slot statistics)."""
+
+    what: str = "slots"
+    """"table": the P3 table per popularity state; "slots": time and gap per slot vs U."""
+    preset: str | None = None
+    """Config preset: paper or fitted (default paper)."""
+    sets: list[str] = dataclasses.field(default_factory=list)
+    """--set name=value config overrides (as in t2drl check-config)."""
+    users: tuple[int, ...] = (10, 12, 14, 16, 18)
+    """Numbers of users for "slots"."""
+    slots: int = 20
+    """Slots per U for "slots" (one network copy, one after the other)."""
+    samples: int = 64
+    """Common slot samples per popularity state for "table"."""
+    max_nodes: int = 1
+    """Branch-and-bound budget of the slot oracle per slot."""
+    seed: int = 0
+    """Seed of the simulated slots (and of the P3 samples)."""
+    out: str | None = None
+    """Write the result as JSON here."""
+
+
+def _slot_stats(cfg: EdgeConfig, n_slots: int, seed: int, max_nodes: int) -> dict:
+    """Time (one slot at a time) and certified gap of the slot oracle on the most-popular cache."""
+    import time
+
+    from testbed.batched import BatchedEdgeSim
+    from testbed.policies import most_popular_cache
+
+    sim = BatchedEdgeSim(cfg, 1, seed)
+    sim.reset()
+    sim.set_cache(most_popular_cache(sim.params))
+    times, gaps, rewards = [], [], []
+    for _ in range(n_slots):
+        t0 = time.perf_counter()
+        res = slot_oracle(sim.state, sim.cache, sim.params, cfg.step_amender, max_nodes=max_nodes)
+        times.append(time.perf_counter() - t0)
+        gaps.append(float(res.gap[0]))
+        rewards.append(float(res.reward[0]))
+        sim.step(res.b, res.xi)
+        if sim.done:
+            sim.reset()
+    gaps_a = np.asarray(gaps)
+    return {
+        "ms_per_slot_mean": 1e3 * float(np.mean(times)),
+        "ms_per_slot_median": 1e3 * float(np.median(times)),
+        "ms_per_slot_max": 1e3 * float(np.max(times)),
+        "gap_mean": float(gaps_a.mean()),
+        "gap_max": float(gaps_a.max()),
+        "share_proven_optimal": float(np.mean(gaps_a <= 1e-6)),
+        "reward_mean": float(np.mean(rewards)),
+    }
+
+
+def main(args: OracleArgs) -> dict:
+    """Run the "table" or "slots" report; returns (and optionally writes) the JSON document."""
+    import json
+    from pathlib import Path
+
+    from rl.evaluate import provenance
+    from testbed.config import config_from_sources
+
+    if args.what not in ("table", "slots"):
+        raise OracleError(f"what must be 'table' or 'slots', got {args.what!r}.")
+    doc: dict = {"args": dataclasses.asdict(args)}
+    if args.what == "table":
+        cfg = config_from_sources(sets=args.sets, preset=args.preset)
+        policy = OraclePolicy(cfg, args.samples, args.seed, frame_max_nodes=args.max_nodes)
+        policy.progress = True
+        doc["table"] = policy.frame_table()
+        doc["config"] = cfg.to_dict()
+    else:
+        rows = []
+        for u in tqdm(args.users, desc="U"):
+            cfg = config_from_sources(sets=[*args.sets, f"n_users={u}"], preset=args.preset)
+            rows.append({"n_users": u, **_slot_stats(cfg, args.slots, args.seed, args.max_nodes)})
+        doc["rows"] = rows
+        doc["config"] = cfg.to_dict()
+    doc["provenance"] = provenance()
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(json.dumps(doc, indent=2, default=float) + "\n")
+    return doc
+
+
+def _print(doc: dict) -> None:
+    if "table" in doc:
+        print(
+            "| gamma | best cache (31) | expected frame reward (32) | runner-up | margin (paired s.e.) | mean slot gap |"
+        )
+        print("|---|---|---|---|---|---|")
+        for r in doc["table"]:
+            print(
+                f"| {r['gamma']:g} | {r['best_cache_index']} {r['best_cache']} | "
+                f"{r['expected_frame_reward']:.3f} +- {r['stderr']:.3f} | "
+                f"{r['runner_up_cache']} ({r['runner_up_reward']:.3f}) | "
+                f"{r['margin']:.3f} ({r['margin_stderr']:.3f}) | {r['mean_slot_gap']:.3g} |"
+            )
+    else:
+        print("| U | ms/slot mean | median | max | gap mean | gap max | proven optimal |")
+        print("|---|---|---|---|---|---|---|")
+        for r in doc["rows"]:
+            print(
+                f"| {r['n_users']} | {r['ms_per_slot_mean']:.1f} | {r['ms_per_slot_median']:.1f} | "
+                f"{r['ms_per_slot_max']:.1f} | {r['gap_mean']:.3g} | {r['gap_max']:.3g} | "
+                f"{r['share_proven_optimal']:.0%} |"
+            )
+
+
+if __name__ == "__main__":
+    import argparse
+    import sys
+
+    import torch
+
+    torch.set_num_threads(1)
+    ap = argparse.ArgumentParser(prog="python -m rl.oracle", description=main.__doc__)
+    ap.add_argument("what", choices=("table", "slots"))
+    ap.add_argument("--preset", default=None)
+    ap.add_argument("--set", dest="sets", action="append", default=[])
+    ap.add_argument("--users", default="10,12,14,16,18")
+    ap.add_argument("--slots", type=int, default=20)
+    ap.add_argument("--samples", type=int, default=64)
+    ap.add_argument("--max-nodes", type=int, default=1)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out", default=None)
+    ns = ap.parse_args()
+    try:
+        users = tuple(int(x) for x in ns.users.split(",") if x.strip())
+    except ValueError:
+        sys.exit(f"error: --users expects comma-separated integers, got '{ns.users}'.")
+    try:
+        out = main(
+            OracleArgs(
+                what=ns.what,
+                preset=ns.preset,
+                sets=ns.sets,
+                users=users,
+                slots=ns.slots,
+                samples=ns.samples,
+                max_nodes=ns.max_nodes,
+                seed=ns.seed,
+                out=ns.out,
+            )
+        )
+    except ValueError as exc:  # ConfigError, OracleError: one sentence, exit 2
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    _print(out)
