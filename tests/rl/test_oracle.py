@@ -282,3 +282,32 @@ def test_oracle_policy_runs_in_the_evaluator():
     assert table[0]["best_cache"] == [0, 1, 0]
     again = OraclePolicy(cfg, n_frame_samples=8, seed=0)
     assert again.frame_table() == table
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("preset,amender", CONFIGS)
+def test_never_worse_than_default_ga_and_random_search(preset, amender):
+    """U = 10, 12 slots with random caches: the default GA (40 x 50) and the best of 20,000
+    random allocations per slot never beat the oracle (docs/oracle.md quotes the margins)."""
+    from testbed.policies import random_cache
+
+    cfg = build_config(preset, 0, {"n_users": 10, "step_amender": amender})
+    sim = BatchedEdgeSim(cfg, 12, 7)
+    sim.reset()
+    rng = np.random.default_rng(0)
+    sim.set_cache(random_cache(sim.params, rng, 12))
+    st, p = sim.state, sim.params
+    res = slot_oracle(st, sim.cache, p, amender)
+    ga = np.empty(12)
+    for n in range(12):
+        data = SlotData(st.distance_m[n], st.fading[n], st.model[n], st.input_bits[n], sim.cache[n])
+        sol = solve_slot(data, p, GAConfig(), seed=n)
+        tiled = np.tile(sol.b_raw, (12, 1)), np.tile(sol.xi_raw, (12, 1))
+        ga[n] = achieved_reward(st, sim.cache, p, amender, *tiled)[n]
+    rnd = np.array([random_allocations(sim, n, 20_000, rng) for n in range(12)])
+    print(
+        f"{preset} {amender}: min margin over the GA {np.min(res.reward - ga):.3g}, "
+        f"over random search {np.min(res.reward - rnd):.3g}, mean gap {res.gap.mean():.3g}"
+    )
+    assert (ga <= res.reward + 1e-9).all()
+    assert (rnd <= res.reward + 1e-9).all()
