@@ -528,8 +528,13 @@ def trend_lines(experiment, rows, records) -> list[str]:
             out.append(
                 f"- {metric} from {_xfmt(lo_x)} to {_xfmt(hi_x)} (paper: {want}): "
                 + "; ".join(parts)
-                + f". Moves {want} clearly for {len(agree)} of "
-                f"{len(parts)} methods."
+                + f". Moves {want} clearly for {len(agree)} of {len(parts)} methods. "
+                + (
+                    "Agrees."
+                    if len(agree) == len(parts)
+                    else "**Does not reproduce** for "
+                    f"{len(parts) - len(agree)} of {len(parts)} methods."
+                )
             )
         for metric, pick in (("utility", min), ("hit_ratio", max)):
             best_lines, t2drl_best = [], 0
@@ -854,8 +859,8 @@ def report_markdown(name, rows, records, scale, sweep_doc, figs, complete) -> st
     if name == "table3":
         lines += table3_lines(rows)
         lines += [
-            "Our timings: one CPU thread per run, "
-            f"{sweep_doc.get('args', {}).get('executor')} executor{_load_text(records)}; "
+            "Our timings: one CPU thread per run, runs side by side on the available cores"
+            f"{_load_text(records)}; "
             "the paper's are from an RTX A5000 machine. Compare orders of magnitude and "
             "ratios, not values.",
             "",
