@@ -1080,6 +1080,16 @@ def _error_vs_steps(df, cfg, run_doc, ctx, out: Path) -> None:
                         fontsize=7,
                         color="gray",
                     )
+            if label == "delay" and not sub.empty:
+                ax.scatter(
+                    sub.n,
+                    _pct_errors(sub[pred], sub.cpu_s),
+                    s=14,
+                    facecolors="none",
+                    edgecolors="gray",
+                    lw=0.6,
+                    label="delay vs CPU time (diagnostic)",
+                )
             for where, mk, color in (("edge", "o", "tab:blue"), ("cloud", "x", "tab:red")):
                 part = sub[sub.served == where]
                 if not part.empty:
@@ -1091,6 +1101,7 @@ def _error_vs_steps(df, cfg, run_doc, ctx, out: Path) -> None:
                         color=color,
                         label=where,
                     )
+            ax.set_xlim(left=0)
             ax.set_xlabel("steps n")
             ax.set_ylabel(f"{label} error (fit - measured) / measured [%]", fontsize=8)
             if i == 0:
@@ -1276,7 +1287,7 @@ def write_markdown(summary: dict, cfg: EdgeConfig, doc: dict, out: Path) -> Path
         f"`{cfg.step_amender}`, cache capacity {cfg.cache_capacity_GB:.4g} GB; model types "
         + ", ".join(f"{m} = {i}" for m, i in enumerate(cfg.model_ids)),
         f"- Episode seed {ident['seed']} (same episode as `t2drl evaluate --seeds "
-        f"{ident['seed']}`); sampled frame: slots "
+        f"{ident['seed']}`); sampled slots (frame: slots) "
         + "; ".join(f"{f}: {', '.join(map(str, s))}" for f, s in summary["sampled_slots"].items()),
         f"- {ov['requests']} requests replayed ({ov['edge_requests']} at the edge, "
         f"{ov['cloud_requests']} in the cloud at n = round(A3)), sequentially at batch 1, "
