@@ -16,7 +16,7 @@ Record layout::
 
 Policies: learned agents via `rl.train.load_policy` (greedy); baselines via
 `rl.baselines.make_baseline`; the oracle via `rl.oracle.OraclePolicy(cfg, n_frame_samples=64,
-seed=0)`. `POLICY_FACTORIES` maps the non-learned names to a factory `(cfg, spec) -> policy`
+seed=0)` (the quick form: 8 samples). `POLICY_FACTORIES` maps the non-learned names to a factory `(cfg, spec) -> policy`
 (tests swap in a stand-in there).
 """
 
@@ -51,7 +51,7 @@ def _baseline(cfg, spec: RunSpec):
 def _oracle(cfg, spec: RunSpec):
     from rl.oracle import OraclePolicy
 
-    return OraclePolicy(cfg, n_frame_samples=64, seed=0)
+    return OraclePolicy(cfg, n_frame_samples=spec.oracle_samples or 64, seed=0)
 
 
 POLICY_FACTORIES: dict[str, Callable[[Any, RunSpec], Any]] = {

@@ -85,6 +85,9 @@ class Scale:
     """GA generations per slot."""
     bench_slots: int = 20
     """Timed slots per Table 3 cell (`rl.bench.time_policy`)."""
+    oracle_frame_samples: int = 64
+    """Slots sampled per popularity state for the oracle's P3 table (`rl.oracle.frame_oracle`);
+    the quick form uses fewer, which widens the table's standard errors, not the slot oracle."""
 
 
 QUICK = Scale(
@@ -94,6 +97,7 @@ QUICK = Scale(
     ga_pop_size=20,
     ga_generations=10,
     bench_slots=5,
+    oracle_frame_samples=8,
 )
 FULL = Scale(train_seeds=5, episodes=500, eval_seeds=tuple(range(1000, 1010)))
 
@@ -126,6 +130,8 @@ class RunSpec:
     """(pop_size, n_gen) of the GA of SCHRS/HCRAS; None for the others."""
     bench_slots: int | None = None
     """Table 3 only: timed slots."""
+    oracle_samples: int | None = None
+    """Oracle only: slots per popularity state for its P3 table (None: 64)."""
 
     @property
     def learned(self) -> bool:
@@ -138,6 +144,8 @@ class RunSpec:
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
         d["env_overrides"] = dict(self.env_overrides)
+        if d["oracle_samples"] is None:  # added later: keeps the ids of existing runs
+            del d["oracle_samples"]
         return d
 
     @property
@@ -252,6 +260,7 @@ def plan(
                         eval_seeds=scale.eval_seeds,
                         eval_episodes=scale.eval_episodes,
                         ga=_ga(algo, scale),
+                        oracle_samples=scale.oracle_frame_samples if algo == "oracle" else None,
                     )
                 )
     return sorted(specs, key=lambda s: (not s.learned, ALGOS.index(s.algo)))
