@@ -63,8 +63,10 @@ class D3PGArgs:
     """omega of (24b) (paper silent; 0.99 as the companion paper's Table I)."""
     tau: float = 0.005
     """epsilon of (28)-(29), Table 2."""
-    batch_size: int = 64
-    """E, transitions per update (paper silent; 64 keeps a paper run within 15 min on a CPU)."""
+    batch_size: int = 32
+    """E, transitions per update (paper silent). 32 keeps a paper-scale run (50 000 updates)
+    within 15 min on one core of the 2-core build machine: 64 measured 2.0 s per episode there
+    (~17 min), 32 1.6-1.7 s (docs/benchmarks.md). The `tuned` preset uses 64."""
     buffer_size: int = 100_000
     """Capacity of the replay buffer E (paper silent; holds all 50 000 slots of a paper run)."""
     learning_starts: int = 64
@@ -118,6 +120,12 @@ class D3PG:
         self.critic_target = copy.deepcopy(self.critic)
         for p in (*self.actor_target.parameters(), *self.critic_target.parameters()):
             p.requires_grad_(False)
+        # (targets, sources) for the soft updates, listed once (load_state_dict copies in place)
+        self._target_pairs = (
+            [*self.actor_target.parameters(), *self.critic_target.parameters()],
+            [*self.actor.parameters(), *self.critic.parameters()],
+        )
+        self._critic_params = list(self.critic.parameters())
         self.actor_opt = make_adam(self.actor.parameters(), args.actor_lr)
         self.critic_opt = make_adam(self.critic.parameters(), args.critic_lr)
         self.buffer = ReplayBuffer(args.buffer_size, encoder.raw_dim, act_dim)
@@ -181,17 +189,16 @@ class D3PG:
         critic_loss.backward()
         self.critic_opt.step()
 
-        for p in self.critic.parameters():
+        for p in self._critic_params:
             p.requires_grad_(False)
         actor_loss = -self.critic(obs, self.actor(obs, self.gen, feats=feats), feats=feats).mean()
         self.actor_opt.zero_grad(set_to_none=True)
         actor_loss.backward()
         self.actor_opt.step()
-        for p in self.critic.parameters():
+        for p in self._critic_params:
             p.requires_grad_(True)
 
-        soft_update(self.actor_target, self.actor, a.tau)
-        soft_update(self.critic_target, self.critic, a.tau)
+        torch._foreach_lerp_(*self._target_pairs, a.tau)  # (28), (29), as `soft_update`
         self.n_updates += 1
         return {"critic_loss": critic_loss.item(), "actor_loss": actor_loss.item()}
 
