@@ -80,3 +80,34 @@ def train_throughput(
         "s_per_episode": per_episode,
         "paper_run_min_extrapolated": 500 * per_episode / 60.0,
     }
+
+
+def update_time(
+    algo: str = "t2drl", batch_sizes: tuple[int, ...] = (32, 64), n_updates: int = 100
+) -> dict[int, float]:
+    """ms per D3PG update (critic + actor + targets) for each batch size E, measured side by
+    side in one process on the paper environment, one thread; the `paper` preset's other
+    hyperparameters. Rounds alternate between batch sizes so that load changes hit all alike."""
+    import dataclasses
+
+    from rl.presets import hyperparameters
+    from rl.t2drl import T2DRLTrainer
+    from testbed.config import build_config
+
+    torch.set_num_threads(1)
+    cfg = build_config("paper", 0)
+    d3pg, ddqn = hyperparameters(algo, "paper")
+    trainers, rngs = {}, {}
+    for b in batch_sizes:
+        args = dataclasses.replace(d3pg, batch_size=b)
+        trainers[b] = T2DRLTrainer(cfg, args, ddqn, torch.device("cpu"), 0, total_episodes=500)
+        trainers[b].run_episode()  # fills the replay buffer
+        rngs[b] = np.random.default_rng(0)
+    totals = dict.fromkeys(batch_sizes, 0.0)
+    for _round in range(5):
+        for b in batch_sizes:
+            t0 = time.perf_counter()
+            for _ in range(n_updates // 5):
+                trainers[b].d3pg.update(rngs[b])
+            totals[b] += time.perf_counter() - t0
+    return {b: 1e3 * totals[b] / (5 * (n_updates // 5)) for b in batch_sizes}

@@ -27,7 +27,14 @@ import torch
 import torch.nn.functional as F
 
 from rl.buffer import ReplayBuffer
-from rl.networks import SOFTMAX_GAIN, Critic, DiffusionActor, MLPActor, SlotStateEncoder
+from rl.networks import (
+    SOFTMAX_GAIN,
+    Critic,
+    DiffusionActor,
+    MLPActor,
+    NumpyDiffusionSampler,
+    SlotStateEncoder,
+)
 
 
 @dataclass
@@ -133,6 +140,28 @@ class D3PG:
         self.gen = torch.Generator(device=device)
         self.gen.manual_seed(seed)
         self.n_updates = 0
+        self._samplers: dict[str, NumpyDiffusionSampler] = {}
+
+    def _numpy_sampler(self, which: str) -> NumpyDiffusionSampler | None:
+        """A live NumPy view of the diffusion actor ('actor') or its target ('actor_target') for
+        the no-gradient passes on the CPU (acting, and pi^(s') in (24b)): these small chains
+        cost torch's per-op dispatch, not arithmetic. Same noise draw from `self.gen` as the
+        torch path. None where it does not apply (MLP actor, CUDA, the companion state (16))."""
+        net = getattr(self, which)
+        if not isinstance(net, DiffusionActor) or self.device.type != "cpu":
+            return None
+        if net.encoder.with_gamma:
+            return None
+        sampler = self._samplers.get(which)
+        if sampler is None or sampler.n_steps != net.n_steps:
+            sampler = self._samplers[which] = NumpyDiffusionSampler(net, live=True)
+        return sampler
+
+    def _sample_numpy(self, sampler, net, raw: np.ndarray, deterministic: bool) -> torch.Tensor:
+        noise = None
+        if not deterministic:
+            noise = net.sample_noise(raw.shape[0], self.gen, self.device).numpy()
+        return torch.from_numpy(sampler(raw, noise))
 
     # -- acting
     @torch.inference_mode()
@@ -143,8 +172,13 @@ class D3PG:
         agent's generator) unless `deterministic` (the mean path, x^L = 0, z = 0);
         `explore` adds `exploration_noise`.
         """
-        obs = torch.as_tensor(raw_state, dtype=torch.float32, device=self.device)
-        a = self.actor(obs, self.gen, deterministic)
+        sampler = self._numpy_sampler("actor")
+        if sampler is not None:
+            raw = np.asarray(raw_state, dtype=np.float64)
+            a = self._sample_numpy(sampler, self.actor, raw, deterministic)
+        else:
+            obs = torch.as_tensor(raw_state, dtype=torch.float32, device=self.device)
+            a = self.actor(obs, self.gen, deterministic)
         if explore and self.args.exploration_noise > 0:
             a = self._explore(a)
         return a.cpu().numpy().astype(np.float64)
@@ -180,7 +214,12 @@ class D3PG:
             if a.discount > 0:  # with omega = 0 the target networks drop out of (24b)
                 next_obs = batch["next_obs"]
                 next_feats = self.actor.encoder(next_obs)
-                next_a = self.actor_target(next_obs, self.gen, feats=next_feats)
+                sampler = self._numpy_sampler("actor_target")
+                if sampler is not None:
+                    raw = next_obs.numpy()
+                    next_a = self._sample_numpy(sampler, self.actor_target, raw, False)
+                else:
+                    next_a = self.actor_target(next_obs, self.gen, feats=next_feats)
                 q_next = self.critic_target(next_obs, next_a, feats=next_feats)
                 y_hat = y_hat + a.discount * (1.0 - batch["done"]) * q_next
         q = self.critic(obs, batch["act"], feats=feats)

@@ -396,16 +396,27 @@ class QNetwork(nn.Module):
 
 
 class NumpyDiffusionSampler:
-    """A frozen NumPy copy of a `DiffusionActor` (encoder, denoiser, reverse process, squash).
+    """A NumPy copy of a `DiffusionActor` (encoder, denoiser, reverse process, squash).
 
-    Used for per-slot decisions on the CPU: at batch 1 torch spends most of its time in per-op
-    dispatch (~25 us per 128 x 128 matvec here, ~5 us in NumPy). Same arithmetic as the torch
-    forward (float32); `tests/rl/test_agents.py` checks they agree on the mean path.
+    Used on the CPU wherever no gradient is needed: at batch 1 (the per-slot decision) and at
+    batch E (the target actor in (24b)) torch spends most of its time in per-op dispatch
+    (~25 us per 128 x 128 matvec here, ~5 us in NumPy). Same arithmetic as the torch forward
+    (float32); `tests/rl/test_agents.py` checks they agree.
+
+    `live=False` (a greedy policy): a frozen snapshot of the weights taken now. `live=True`
+    (training): NumPy views of the actor's own CPU parameters, so the sampler always sees the
+    current weights (optimiser steps, soft updates and `load_state_dict` all write in place).
     """
 
-    def __init__(self, actor: DiffusionActor):
+    def __init__(self, actor: DiffusionActor, live: bool = False):
         enc, d = actor.encoder, actor.denoiser
-        f = lambda t: t.detach().cpu().numpy().astype(np.float32)  # noqa: E731
+        if live and any(p.device.type != "cpu" for p in actor.parameters()):
+            raise ValueError("a live NumpyDiffusionSampler needs the actor on the CPU.")
+
+        def f(t: torch.Tensor) -> np.ndarray:
+            a = t.detach().cpu().numpy()
+            return a if live else a.astype(np.float32, copy=True)
+
         self.u, self.m = enc.u, enc.m
         self.d_in_lo, self.d_in_span = float(enc.d_in_lo), float(enc.d_in_span)
         self.d_op_max = float(enc.d_op_max)
@@ -413,11 +424,11 @@ class NumpyDiffusionSampler:
         self.output_map, self.n_scores = actor.output_map, actor.n_scores
         self.clip_denoised = actor.clip_denoised
         self.coef, self.clip_coef = actor._coef, actor._clip_coef
-        with torch.no_grad():
-            self.step_pre = f(F.linear(actor.step_emb, d.in_t.weight, d.in_x.bias))  # (L, H)
-        self.w_x_t, self.w_s_t = f(d.in_x.weight).T.copy(), f(d.in_s.weight).T.copy()
-        body = [m for m in d.body.modules() if isinstance(m, nn.Linear)]
-        self.body = [(f(m.weight).T.copy(), f(m.bias)) for m in body]
+        self.step_emb = f(actor.step_emb)
+        # transposed views (no copies): x @ W.T is one BLAS call either way
+        self.w_t_t, self.b_x = f(d.in_t.weight).T, f(d.in_x.bias)
+        self.w_x_t, self.w_s_t = f(d.in_x.weight).T, f(d.in_s.weight).T
+        self.body = [(f(m.weight).T, f(m.bias)) for m in actor._body_layers]
 
     def features(self, raw: np.ndarray) -> np.ndarray:
         u, m = self.u, self.m
@@ -443,9 +454,10 @@ class NumpyDiffusionSampler:
         standard normal (noise[0] is x^L, noise[l - 1] the z of step l), or None (mean path)."""
         s = self.features(np.asarray(raw_state, dtype=np.float64))
         sp = s @ self.w_s_t
+        step_pre = self.step_emb @ self.w_t_t + self.b_x  # (L, H): W_t emb(l) + b
         x = np.zeros((s.shape[0], self.act_dim), np.float32) if noise is None else noise[0]
         for i in reversed(range(self.n_steps)):
-            h = np.maximum(x @ self.w_x_t + self.step_pre[i] + sp, 0.0)
+            h = np.maximum(x @ self.w_x_t + step_pre[i] + sp, 0.0)
             for w, b in self.body[:-1]:
                 h = np.maximum(h @ w + b, 0.0)
             eps = h @ self.body[-1][0] + self.body[-1][1]

@@ -92,8 +92,9 @@ def bench_train(
         str, typer.Option(help="Hyperparameter preset for the throughput run.")
     ] = "paper",
 ) -> None:
-    """Decision time per slot (one thread) and training throughput; goals printed, not asserted."""
-    from rl.bench_train import USERS, decision_time, train_throughput
+    """Decision time per slot (one thread), training throughput and the cost of one D3PG update
+    at batch 32 (paper preset) vs 64 (tuned); goals printed, not asserted."""
+    from rl.bench_train import USERS, decision_time, train_throughput, update_time
 
     algos = algo or ["t2drl", "ddpg-t2drl"]
     for a in algos:
@@ -109,3 +110,8 @@ def bench_train(
             f"episode, paper run (H = 500) extrapolated {r['paper_run_min_extrapolated']:.1f} min"
         )
     typer.echo("goal: paper-scale T2DRL training <= 15 min")
+    for a in algos:
+        ms = update_time(a)
+        cells = ", ".join(f"E = {b}: {v:.2f} ms" for b, v in ms.items())
+        ratio = ms[64] / ms[32]
+        typer.echo(f"D3PG update ({a}, side by side): {cells}; E = 64 / E = 32 = {ratio:.2f}")

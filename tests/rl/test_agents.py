@@ -170,6 +170,36 @@ def test_numpy_sampler_matches_torch(output_map, clip):
     np.testing.assert_allclose(NumpyDiffusionSampler(actor)(raw, None), ref, atol=1e-5)
 
 
+def test_live_numpy_sampler_follows_training_updates():
+    """D3PG's no-gradient passes (acting, the target actor in (24b)) run through live NumPy
+    views of the weights: after updates they still equal the torch forward on the same noise."""
+    cfg = build_config("paper", 0, dict(TINY))
+    d3pg_args, _ = hyperparameters("t2drl", "paper")
+    d3pg_args = dataclasses.replace(d3pg_args, actor_lr=1e-2, critic_lr=1e-2, **SMALL_D3PG)
+    agent = D3PG(SlotStateEncoder(cfg), 2 * cfg.n_users, d3pg_args, torch.device("cpu"), 0)
+    sim = BatchedEdgeSim(cfg, 8, np.random.default_rng(0))
+    sim.reset()
+    rng = np.random.default_rng(0)
+    for _ in range(4):
+        raw = raw_slot_state(sim.state, sim.cache)
+        act = agent.act(raw, explore=True)
+        res = sim.step(act[:, : cfg.n_users], act[:, cfg.n_users :])
+        agent.buffer.add(raw, act, res.reward, raw_slot_state(sim.state, sim.cache), 0.0)
+    before = agent.actor.denoiser.in_x.weight.detach().clone()
+    for _ in range(3):
+        agent.update(rng)
+    assert not torch.equal(before, agent.actor.denoiser.in_x.weight)
+    raw = raw_slot_state(sim.state, sim.cache)
+    for which in ("actor", "actor_target"):
+        net = getattr(agent, which)
+        gen_state = agent.gen.get_state()
+        fast = agent._sample_numpy(agent._numpy_sampler(which), net, raw, False).numpy()
+        agent.gen.set_state(gen_state)
+        with torch.no_grad():
+            ref = net(torch.as_tensor(raw, dtype=torch.float32), agent.gen).numpy()
+        np.testing.assert_allclose(fast, ref, atol=1e-5)
+
+
 def known_cache_config():
     """3 models, room for one; model 0 is by far the most requested (gamma = 3) and the
     backhaul is slow (1 Mbps), so caching model 0 alone (index 0b100 = 4) is best."""
