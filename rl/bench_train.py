@@ -15,6 +15,8 @@ import time
 import numpy as np
 import torch
 
+from rl.common import limit_threads
+
 USERS = (10, 12, 14, 16, 18)
 
 
@@ -26,7 +28,7 @@ def decision_time(
     from testbed.batched import BatchedEdgeSim
     from testbed.config import build_config
 
-    torch.set_num_threads(1)
+    limit_threads(1)
     cfg = build_config(env_preset, 0, {"n_users": n_users})
     policy = untrained_policy(algo, cfg)
     sim = BatchedEdgeSim(cfg, 1, np.random.default_rng(seed))
@@ -94,7 +96,7 @@ def update_time(
     from rl.t2drl import T2DRLTrainer
     from testbed.config import build_config
 
-    torch.set_num_threads(1)
+    limit_threads(1)
     cfg = build_config("paper", 0)
     d3pg, ddqn = hyperparameters(algo, "paper")
     trainers, rngs = {}, {}

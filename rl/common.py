@@ -44,3 +44,13 @@ def resolve_device(device: str = "auto") -> torch.device:
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(device)
+
+
+def limit_threads(n: int) -> None:
+    """Run torch *and* NumPy's BLAS (via threadpoolctl) on `n` threads for this process.
+    torch.set_num_threads alone leaves NumPy's OpenBLAS on every core, and the NumPy paths
+    (the diffusion actor's no-gradient passes) would then use two cores where one is meant."""
+    from threadpoolctl import threadpool_limits
+
+    torch.set_num_threads(n)
+    threadpool_limits(limits=n)

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from rl.common import resolve_device, seed_everything
+from rl.common import limit_threads, resolve_device, seed_everything
 from rl.d3pg import D3PGArgs
 from rl.ddqn import DDQNArgs
 from rl.presets import ALGOS, EPISODES, PRESETS, hyperparameters
@@ -196,7 +196,7 @@ def main(args: TrainArgs) -> dict[str, Any]:
     ckpt_path, csv_path = out / "checkpoint.pt", out / "progress.csv"
 
     if args.threads is not None:
-        torch.set_num_threads(args.threads)
+        limit_threads(args.threads)
     seed_everything(args.seed)
     trainer = _build(args, cfg, d3pg, ddqn, episodes)
     if args.resume and ckpt_path.exists():

@@ -142,11 +142,10 @@ def bench(spec: RunSpec, cfg) -> dict[str, float]:
 
 def run_one(spec: RunSpec, out_dir: str | Path, progress: bool = False) -> dict[str, Any]:
     """Train/evaluate/time one run; return its record (the caller writes it)."""
-    import torch
-
+    from rl.common import limit_threads
     from rl.evaluate import provenance
 
-    torch.set_num_threads(1)  # one core per run: the sweep runs several side by side
+    limit_threads(1)  # one core per run: the sweep runs several side by side
     out_dir = Path(out_dir)
     cfg = env_config(spec)
     record: dict[str, Any] = {"run_id": spec.run_id, "spec": spec.to_dict()}
