@@ -71,9 +71,9 @@ class D3PGArgs:
     tau: float = 0.005
     """epsilon of (28)-(29), Table 2."""
     batch_size: int = 32
-    """E, transitions per update (paper silent). 32 keeps a paper-scale run (50 000 updates)
-    within 15 min on one core of the 2-core build machine: 64 measured 2.0 s per episode there
-    (~17 min), 32 1.6-1.7 s (docs/benchmarks.md). The `tuned` preset uses 64."""
+    """E, transitions per update (paper silent). Chosen for the 15-minute CPU budget of a
+    paper-scale run (50 000 updates, docs/benchmarks.md): on one core of the 2-core build
+    machine 64 cost ~2.0 s per episode (~17 min), 32 ~1.8-1.9 s. The `tuned` preset uses 64."""
     buffer_size: int = 100_000
     """Capacity of the replay buffer E (paper silent; holds all 50 000 slots of a paper run)."""
     learning_starts: int = 64
