@@ -85,11 +85,16 @@ def train_throughput(
 
 
 def update_time(
-    algo: str = "t2drl", batch_sizes: tuple[int, ...] = (32, 64), n_updates: int = 100
-) -> dict[int, float]:
-    """ms per D3PG update (critic + actor + targets) for each batch size E, measured side by
-    side in one process on the paper environment, one thread; the `paper` preset's other
-    hyperparameters. Rounds alternate between batch sizes so that load changes hit all alike."""
+    algo: str = "t2drl",
+    variants: tuple[tuple[int, bool], ...] = ((32, False), (64, False), (32, True)),
+    n_updates: int = 100,
+) -> tuple[dict[str, float], dict[str, str]]:
+    """ms per D3PG update (critic + actor + targets) for each (batch size E, torch.compile)
+    variant, measured side by side in one process on the paper environment, one thread; the
+    `paper` preset's other hyperparameters. Rounds alternate between variants so that load
+    changes hit all alike; compiling happens in an untimed warm-up. A variant that cannot
+    run (no C++ compiler for torch.compile) is left out and its error returned:
+    ({variant: ms}, {variant: why})."""
     import dataclasses
 
     from rl.presets import hyperparameters
@@ -99,17 +104,26 @@ def update_time(
     limit_threads(1)
     cfg = build_config("paper", 0)
     d3pg, ddqn = hyperparameters(algo, "paper")
-    trainers, rngs = {}, {}
-    for b in batch_sizes:
+    trainers, rngs, errors = {}, {}, {}
+    for b, compiled in variants:
+        key = f"E = {b}" + (", compiled" if compiled else "")
         args = dataclasses.replace(d3pg, batch_size=b)
-        trainers[b] = T2DRLTrainer(cfg, args, ddqn, torch.device("cpu"), 0, total_episodes=500)
-        trainers[b].run_episode()  # fills the replay buffer
-        rngs[b] = np.random.default_rng(0)
-    totals = dict.fromkeys(batch_sizes, 0.0)
+        tr = T2DRLTrainer(cfg, args, ddqn, torch.device("cpu"), 0, total_episodes=500)
+        tr.d3pg.compile = compiled
+        tr.run_episode()  # fills the replay buffer (and compiles)
+        rngs[key] = np.random.default_rng(0)
+        try:
+            for _ in range(3):
+                tr.d3pg.update(rngs[key])
+        except Exception as e:  # noqa: BLE001 -- torch.compile's failures have many types
+            errors[key] = f"{type(e).__name__}: {str(e).splitlines()[0][:120]}"
+            continue
+        trainers[key] = tr
+    totals = dict.fromkeys(trainers, 0.0)
     for _round in range(5):
-        for b in batch_sizes:
+        for key, tr in trainers.items():
             t0 = time.perf_counter()
             for _ in range(n_updates // 5):
-                trainers[b].d3pg.update(rngs[b])
-            totals[b] += time.perf_counter() - t0
-    return {b: 1e3 * totals[b] / (5 * (n_updates // 5)) for b in batch_sizes}
+                tr.d3pg.update(rngs[key])
+            totals[key] += time.perf_counter() - t0
+    return {key: 1e3 * t / (5 * (n_updates // 5)) for key, t in totals.items()}, errors

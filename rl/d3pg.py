@@ -141,6 +141,12 @@ class D3PG:
         self.gen.manual_seed(seed)
         self.n_updates = 0
         self._samplers: dict[str, NumpyDiffusionSampler] = {}
+        self.compile = False
+        """torch.compile the losses (24) and (26): forward and backward become fused kernels
+        (AOTAutograd). An execution option, not a hyperparameter (`TrainArgs.compile`): needs a
+        C++ compiler, costs ~20-40 s of compiling once per process, and agrees with eager to
+        float rounding, not bit for bit."""
+        self._compiled = None  # (critic loss, actor loss) after torch.compile, made on first use
 
     def _numpy_sampler(self, which: str) -> NumpyDiffusionSampler | None:
         """A live NumPy view of the diffusion actor ('actor') or its target ('actor_target') for
@@ -157,11 +163,13 @@ class D3PG:
             sampler = self._samplers[which] = NumpyDiffusionSampler(net, live=True)
         return sampler
 
-    def _sample_numpy(self, sampler, net, raw: np.ndarray, deterministic: bool) -> torch.Tensor:
+    def _sample_numpy(
+        self, sampler, net, raw: np.ndarray, deterministic: bool, feats: np.ndarray | None = None
+    ) -> torch.Tensor:
         noise = None
         if not deterministic:
             noise = net.sample_noise(raw.shape[0], self.gen, self.device).numpy()
-        return torch.from_numpy(sampler(raw, noise))
+        return torch.from_numpy(sampler(raw, noise, feats))
 
     # -- acting
     @torch.inference_mode()
@@ -207,30 +215,32 @@ class D3PG:
         a = self.args
         batch = self.buffer.sample(a.batch_size, rng, self.device)
         # The encoders hold no weights (fixed scaling), so the features of s and s' are
-        # computed once and shared by the four networks.
-        obs, feats = batch["obs"], self.actor.encoder(batch["obs"])
+        # computed once, in one call, and shared by the four networks.
+        obs, next_obs = batch["obs"], batch["next_obs"]
+        feats, next_feats = self.actor.encoder(torch.cat([obs, next_obs])).chunk(2)
         with torch.no_grad():
             y_hat = a.reward_scale * batch["rew"]
             if a.discount > 0:  # with omega = 0 the target networks drop out of (24b)
-                next_obs = batch["next_obs"]
-                next_feats = self.actor.encoder(next_obs)
                 sampler = self._numpy_sampler("actor_target")
                 if sampler is not None:
-                    raw = next_obs.numpy()
-                    next_a = self._sample_numpy(sampler, self.actor_target, raw, False)
+                    raw, f_np = next_obs.numpy(), next_feats.detach().numpy()
+                    next_a = self._sample_numpy(sampler, self.actor_target, raw, False, f_np)
                 else:
                     next_a = self.actor_target(next_obs, self.gen, feats=next_feats)
                 q_next = self.critic_target(next_obs, next_a, feats=next_feats)
                 y_hat = y_hat + a.discount * (1.0 - batch["done"]) * q_next
-        q = self.critic(obs, batch["act"], feats=feats)
-        critic_loss = 0.5 * F.mse_loss(q, y_hat)
+        critic_loss_fn, actor_loss_fn = self._loss_fns()
+        critic_loss = critic_loss_fn(obs, feats, batch["act"], y_hat)
         self.critic_opt.zero_grad(set_to_none=True)
         critic_loss.backward()
         self.critic_opt.step()
 
         for p in self._critic_params:
             p.requires_grad_(False)
-        actor_loss = -self.critic(obs, self.actor(obs, self.gen, feats=feats), feats=feats).mean()
+        noise = None
+        if isinstance(self.actor, DiffusionActor):  # drawn here: a compiled loss takes no generator
+            noise = self.actor.sample_noise(obs.shape[0], self.gen, self.device)
+        actor_loss = actor_loss_fn(obs, feats, noise)
         self.actor_opt.zero_grad(set_to_none=True)
         actor_loss.backward()
         self.actor_opt.step()
@@ -240,6 +250,25 @@ class D3PG:
         torch._foreach_lerp_(*self._target_pairs, a.tau)  # (28), (29), as `soft_update`
         self.n_updates += 1
         return {"critic_loss": critic_loss.item(), "actor_loss": actor_loss.item()}
+
+    def _critic_loss(self, obs, feats, act, y_hat) -> torch.Tensor:
+        """(24): 1/2 mean (y^ - Q_phi(s, a))^2."""
+        return 0.5 * F.mse_loss(self.critic(obs, act, feats=feats), y_hat)
+
+    def _actor_loss(self, obs, feats, noise) -> torch.Tensor:
+        """(26): -mean Q_phi(s, pi_theta(s)), the gradient flowing through the whole chain."""
+        action = self.actor(obs, None, feats=feats, noise=noise)
+        return -self.critic(obs, action, feats=feats).mean()
+
+    def _loss_fns(self):
+        if not self.compile:
+            return self._critic_loss, self._actor_loss
+        if self._compiled is None:
+            self._compiled = (
+                torch.compile(self._critic_loss, dynamic=False),
+                torch.compile(self._actor_loss, dynamic=False),
+            )
+        return self._compiled
 
     # -- checkpoints
     def state_dict(self, with_buffer: bool = True) -> dict:

@@ -268,8 +268,11 @@ class DiffusionActor(nn.Module):
         generator: torch.Generator | None = None,
         deterministic: bool = False,
         feats: torch.Tensor | None = None,
+        noise: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """`feats`: `encoder(raw_state)` if the caller already has it (shared within an update)."""
+        """`feats`: `encoder(raw_state)` if the caller already has it (shared within an update).
+        `noise`: this sampling's draw `sample_noise(B, generator, device)` if the caller made it
+        (a compiled update takes no generator); otherwise it is drawn here from `generator`."""
         # Written with functional ops (no per-layer module calls, one noise draw, each weight
         # transposed once for all L steps): the cost of these small nets is per-op overhead,
         # both at batch 1 (the per-slot decision, Table 3) and in training (one update per slot).
@@ -284,7 +287,8 @@ class DiffusionActor(nn.Module):
         if deterministic:
             x = torch.zeros((b, self.act_dim), device=s.device)
         else:
-            noise = self.sample_noise(b, generator, s.device)
+            if noise is None:
+                noise = self.sample_noise(b, generator, s.device)
             x = noise[0]  # x^L; noise[l - 1] is the z of step l for l = 2..L
         w_x_t = d.in_x.weight.t()
         for i in reversed(range(n_steps)):  # i = l - 1
@@ -325,7 +329,7 @@ class MLPActor(nn.Module):
         self.net = mlp(encoder.out_dim, hidden, act_dim)
 
     def forward(
-        self, raw_state, generator=None, deterministic: bool = False, feats=None
+        self, raw_state, generator=None, deterministic: bool = False, feats=None, noise=None
     ) -> torch.Tensor:
         s = self.encoder(raw_state) if feats is None else feats
         return squash(self.net(s), self.output_map, self.n_scores)
@@ -449,10 +453,13 @@ class NumpyDiffusionSampler:
             dtype=np.float32,
         )
 
-    def __call__(self, raw_state: np.ndarray, noise: np.ndarray | None) -> np.ndarray:
+    def __call__(
+        self, raw_state: np.ndarray, noise: np.ndarray | None, feats: np.ndarray | None = None
+    ) -> np.ndarray:
         """Raw state (B, 4U + M) -> action (B, act_dim) in [0, 1]; `noise` (L, B, act_dim)
-        standard normal (noise[0] is x^L, noise[l - 1] the z of step l), or None (mean path)."""
-        s = self.features(np.asarray(raw_state, dtype=np.float64))
+        standard normal (noise[0] is x^L, noise[l - 1] the z of step l), or None (mean path).
+        `feats`: the encoder's features of `raw_state` (float32) if the caller already has them."""
+        s = self.features(np.asarray(raw_state, dtype=np.float64)) if feats is None else feats
         sp = s @ self.w_s_t
         step_pre = self.step_emb @ self.w_t_t + self.b_x  # (L, H): W_t emb(l) + b
         x = np.zeros((s.shape[0], self.act_dim), np.float32) if noise is None else noise[0]

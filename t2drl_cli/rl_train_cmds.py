@@ -32,6 +32,13 @@ def train(
     ] = None,
     n_envs: Annotated[int, typer.Option(help="Network copies stepped together.")] = 1,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
+    compile: Annotated[
+        bool,
+        typer.Option(
+            help="torch.compile the D3PG losses: ~15 % faster updates on CPU after ~20-40 s of "
+            "compiling; needs a C++ compiler. A run resumes only with the same choice."
+        ),
+    ] = False,
     checkpoint_every: Annotated[int, typer.Option(help="Episodes between checkpoints.")] = 10,
     resume: Annotated[
         bool, typer.Option(help="Continue from the run directory's checkpoint if present.")
@@ -60,6 +67,7 @@ def train(
             out=out,
             n_envs=n_envs,
             device=device,
+            compile=compile,
             checkpoint_every=checkpoint_every,
             resume=resume,
             stop_after=stop_after,
@@ -93,7 +101,8 @@ def bench_train(
     ] = "paper",
 ) -> None:
     """Decision time per slot (one thread), training throughput and the cost of one D3PG update
-    at batch 32 (paper preset) vs 64 (tuned); goals printed, not asserted."""
+    at batch 32 (paper preset) vs 64 (tuned) vs 32 with --compile (side by side); goals
+    printed, not asserted."""
     from rl.bench_train import USERS, decision_time, train_throughput, update_time
 
     algos = algo or ["t2drl", "ddpg-t2drl"]
@@ -111,7 +120,10 @@ def bench_train(
         )
     typer.echo("goal: paper-scale T2DRL training <= 15 min")
     for a in algos:
-        ms = update_time(a)
-        cells = ", ".join(f"E = {b}: {v:.2f} ms" for b, v in ms.items())
-        ratio = ms[64] / ms[32]
-        typer.echo(f"D3PG update ({a}, side by side): {cells}; E = 64 / E = 32 = {ratio:.2f}")
+        ms, errors = update_time(a)
+        cells = ", ".join(f"{k}: {v:.2f} ms" for k, v in ms.items())
+        base = ms["E = 32"]
+        ratios = ", ".join(f"{k} / E = 32 = {v / base:.2f}" for k, v in ms.items() if k != "E = 32")
+        typer.echo(f"D3PG update ({a}, side by side): {cells}; {ratios}")
+        for k, why in errors.items():
+            typer.echo(f"  {k} could not run: {why}")
