@@ -556,20 +556,28 @@ def solve_lambda(
     max_iter: int = 80,
     tol: float = LAM_TOL,
     bracket_tol: float = LAM_TOL,
+    step: float | np.ndarray = 1.0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, Evaluation]:
     """For each mu (P, N): the bandwidth price with sum b = 1, by safeguarded Newton on log lam.
 
+    Until both signs of sum b - 1 are seen, a step that Newton does not justify moves from
+    `start` by `step`, doubling (a warm start needs only a small bracket). Inside a bracket, a
+    failed Newton step is replaced by the intersection of the tangents of g (concave in lam) at
+    its ends, nudged across, which lands on a jump of sum b (an option switch) in a few steps.
     Returns (x, lo, hi, evaluation at x) with sum b >= 1 at lo and <= 1 at hi (the bracket
     collapses onto a jump of sum b when a user's option switches there)."""
     shape = mu.shape
     x = np.broadcast_to(_initial_log_lam(prob) if start is None else start, shape).copy()
     lo, hi = np.full(shape, LOG_LAM_MIN), np.full(shape, LOG_LAM_MAX)
+    ends = _BracketEnds(shape)
+    step = np.broadcast_to(np.asarray(step, dtype=np.float64), shape).copy()
     prev = np.full(shape, np.inf)
     for _ in range(max_iter):
         ev = evaluate(prob, x, mu, exact)
         r = ev.b_sum - 1.0
         lo = np.where(r >= 0, x, lo)
         hi = np.where(r <= 0, x, hi)
+        ends.record(r, ev.g, x)
         done = (np.abs(r) <= tol) | (hi - lo <= bracket_tol)
         if done.all():
             break
@@ -577,8 +585,45 @@ def solve_lambda(
             newton = x - r / ev.db_sum
         good = (ev.db_sum < 0) & (newton > lo) & (newton < hi) & (np.abs(r) < 0.5 * prev)
         prev = np.abs(r)
-        x = np.where(done, x, np.where(good, newton, 0.5 * (lo + hi)))
+        outward = np.clip(x + np.sign(r) * step, LOG_LAM_MIN, LOG_LAM_MAX)
+        step = np.where(ends.both, step, 2.0 * step)
+        inward = np.where(ends.both, ends.jump_step(lo, hi, 0.25 * bracket_tol), outward)
+        x = np.where(done, x, np.where(good, newton, inward))
     return x, lo, hi, ev
+
+
+class _BracketEnds:
+    """g and sum b - 1 at the evaluated ends of a log-lam bracket, for `solve_lambda`."""
+
+    def __init__(self, shape: tuple[int, ...]):
+        self.r_lo, self.r_hi = np.full(shape, np.nan), np.full(shape, np.nan)
+        self.g_lo, self.g_hi = np.zeros(shape), np.zeros(shape)
+        self.both = np.zeros(shape, dtype=bool)
+        self.same_side = np.zeros(shape, dtype=int)  # > 0: lo moved last, < 0: hi moved last
+
+    def record(self, r: np.ndarray, g: np.ndarray, x: np.ndarray) -> None:
+        up, down = r >= 0, r <= 0
+        self.r_lo, self.g_lo = np.where(up, r, self.r_lo), np.where(up, g, self.g_lo)
+        self.r_hi, self.g_hi = np.where(down, r, self.r_hi), np.where(down, g, self.g_hi)
+        self.both = ~np.isnan(self.r_lo) & ~np.isnan(self.r_hi)
+        s = self.same_side
+        self.same_side = np.where(
+            up & ~down, np.maximum(s, 0) + 1, np.where(down & ~up, np.minimum(s, 0) - 1, 0)
+        )
+
+    def jump_step(self, lo: np.ndarray, hi: np.ndarray, nudge: float) -> np.ndarray:
+        """Where the tangents of g at lam_lo and lam_hi meet (the jump when g is piecewise linear
+        around it), pushed by `nudge` towards the end that moved least recently so that the
+        next point lands on the other side; bisection when that is not strictly inside or as
+        every fourth move of the same end in a row."""
+        lam_lo, lam_hi = np.exp(lo), np.exp(hi)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            lam = (self.g_hi - self.g_lo + self.r_lo * lam_lo - self.r_hi * lam_hi) / (
+                self.r_lo - self.r_hi
+            )
+            t = np.log(lam) + np.sign(self.same_side) * nudge
+        ok = (t > lo) & (t < hi) & (np.abs(self.same_side) % 4 != 3)
+        return np.where(ok, t, 0.5 * (lo + hi))
 
 
 def infeasible(prob: SlotProblem) -> np.ndarray:
@@ -636,14 +681,21 @@ def _take(a: np.ndarray, idx: np.ndarray) -> np.ndarray:
     return np.take_along_axis(a, idx[None], axis=0)[0]
 
 
-def _points(prob: SlotProblem, mus: np.ndarray, exact: bool = False) -> DualPoint:
-    """Solve lam at each of the (P, N) step prices."""
-    if exact:
-        x, lo, hi, ev = solve_lambda(prob, mus, exact)
-    else:
-        x, lo, hi, ev = solve_lambda(
-            prob, mus, exact, tol=SEARCH_LAM_TOL, bracket_tol=SEARCH_BRACKET_TOL
-        )
+def _points(
+    prob: SlotProblem,
+    mus: np.ndarray,
+    start: np.ndarray | None = None,
+    step: float | np.ndarray = 1.0,
+) -> DualPoint:
+    """Solve lam (table roots, search tolerances) at each of the (P, N) step prices."""
+    x, lo, hi, ev = solve_lambda(
+        prob,
+        mus,
+        start=start,
+        step=step,
+        tol=SEARCH_LAM_TOL,
+        bracket_tol=SEARCH_BRACKET_TOL,
+    )
     return DualPoint(mu=mus, x=x, lo=lo, hi=hi, s_sum=ev.s_sum, g=ev.g)
 
 
@@ -723,7 +775,8 @@ def _cut_refine(prob: SlotProblem, a: DualPoint, b: DualPoint, active: np.ndarra
         mid = 0.5 * (lo_mu + hi_mu)
         x = np.where(inside & (same_side[r] < 2), cut, mid)
         d = np.minimum(d, 0.25 * (hi_mu - lo_mu))
-        p = _points(prob.take(r), np.stack([x - d, x + d]))
+        start, step = _warm_log_lam(a, b, r, x)
+        p = _points(prob.take(r), np.stack([x - d, x + d]), start, step)
         left_ok = p.s_sum[0] >= budget[r] - 1e-9 * prob.L
         right_ok = p.s_sum[1] >= budget[r] - 1e-9 * prob.L
         new_a = np.where(right_ok, 1, np.where(left_ok, 0, -1))  # which new point becomes a
@@ -737,6 +790,20 @@ def _cut_refine(prob: SlotProblem, a: DualPoint, b: DualPoint, active: np.ndarra
             pv = getattr(p, f)
             va[r] = np.where(moved_a, pv[np.maximum(new_a, 0), np.arange(len(r))], va[r])
             vb[r] = np.where(moved_b, pv[np.maximum(new_b, 0), np.arange(len(r))], vb[r])
+
+
+def _warm_log_lam(
+    a: DualPoint, b: DualPoint, rows: np.ndarray, mu: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """A start for log lam at step prices `mu` between a.mu and b.mu (rows `rows`): linear
+    between the ends' solutions, with a first step as wide as they are apart (log lam moves
+    little with mu near the optimum, so Newton starts close and brackets fast)."""
+    xa, xb = a.x[rows], b.x[rows]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.clip((mu - a.mu[rows]) / (b.mu[rows] - a.mu[rows]), 0.0, 1.0)
+    t = np.where(np.isfinite(t), t, 0.5)
+    step = np.maximum(np.abs(xb - xa), 4.0 * SEARCH_BRACKET_TOL)
+    return xa + t * (xb - xa), step
 
 
 @dataclass
