@@ -564,8 +564,8 @@ def solve_lambda(
     `start` by `step`, doubling (a warm start needs only a small bracket). Inside a bracket, a
     failed Newton step is replaced by the intersection of the tangents of g (concave in lam) at
     its ends, nudged across, which lands on a jump of sum b (an option switch) in a few steps.
-    Returns (x, lo, hi, evaluation at x) with sum b >= 1 at lo and <= 1 at hi (the bracket
-    collapses onto a jump of sum b when a user's option switches there)."""
+    Returns (x, lo, hi, evaluation at x, bracket ends) with sum b >= 1 at lo and <= 1 at hi
+    (the bracket collapses onto a jump of sum b when a user's option switches there)."""
     shape = mu.shape
     x = np.broadcast_to(_initial_log_lam(prob) if start is None else start, shape).copy()
     lo, hi = np.full(shape, LOG_LAM_MIN), np.full(shape, LOG_LAM_MAX)
@@ -577,7 +577,7 @@ def solve_lambda(
         r = ev.b_sum - 1.0
         lo = np.where(r >= 0, x, lo)
         hi = np.where(r <= 0, x, hi)
-        ends.record(r, ev.g, x)
+        ends.record(r, ev.g, ev.s_sum)
         done = (np.abs(r) <= tol) | (hi - lo <= bracket_tol)
         if done.all():
             break
@@ -589,41 +589,64 @@ def solve_lambda(
         step = np.where(ends.both, step, 2.0 * step)
         inward = np.where(ends.both, ends.jump_step(lo, hi, 0.25 * bracket_tol), outward)
         x = np.where(done, x, np.where(good, newton, inward))
-    return x, lo, hi, ev
+    return x, lo, hi, ev, ends
 
 
 class _BracketEnds:
-    """g and sum b - 1 at the evaluated ends of a log-lam bracket, for `solve_lambda`."""
+    """g, sum b - 1 and sum s at the evaluated ends of a log-lam bracket (`solve_lambda`)."""
 
     def __init__(self, shape: tuple[int, ...]):
         self.r_lo, self.r_hi = np.full(shape, np.nan), np.full(shape, np.nan)
         self.g_lo, self.g_hi = np.zeros(shape), np.zeros(shape)
+        self.s_lo, self.s_hi = np.zeros(shape), np.zeros(shape)
         self.both = np.zeros(shape, dtype=bool)
         self.same_side = np.zeros(shape, dtype=int)  # > 0: lo moved last, < 0: hi moved last
 
-    def record(self, r: np.ndarray, g: np.ndarray, x: np.ndarray) -> None:
+    def record(self, r: np.ndarray, g: np.ndarray, s: np.ndarray) -> None:
         up, down = r >= 0, r <= 0
         self.r_lo, self.g_lo = np.where(up, r, self.r_lo), np.where(up, g, self.g_lo)
         self.r_hi, self.g_hi = np.where(down, r, self.r_hi), np.where(down, g, self.g_hi)
+        self.s_lo, self.s_hi = np.where(up, s, self.s_lo), np.where(down, s, self.s_hi)
         self.both = ~np.isnan(self.r_lo) & ~np.isnan(self.r_hi)
         s = self.same_side
         self.same_side = np.where(
             up & ~down, np.maximum(s, 0) + 1, np.where(down & ~up, np.minimum(s, 0) - 1, 0)
         )
 
-    def jump_step(self, lo: np.ndarray, hi: np.ndarray, nudge: float) -> np.ndarray:
-        """Where the tangents of g at lam_lo and lam_hi meet (the jump when g is piecewise linear
-        around it), pushed by `nudge` towards the end that moved least recently so that the
-        next point lands on the other side; bisection when that is not strictly inside or as
-        every fourth move of the same end in a row."""
+    def tangents_meet(self, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(lam, g) where the tangents of g (concave in lam) at lam_lo and lam_hi meet: the jump
+        and the maximum of g there when g is piecewise linear around it."""
         lam_lo, lam_hi = np.exp(lo), np.exp(hi)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             lam = (self.g_hi - self.g_lo + self.r_lo * lam_lo - self.r_hi * lam_hi) / (
                 self.r_lo - self.r_hi
             )
-            t = np.log(lam) + np.sign(self.same_side) * nudge
+        return lam, self.g_lo + self.r_lo * (lam - lam_lo)
+
+    def jump_step(self, lo: np.ndarray, hi: np.ndarray, nudge: float) -> np.ndarray:
+        """Where the tangents meet, pushed by `nudge` towards the end that moved least recently
+        so that the next point lands on the other side; bisection when that is not strictly
+        inside, and as every fourth move of the same end in a row."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = np.log(self.tangents_meet(lo, hi)[0]) + np.sign(self.same_side) * nudge
         ok = (t > lo) & (t < hi) & (np.abs(self.same_side) % 4 != 3)
         return np.where(ok, t, 0.5 * (lo + hi))
+
+    def at_optimum(
+        self, ev: Evaluation, lo: np.ndarray, hi: np.ndarray, tol: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(h, sum s) at the bandwidth price found, h(mu) = max_lam g. Where the bracket sits on
+        a jump of sum b: sum s of the ends' mixture with sum b = 1 (by Danskin the slope of h is
+        that mixture's, not either end's) and g where the tangents meet (exact when g is
+        piecewise linear there; either end's g is off by up to |sum b - 1| lam (hi - lo))."""
+        on_jump = self.both & (np.abs(ev.b_sum - 1.0) > tol)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            w = np.clip(self.r_hi / (self.r_hi - self.r_lo), 0.0, 1.0)
+        s_mix = w * self.s_lo + (1.0 - w) * self.s_hi
+        g_ends = np.maximum(self.g_lo, self.g_hi)
+        g_meet = self.tangents_meet(lo, hi)[1]
+        g_top = np.where(np.isfinite(g_meet), np.maximum(g_meet, g_ends), g_ends)
+        return np.where(on_jump, g_top, ev.g), np.where(on_jump, s_mix, ev.s_sum)
 
 
 def infeasible(prob: SlotProblem) -> np.ndarray:
@@ -688,7 +711,7 @@ def _points(
     step: float | np.ndarray = 1.0,
 ) -> DualPoint:
     """Solve lam (table roots, search tolerances) at each of the (P, N) step prices."""
-    x, lo, hi, ev = solve_lambda(
+    x, lo, hi, ev, ends = solve_lambda(
         prob,
         mus,
         start=start,
@@ -696,7 +719,8 @@ def _points(
         tol=SEARCH_LAM_TOL,
         bracket_tol=SEARCH_BRACKET_TOL,
     )
-    return DualPoint(mu=mus, x=x, lo=lo, hi=hi, s_sum=ev.s_sum, g=ev.g)
+    g, s_sum = ends.at_optimum(ev, lo, hi, SEARCH_LAM_TOL)
+    return DualPoint(mu=mus, x=x, lo=lo, hi=hi, s_sum=s_sum, g=g)
 
 
 def _bracket_mu(prob: SlotProblem) -> tuple[DualPoint, DualPoint]:
@@ -754,12 +778,14 @@ MAX_CUTS = 40
 def _cut_refine(prob: SlotProblem, a: DualPoint, b: DualPoint, active: np.ndarray) -> None:
     """Shrink [a.mu, b.mu] onto the maximiser of the concave h(mu) = max_lam g(lam, mu), in place.
 
-    Each step intersects the supporting lines of h at the two ends (slopes sum s - budget): exact
-    in one step when h is piecewise linear around its maximum (an option switch), superlinear
-    when it is smooth; a bisection replaces a step that keeps cutting the same side. The new
-    point is solved at mu -/+ delta, so a maximiser at a kink is recognised by the sign change."""
+    h is piecewise smooth with slope sum s - budget. Each step tries two predictions of the
+    maximiser at once: where the supporting lines at the ends meet (exact when h is piecewise
+    linear around a kink, an option switch, but only a bisection when h is smooth there) and
+    the root of the slopes' secant (exact when h is quadratic). Each is solved at mu -/+ delta,
+    so a maximiser at a kink is recognised by the sign change; the bracket keeps the closest
+    points on either side. A step that does not halve the bracket makes the next one bisect."""
     budget = prob.budget
-    same_side = np.zeros(len(budget), dtype=int)
+    slow = np.zeros(len(budget), dtype=bool)
     for _ in range(MAX_CUTS):
         width = b.mu - a.mu
         delta = 1e-9 * np.maximum(1.0, np.abs(a.mu))
@@ -767,29 +793,47 @@ def _cut_refine(prob: SlotProblem, a: DualPoint, b: DualPoint, active: np.ndarra
         if not todo.any():
             return
         r = np.flatnonzero(todo)
-        da, db = a.s_sum[r] - budget[r], b.s_sum[r] - budget[r]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            cut = (b.g[r] - a.g[r] + da * a.mu[r] - db * b.mu[r]) / (da - db)
-        lo_mu, hi_mu, d = a.mu[r], b.mu[r], delta[r]
-        inside = np.isfinite(cut) & (cut > lo_mu + 2 * d) & (cut < hi_mu - 2 * d)
+        lo_mu, hi_mu = a.mu[r], b.mu[r]
+        d = np.minimum(delta[r], 0.25 * (hi_mu - lo_mu))
         mid = 0.5 * (lo_mu + hi_mu)
-        x = np.where(inside & (same_side[r] < 2), cut, mid)
-        d = np.minimum(d, 0.25 * (hi_mu - lo_mu))
-        start, step = _warm_log_lam(a, b, r, x)
-        p = _points(prob.take(r), np.stack([x - d, x + d]), start, step)
-        left_ok = p.s_sum[0] >= budget[r] - 1e-9 * prob.L
-        right_ok = p.s_sum[1] >= budget[r] - 1e-9 * prob.L
-        new_a = np.where(right_ok, 1, np.where(left_ok, 0, -1))  # which new point becomes a
-        new_b = np.where(right_ok, -1, np.where(left_ok, 1, 0))  # which becomes b
-        moved_a, moved_b = new_a >= 0, new_b >= 0
-        same_side[r] = np.where(
-            moved_a & moved_b, 0, np.where(moved_a, np.maximum(same_side[r], 0) + 1, 0)
-        )
-        for f in DualPoint.FIELDS:
-            va, vb = getattr(a, f), getattr(b, f)
-            pv = getattr(p, f)
-            va[r] = np.where(moved_a, pv[np.maximum(new_a, 0), np.arange(len(r))], va[r])
-            vb[r] = np.where(moved_b, pv[np.maximum(new_b, 0), np.arange(len(r))], vb[r])
+        kink, root = _maximiser_predictions(prob, a, b, r)
+        kink = np.where((kink > lo_mu + 2 * d) & (kink < hi_mu - 2 * d), kink, mid)
+        root = np.where((root > lo_mu + 2 * d) & (root < hi_mu - 2 * d) & ~slow[r], root, mid)
+        mus = np.stack([kink - d, kink + d, root - d, root + d])
+        start, step = _warm_log_lam(a, b, r, mus)
+        p = _points(prob.take(r), mus, start, step)
+        _keep_closest(a, b, r, p, p.s_sum >= budget[r] - 1e-9 * prob.L)
+        slow[r] = b.mu[r] - a.mu[r] > 0.5 * (hi_mu - lo_mu)
+
+
+def _maximiser_predictions(
+    prob: SlotProblem, a: DualPoint, b: DualPoint, r: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Where h's supporting lines at a and b meet, and where the secant of its slopes is 0."""
+    da, db = a.s_sum[r] - prob.budget[r], b.s_sum[r] - prob.budget[r]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kink = (b.g[r] - a.g[r] + da * a.mu[r] - db * b.mu[r]) / (da - db)
+        root = a.mu[r] + da * (b.mu[r] - a.mu[r]) / (da - db)
+    return kink, root
+
+
+def _keep_closest(
+    a: DualPoint, b: DualPoint, r: np.ndarray, p: DualPoint, covered: np.ndarray
+) -> None:
+    """Move a to the highest new point of rows r that covers the budget and b to the lowest
+    above it that does not (in place); p holds (P, len(r)) points."""
+    cols = np.arange(len(r))
+    mu_a = np.where(covered, p.mu, -np.inf)
+    ia = np.argmax(mu_a, axis=0)
+    moved_a = mu_a[ia, cols] > a.mu[r]
+    floor = np.where(moved_a, mu_a[ia, cols], a.mu[r])
+    mu_b = np.where(~covered & (p.mu > floor), p.mu, np.inf)
+    ib = np.argmin(mu_b, axis=0)
+    moved_b = mu_b[ib, cols] < b.mu[r]
+    for f in DualPoint.FIELDS:
+        va, vb, pv = getattr(a, f), getattr(b, f), getattr(p, f)
+        va[r] = np.where(moved_a, pv[ia, cols], va[r])
+        vb[r] = np.where(moved_b, pv[ib, cols], vb[r])
 
 
 def _warm_log_lam(
@@ -879,7 +923,7 @@ def solve_dual(prob: SlotProblem) -> DualSolution:
     """Maximise the dual (search with table roots), then four exact argmins around the optimum."""
     a, b = _bracket_mu(prob)
     mus = np.stack([a.mu, b.mu])
-    x, lo, hi, ev = solve_lambda(prob, mus, exact=True, start=np.stack([a.x, b.x]))
+    x, lo, hi, ev, _ = solve_lambda(prob, mus, exact=True, start=np.stack([a.x, b.x]))
     conv = np.abs(ev.b_sum - 1.0) <= LAM_TOL
     lo, hi = np.where(conv, x, lo), np.where(conv, x, hi)
     log_lam = np.stack([lo[0], hi[0], lo[1], hi[1]])
