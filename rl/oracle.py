@@ -560,8 +560,8 @@ def solve_lambda(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, Evaluation]:
     """For each mu (P, N): the bandwidth price with sum b = 1, by safeguarded Newton on log lam.
 
-    Until both signs of sum b - 1 are seen, a step that Newton does not justify moves from
-    `start` by `step`, doubling (a warm start needs only a small bracket). Inside a bracket, a
+    Until both signs of sum b - 1 are seen, steps from `start` are at most `step`, doubling (a
+    warm start needs only a small bracket). Inside a bracket, a
     failed Newton step is replaced by the intersection of the tangents of g (concave in lam) at
     its ends, nudged across, which lands on a jump of sum b (an option switch) in a few steps.
     Returns (x, lo, hi, evaluation at x, bracket ends) with sum b >= 1 at lo and <= 1 at hi
@@ -585,10 +585,13 @@ def solve_lambda(
             newton = x - r / ev.db_sum
         good = (ev.db_sum < 0) & (newton > lo) & (newton < hi) & (np.abs(r) < 0.5 * prev)
         prev = np.abs(r)
-        outward = np.clip(x + np.sign(r) * step, LOG_LAM_MIN, LOG_LAM_MAX)
+        # one-sided so far: Newton's step, but no longer than `step` (a jump of sum b near the
+        # start must not be overshot by far), else `step` itself; `step` doubles each time
+        outward = np.where(good, np.clip(newton - x, -step, step), np.sign(r) * step)
+        outward = np.clip(x + outward, LOG_LAM_MIN, LOG_LAM_MAX)
         step = np.where(ends.both, step, 2.0 * step)
-        inward = np.where(ends.both, ends.jump_step(lo, hi, 0.25 * bracket_tol), outward)
-        x = np.where(done, x, np.where(good, newton, inward))
+        inward = np.where(good, newton, ends.jump_step(lo, hi, 0.25 * bracket_tol))
+        x = np.where(done, x, np.where(ends.both, inward, outward))
     return x, lo, hi, ev, ends
 
 
@@ -734,30 +737,17 @@ def _bracket_mu(prob: SlotProblem) -> tuple[DualPoint, DualPoint]:
     highest = np.where(finite.any(-1), np.nanmax(np.where(finite, kinks, -np.inf), -1), 0.0)
     spread = np.maximum(highest - lowest, 1.0)
     top = highest + spread  # every step has a positive price: sum s = 0
-    if prob.step_amender == "cap":
-        bottom = np.zeros(n)
-    else:
-        bottom = lowest - spread
-        for _ in range(12):  # lower until sum s covers the budget (normalise)
-            pt = _points(prob, bottom[None])
-            short = (pt.s_sum[0] < budget) & prob.has_hit
-            if not short.any():
-                break
-            bottom = np.where(short, 4.0 * bottom - spread, bottom)
-    delta = 1e-9 * np.maximum(1.0, np.abs(kinks))
-    k_filled = np.where(finite, kinks, bottom[:, None])
-    d_filled = np.where(finite, delta, 0.0)
-    mus = np.concatenate(
-        [bottom[:, None], k_filled - d_filled, k_filled + d_filled, top[:, None]], axis=-1
-    )
-    if prob.step_amender == "cap":
-        mus = np.maximum(mus, 0.0)
-    mus = np.sort(mus, axis=-1).T  # (P, N)
-    pts = _points(prob, mus)
+    bottom = np.zeros(n) if prob.step_amender == "cap" else lowest - spread
+    for _ in range(12):  # lower the bottom until sum s covers the budget there (normalise)
+        pts = _points(prob, _scan_prices(prob, kinks, bottom, top))
+        short = (pts.s_sum[0] < budget) & prob.has_hit & (prob.step_amender == "normalise")
+        if not short.any():
+            break
+        bottom = np.where(short, 4.0 * bottom - spread, bottom)
     covered = pts.s_sum >= budget[None] - 1e-9 * prob.L
     # the last price (in increasing order) that still covers the budget
     idx_a = np.where(covered.any(0), pts.s_sum.shape[0] - 1 - np.argmax(covered[::-1], axis=0), 0)
-    idx_b = np.minimum(idx_a + 1, mus.shape[0] - 1)
+    idx_b = np.minimum(idx_a + 1, pts.mu.shape[0] - 1)
     a = DualPoint(*(_take(getattr(pts, f), idx_a) for f in DualPoint.FIELDS))
     b = DualPoint(*(_take(getattr(pts, f), idx_b) for f in DualPoint.FIELDS))
     # slack or absent step constraint: mu = 0
@@ -770,6 +760,22 @@ def _bracket_mu(prob: SlotProblem) -> tuple[DualPoint, DualPoint]:
     for pt in (a, b):
         pt.mu = np.where(slack, 0.0, pt.mu)
     return a, b
+
+
+def _scan_prices(
+    prob: SlotProblem, kinks: np.ndarray, bottom: np.ndarray, top: np.ndarray
+) -> np.ndarray:
+    """(P, N) increasing step prices: bottom, each kink -/+ delta, top (NaN kinks at bottom)."""
+    finite = np.isfinite(kinks)
+    delta = 1e-9 * np.maximum(1.0, np.abs(kinks))
+    k_filled = np.where(finite, kinks, bottom[:, None])
+    d_filled = np.where(finite, delta, 0.0)
+    mus = np.concatenate(
+        [bottom[:, None], k_filled - d_filled, k_filled + d_filled, top[:, None]], axis=-1
+    )
+    if prob.step_amender == "cap":
+        mus = np.maximum(mus, 0.0)
+    return np.sort(mus, axis=-1).T
 
 
 MAX_CUTS = 40
@@ -923,7 +929,11 @@ def solve_dual(prob: SlotProblem) -> DualSolution:
     """Maximise the dual (search with table roots), then four exact argmins around the optimum."""
     a, b = _bracket_mu(prob)
     mus = np.stack([a.mu, b.mu])
-    x, lo, hi, ev, _ = solve_lambda(prob, mus, exact=True, start=np.stack([a.x, b.x]))
+    # the search's brackets are within the table roots' error of the exact ones
+    step = np.maximum(np.stack([a.hi - a.lo, b.hi - b.lo]), 4.0 * SEARCH_BRACKET_TOL)
+    x, lo, hi, ev, _ = solve_lambda(
+        prob, mus, exact=True, start=np.stack([a.x, b.x]), step=np.minimum(step, 1.0)
+    )
     conv = np.abs(ev.b_sum - 1.0) <= LAM_TOL
     lo, hi = np.where(conv, x, lo), np.where(conv, x, hi)
     log_lam = np.stack([lo[0], hi[0], lo[1], hi[1]])
