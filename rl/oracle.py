@@ -452,40 +452,40 @@ def evaluate(
     al = prob.alpha
     lam_u = np.exp(log_lam)[..., None]  # (P, N, 1)
     mu_p = mu[..., None, None]
-    a = prob.a
-    # unconstrained bandwidth: -f'(b) = lam / alpha
-    lx, dlx = _root_g(log_lam[..., None] + prob.kappa_alpha, exact)
-    b_star = np.minimum(a * np.exp(lx), 1.0)
-    f_star = prob.c_over_a / _q(b_star / a)
-    db_star = np.where(b_star < 1.0, b_star * dlx, 0.0)
-    cost_star = (al * f_star + lam_u * b_star)[..., None]
-    # unsat and abandon: s at an end of the piece
     c_step = prob.c0_unsat + mu_p
     neg = c_step < 0
+    interior = neg & prob.interior_ok
+    # both roots of -f'(b) = lam / w in one call: column 0 unconstrained (w = alpha), columns
+    # 1-3 a satisfied user's interior optimum on the active branch (w = alpha - c / B1)
+    w_star = math.exp(prob.log_alpha)  # alpha, kept > 0 for the log
+    w = np.empty(c_step.shape[:-1] + (1 + N_PIECES,))
+    w[..., 0] = w_star
+    w[..., 1:] = np.where(interior, al - c_step / prob.b1_p, w_star)
+    lx, dlx = _root_g(log_lam[..., None, None] + prob.kappa_p - np.log(w), exact)
+    b_root = np.minimum(prob.a_p * np.exp(lx), 1.0)
+    f_root = prob.c_over_a_p / _q(b_root / prob.a_p)
+    db_root = np.where(b_root < 1.0, b_root * dlx, 0.0)
+    b_star, f_star, db_star = b_root[..., 0], f_root[..., 0], db_root[..., 0]
+    cost_star = (al * f_star + lam_u * b_star)[..., None]
+    # unsat and abandon: s at an end of the piece
     mu_lo = mu_p * prob.lo
     v_unsat = prob.base_unsat + cost_star + mu_lo + np.minimum(c_step * prob.length, 0.0)
     s_unsat = np.where(neg, prob.hi, prob.lo)
     c_ab = prob.c0_abandon + mu_p
     v_ab = prob.base_abandon + mu_lo + np.minimum(c_ab * prob.length, 0.0)
     s_ab = np.where(c_ab < 0, prob.hi, prob.lo)
-    # sat: interior optimum on the active branch, -f'(b) = lam / (alpha - c / B1)
-    interior = neg & prob.interior_ok
+    # sat: the interior optimum's steps, clipped to the piece
     R = prob.R_p
-    if interior.any():
-        w_eff = np.where(interior, al - c_step / prob.b1_p, 1.0)
-        lxh, dlxh = _root_g(log_lam[..., None, None] + prob.kappa_p - np.log(w_eff), exact)
-        b_hat = np.minimum(prob.a_p * np.exp(lxh), 1.0)
-        s_hat = (R - prob.c_over_a_p / _q(b_hat / prob.a_p)) / prob.b1_p
-        s_top = np.where(
-            prob.interior_ok, np.minimum(np.maximum(s_hat, prob.lo), prob.s_hi_sat), prob.s_hi_sat
-        )
-    else:
-        s_top = prob.s_hi_sat
+    s_hat = (R - f_root[..., 1:]) / prob.b1_p
+    s_top = np.where(
+        prob.interior_ok, np.minimum(np.maximum(s_hat, prob.lo), prob.s_hi_sat), prob.s_hi_sat
+    )
     s_sat = np.where(neg, s_top, prob.lo)
     y = R - prob.B1_p * s_sat
     f_star_p = f_star[..., None]
     need = y < f_star_p
-    if need.any():
+    need_any = need.any()
+    if need_any:
         y_safe = np.maximum(np.where(need, y, prob.f1_p), prob.f1_p)
         lxq = _root_q(prob.log_c_over_a_p - np.log(y_safe), exact)
         b_sat = np.where(need, np.minimum(prob.a_p * np.exp(lxq), 1.0), b_star[..., None])
@@ -496,34 +496,52 @@ def evaluate(
     v_sat = (
         prob.base_sat + al * f_sat + lam_u[..., None] * b_sat + c_step * s_sat + prob.sat_penalty
     )
-    if interior.any() and need.any():
+    if need_any:
         db_sat = np.where(
-            need, np.where(interior & (s_sat == s_hat), b_hat * dlxh, 0.0), db_star[..., None]
+            need, np.where(interior & (s_sat == s_hat), db_root[..., 1:], 0.0), db_star[..., None]
         )
     else:
-        db_sat = np.where(need, 0.0, db_star[..., None])
+        db_sat = np.broadcast_to(db_star[..., None], s_sat.shape)
 
-    values = np.concatenate([v_ab, v_unsat, v_sat], axis=-1) + prob.option_penalty
-    opt = np.argmin(values, axis=-1)[..., None]
-    zero = np.zeros_like(s_ab)
-    stacked = np.stack(
-        [
-            np.concatenate([zero, np.broadcast_to(b_star[..., None], s_ab.shape), b_sat], axis=-1),
-            np.concatenate([s_ab, s_unsat, s_sat], axis=-1),
-            np.concatenate(
-                [zero, np.broadcast_to(db_star[..., None], s_ab.shape), db_sat], axis=-1
-            ),
-            values,
-        ]
-    )
-    b, s, db, vmin = np.take_along_axis(stacked, opt[None], axis=-1)[..., 0]
+    # per option: b, s, d b / d log lam and value, gathered at each user's argmin in one go
+    per_option = np.empty((4,) + v_sat.shape[:-1] + (N_OPTIONS,))
+    b9, s9, db9, values = per_option
+    b9[..., :3] = 0.0
+    b9[..., 3:6] = b_star[..., None]
+    b9[..., 6:] = b_sat
+    s9[..., :3] = s_ab
+    s9[..., 3:6] = s_unsat
+    s9[..., 6:] = s_sat
+    db9[..., :3] = 0.0
+    db9[..., 3:6] = db_star[..., None]
+    db9[..., 6:] = db_sat
+    pen = prob.option_penalty
+    np.add(v_ab, pen[..., :3], out=values[..., :3])
+    np.add(v_unsat, pen[..., 3:6], out=values[..., 3:6])
+    np.add(v_sat, pen[..., 6:], out=values[..., 6:])
+    opt = values.argmin(axis=-1)
+    first = _row_starts(opt.shape, N_OPTIONS)
+    b, s, db, vmin = per_option.reshape(4, -1)[:, first + opt]
     g = vmin.sum(axis=-1) - lam_u[..., 0] - mu * prob.budget
     ev = Evaluation(
         log_lam=log_lam, mu=mu, g=g, b_sum=b.sum(-1), s_sum=s.sum(-1), db_sum=db.sum(-1)
     )
     if detail:
-        ev.option, ev.b, ev.s, ev.user_min, ev.values = opt[..., 0], b, s, vmin, values
+        ev.option, ev.b, ev.s, ev.user_min, ev.values = opt, b, s, vmin, values
     return ev
+
+
+_ROW_STARTS: dict[tuple, np.ndarray] = {}
+
+
+def _row_starts(shape: tuple[int, ...], width: int) -> np.ndarray:
+    """Flat index of the first of `width` entries per position of `shape` (cached by shape)."""
+    key = (shape, width)
+    if key not in _ROW_STARTS:
+        if len(_ROW_STARTS) > 256:
+            _ROW_STARTS.clear()
+        _ROW_STARTS[key] = width * np.arange(math.prod(shape)).reshape(shape)
+    return _ROW_STARTS[key]
 
 
 # --------------------------------------------------------------------------- the dual search
