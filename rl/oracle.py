@@ -48,10 +48,14 @@ per-user minimum against a brute-force grid). `upper_bound` is -g/U at the best 
 found, plus 1e-9 relative slack for rounding: valid whether or not the search converged.
 
 Search. g is concave. For a step price mu, the bandwidth price solving sum b = 1 is found by
-safeguarded Newton on log lam. The step price is located among the kinks -c (where a piece's
-cost per step changes sign; evaluated as one batch), then, when the maximum lies between kinks
-(an option switch), by cutting planes on h(mu) = max_lam g (the two supporting lines of the
-bracket intersect at the maximiser when h is piecewise linear there).
+safeguarded Newton on log lam from a warm start (steps capped until both signs of sum b - 1
+are seen); where sum b jumps (an option switch), the tangents of g (concave in lam) at the
+bracket's ends meet at the jump, and h(mu) = max_lam g takes its slope from the ends' mixture
+with sum b = 1 (Danskin) and its value where the tangents meet. The step price is located
+among the kinks -c (where a piece's cost per step changes sign; evaluated as one batch), then,
+when the maximum lies between kinks, by cutting planes on h: each step tries where the two
+supporting lines of the bracket meet (exact when h is piecewise linear there, an option switch)
+and where the secant of their slopes vanishes (exact when h is quadratic), each at mu -/+ delta.
 
 Action (primal). At the dual optimum, the Lagrangian argmins at the bracketing multipliers are
 mixed so that sum b = 1 and sum s = L hold exactly. If every user's mixture stays within one
