@@ -48,10 +48,14 @@ per-user minimum against a brute-force grid). `upper_bound` is -g/U at the best 
 found, plus 1e-9 relative slack for rounding: valid whether or not the search converged.
 
 Search. g is concave. For a step price mu, the bandwidth price solving sum b = 1 is found by
-safeguarded Newton on log lam. The step price is located among the kinks -c (where a piece's
-cost per step changes sign; evaluated as one batch), then, when the maximum lies between kinks
-(an option switch), by cutting planes on h(mu) = max_lam g (the two supporting lines of the
-bracket intersect at the maximiser when h is piecewise linear there).
+safeguarded Newton on log lam from a warm start (steps capped until both signs of sum b - 1
+are seen); where sum b jumps (an option switch), the tangents of g (concave in lam) at the
+bracket's ends meet at the jump, and h(mu) = max_lam g takes its slope from the ends' mixture
+with sum b = 1 (Danskin) and its value where the tangents meet. The step price is located
+among the kinks -c (where a piece's cost per step changes sign; evaluated as one batch), then,
+when the maximum lies between kinks, by cutting planes on h: each step tries where the two
+supporting lines of the bracket meet (exact when h is piecewise linear there, an option switch)
+and where the secant of their slopes vanishes (exact when h is quadratic), each at mu -/+ delta.
 
 Action (primal). At the dual optimum, the Lagrangian argmins at the bracketing multipliers are
 mixed so that sum b = 1 and sum s = L hold exactly. If every user's mixture stays within one
@@ -452,40 +456,40 @@ def evaluate(
     al = prob.alpha
     lam_u = np.exp(log_lam)[..., None]  # (P, N, 1)
     mu_p = mu[..., None, None]
-    a = prob.a
-    # unconstrained bandwidth: -f'(b) = lam / alpha
-    lx, dlx = _root_g(log_lam[..., None] + prob.kappa_alpha, exact)
-    b_star = np.minimum(a * np.exp(lx), 1.0)
-    f_star = prob.c_over_a / _q(b_star / a)
-    db_star = np.where(b_star < 1.0, b_star * dlx, 0.0)
-    cost_star = (al * f_star + lam_u * b_star)[..., None]
-    # unsat and abandon: s at an end of the piece
     c_step = prob.c0_unsat + mu_p
     neg = c_step < 0
+    interior = neg & prob.interior_ok
+    # both roots of -f'(b) = lam / w in one call: column 0 unconstrained (w = alpha), columns
+    # 1-3 a satisfied user's interior optimum on the active branch (w = alpha - c / B1)
+    w_star = math.exp(prob.log_alpha)  # alpha, kept > 0 for the log
+    w = np.empty(c_step.shape[:-1] + (1 + N_PIECES,))
+    w[..., 0] = w_star
+    w[..., 1:] = np.where(interior, al - c_step / prob.b1_p, w_star)
+    lx, dlx = _root_g(log_lam[..., None, None] + prob.kappa_p - np.log(w), exact)
+    b_root = np.minimum(prob.a_p * np.exp(lx), 1.0)
+    f_root = prob.c_over_a_p / _q(b_root / prob.a_p)
+    db_root = np.where(b_root < 1.0, b_root * dlx, 0.0)
+    b_star, f_star, db_star = b_root[..., 0], f_root[..., 0], db_root[..., 0]
+    cost_star = (al * f_star + lam_u * b_star)[..., None]
+    # unsat and abandon: s at an end of the piece
     mu_lo = mu_p * prob.lo
     v_unsat = prob.base_unsat + cost_star + mu_lo + np.minimum(c_step * prob.length, 0.0)
     s_unsat = np.where(neg, prob.hi, prob.lo)
     c_ab = prob.c0_abandon + mu_p
     v_ab = prob.base_abandon + mu_lo + np.minimum(c_ab * prob.length, 0.0)
     s_ab = np.where(c_ab < 0, prob.hi, prob.lo)
-    # sat: interior optimum on the active branch, -f'(b) = lam / (alpha - c / B1)
-    interior = neg & prob.interior_ok
+    # sat: the interior optimum's steps, clipped to the piece
     R = prob.R_p
-    if interior.any():
-        w_eff = np.where(interior, al - c_step / prob.b1_p, 1.0)
-        lxh, dlxh = _root_g(log_lam[..., None, None] + prob.kappa_p - np.log(w_eff), exact)
-        b_hat = np.minimum(prob.a_p * np.exp(lxh), 1.0)
-        s_hat = (R - prob.c_over_a_p / _q(b_hat / prob.a_p)) / prob.b1_p
-        s_top = np.where(
-            prob.interior_ok, np.minimum(np.maximum(s_hat, prob.lo), prob.s_hi_sat), prob.s_hi_sat
-        )
-    else:
-        s_top = prob.s_hi_sat
+    s_hat = (R - f_root[..., 1:]) / prob.b1_p
+    s_top = np.where(
+        prob.interior_ok, np.minimum(np.maximum(s_hat, prob.lo), prob.s_hi_sat), prob.s_hi_sat
+    )
     s_sat = np.where(neg, s_top, prob.lo)
     y = R - prob.B1_p * s_sat
     f_star_p = f_star[..., None]
     need = y < f_star_p
-    if need.any():
+    need_any = need.any()
+    if need_any:
         y_safe = np.maximum(np.where(need, y, prob.f1_p), prob.f1_p)
         lxq = _root_q(prob.log_c_over_a_p - np.log(y_safe), exact)
         b_sat = np.where(need, np.minimum(prob.a_p * np.exp(lxq), 1.0), b_star[..., None])
@@ -496,34 +500,52 @@ def evaluate(
     v_sat = (
         prob.base_sat + al * f_sat + lam_u[..., None] * b_sat + c_step * s_sat + prob.sat_penalty
     )
-    if interior.any() and need.any():
+    if need_any:
         db_sat = np.where(
-            need, np.where(interior & (s_sat == s_hat), b_hat * dlxh, 0.0), db_star[..., None]
+            need, np.where(interior & (s_sat == s_hat), db_root[..., 1:], 0.0), db_star[..., None]
         )
     else:
-        db_sat = np.where(need, 0.0, db_star[..., None])
+        db_sat = np.broadcast_to(db_star[..., None], s_sat.shape)
 
-    values = np.concatenate([v_ab, v_unsat, v_sat], axis=-1) + prob.option_penalty
-    opt = np.argmin(values, axis=-1)[..., None]
-    zero = np.zeros_like(s_ab)
-    stacked = np.stack(
-        [
-            np.concatenate([zero, np.broadcast_to(b_star[..., None], s_ab.shape), b_sat], axis=-1),
-            np.concatenate([s_ab, s_unsat, s_sat], axis=-1),
-            np.concatenate(
-                [zero, np.broadcast_to(db_star[..., None], s_ab.shape), db_sat], axis=-1
-            ),
-            values,
-        ]
-    )
-    b, s, db, vmin = np.take_along_axis(stacked, opt[None], axis=-1)[..., 0]
+    # per option: b, s, d b / d log lam and value, gathered at each user's argmin in one go
+    per_option = np.empty((4,) + v_sat.shape[:-1] + (N_OPTIONS,))
+    b9, s9, db9, values = per_option
+    b9[..., :3] = 0.0
+    b9[..., 3:6] = b_star[..., None]
+    b9[..., 6:] = b_sat
+    s9[..., :3] = s_ab
+    s9[..., 3:6] = s_unsat
+    s9[..., 6:] = s_sat
+    db9[..., :3] = 0.0
+    db9[..., 3:6] = db_star[..., None]
+    db9[..., 6:] = db_sat
+    pen = prob.option_penalty
+    np.add(v_ab, pen[..., :3], out=values[..., :3])
+    np.add(v_unsat, pen[..., 3:6], out=values[..., 3:6])
+    np.add(v_sat, pen[..., 6:], out=values[..., 6:])
+    opt = values.argmin(axis=-1)
+    first = _row_starts(opt.shape, N_OPTIONS)
+    b, s, db, vmin = per_option.reshape(4, -1)[:, first + opt]
     g = vmin.sum(axis=-1) - lam_u[..., 0] - mu * prob.budget
     ev = Evaluation(
         log_lam=log_lam, mu=mu, g=g, b_sum=b.sum(-1), s_sum=s.sum(-1), db_sum=db.sum(-1)
     )
     if detail:
-        ev.option, ev.b, ev.s, ev.user_min, ev.values = opt[..., 0], b, s, vmin, values
+        ev.option, ev.b, ev.s, ev.user_min, ev.values = opt, b, s, vmin, values
     return ev
+
+
+_ROW_STARTS: dict[tuple, np.ndarray] = {}
+
+
+def _row_starts(shape: tuple[int, ...], width: int) -> np.ndarray:
+    """Flat index of the first of `width` entries per position of `shape` (cached by shape)."""
+    key = (shape, width)
+    if key not in _ROW_STARTS:
+        if len(_ROW_STARTS) > 256:
+            _ROW_STARTS.clear()
+        _ROW_STARTS[key] = width * np.arange(math.prod(shape)).reshape(shape)
+    return _ROW_STARTS[key]
 
 
 # --------------------------------------------------------------------------- the dual search
@@ -556,20 +578,28 @@ def solve_lambda(
     max_iter: int = 80,
     tol: float = LAM_TOL,
     bracket_tol: float = LAM_TOL,
+    step: float | np.ndarray = 1.0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, Evaluation]:
     """For each mu (P, N): the bandwidth price with sum b = 1, by safeguarded Newton on log lam.
 
-    Returns (x, lo, hi, evaluation at x) with sum b >= 1 at lo and <= 1 at hi (the bracket
-    collapses onto a jump of sum b when a user's option switches there)."""
+    Until both signs of sum b - 1 are seen, steps from `start` are at most `step`, doubling (a
+    warm start needs only a small bracket). Inside a bracket, a
+    failed Newton step is replaced by the intersection of the tangents of g (concave in lam) at
+    its ends, nudged across, which lands on a jump of sum b (an option switch) in a few steps.
+    Returns (x, lo, hi, evaluation at x, bracket ends) with sum b >= 1 at lo and <= 1 at hi
+    (the bracket collapses onto a jump of sum b when a user's option switches there)."""
     shape = mu.shape
     x = np.broadcast_to(_initial_log_lam(prob) if start is None else start, shape).copy()
     lo, hi = np.full(shape, LOG_LAM_MIN), np.full(shape, LOG_LAM_MAX)
+    ends = _BracketEnds(shape)
+    step = np.broadcast_to(np.asarray(step, dtype=np.float64), shape).copy()
     prev = np.full(shape, np.inf)
     for _ in range(max_iter):
         ev = evaluate(prob, x, mu, exact)
         r = ev.b_sum - 1.0
         lo = np.where(r >= 0, x, lo)
         hi = np.where(r <= 0, x, hi)
+        ends.record(r, ev.g, ev.s_sum)
         done = (np.abs(r) <= tol) | (hi - lo <= bracket_tol)
         if done.all():
             break
@@ -577,8 +607,71 @@ def solve_lambda(
             newton = x - r / ev.db_sum
         good = (ev.db_sum < 0) & (newton > lo) & (newton < hi) & (np.abs(r) < 0.5 * prev)
         prev = np.abs(r)
-        x = np.where(done, x, np.where(good, newton, 0.5 * (lo + hi)))
-    return x, lo, hi, ev
+        # one-sided so far: Newton's step, but no longer than `step` (a jump of sum b near the
+        # start must not be overshot by far), else `step` itself; `step` doubles each time
+        outward = np.where(good, np.clip(newton - x, -step, step), np.sign(r) * step)
+        outward = np.clip(x + outward, LOG_LAM_MIN, LOG_LAM_MAX)
+        step = np.where(ends.both, step, 2.0 * step)
+        inward = np.where(good, newton, ends.jump_step(lo, hi, 0.25 * bracket_tol))
+        x = np.where(done, x, np.where(ends.both, inward, outward))
+    return x, lo, hi, ev, ends
+
+
+class _BracketEnds:
+    """g, sum b - 1 and sum s at the evaluated ends of a log-lam bracket (`solve_lambda`)."""
+
+    def __init__(self, shape: tuple[int, ...]):
+        self.r_lo, self.r_hi = np.full(shape, np.nan), np.full(shape, np.nan)
+        self.g_lo, self.g_hi = np.zeros(shape), np.zeros(shape)
+        self.s_lo, self.s_hi = np.zeros(shape), np.zeros(shape)
+        self.both = np.zeros(shape, dtype=bool)
+        self.same_side = np.zeros(shape, dtype=int)  # > 0: lo moved last, < 0: hi moved last
+
+    def record(self, r: np.ndarray, g: np.ndarray, s: np.ndarray) -> None:
+        up, down = r >= 0, r <= 0
+        self.r_lo, self.g_lo = np.where(up, r, self.r_lo), np.where(up, g, self.g_lo)
+        self.r_hi, self.g_hi = np.where(down, r, self.r_hi), np.where(down, g, self.g_hi)
+        self.s_lo, self.s_hi = np.where(up, s, self.s_lo), np.where(down, s, self.s_hi)
+        self.both = ~np.isnan(self.r_lo) & ~np.isnan(self.r_hi)
+        s = self.same_side
+        self.same_side = np.where(
+            up & ~down, np.maximum(s, 0) + 1, np.where(down & ~up, np.minimum(s, 0) - 1, 0)
+        )
+
+    def tangents_meet(self, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(lam, g) where the tangents of g (concave in lam) at lam_lo and lam_hi meet: the jump
+        and the maximum of g there when g is piecewise linear around it."""
+        lam_lo, lam_hi = np.exp(lo), np.exp(hi)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            lam = (self.g_hi - self.g_lo + self.r_lo * lam_lo - self.r_hi * lam_hi) / (
+                self.r_lo - self.r_hi
+            )
+        return lam, self.g_lo + self.r_lo * (lam - lam_lo)
+
+    def jump_step(self, lo: np.ndarray, hi: np.ndarray, nudge: float) -> np.ndarray:
+        """Where the tangents meet, pushed by `nudge` towards the end that moved least recently
+        so that the next point lands on the other side; bisection when that is not strictly
+        inside, and as every fourth move of the same end in a row."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = np.log(self.tangents_meet(lo, hi)[0]) + np.sign(self.same_side) * nudge
+        ok = (t > lo) & (t < hi) & (np.abs(self.same_side) % 4 != 3)
+        return np.where(ok, t, 0.5 * (lo + hi))
+
+    def at_optimum(
+        self, ev: Evaluation, lo: np.ndarray, hi: np.ndarray, tol: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(h, sum s) at the bandwidth price found, h(mu) = max_lam g. Where the bracket sits on
+        a jump of sum b: sum s of the ends' mixture with sum b = 1 (by Danskin the slope of h is
+        that mixture's, not either end's) and g where the tangents meet (exact when g is
+        piecewise linear there; either end's g is off by up to |sum b - 1| lam (hi - lo))."""
+        on_jump = self.both & (np.abs(ev.b_sum - 1.0) > tol)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            w = np.clip(self.r_hi / (self.r_hi - self.r_lo), 0.0, 1.0)
+        s_mix = w * self.s_lo + (1.0 - w) * self.s_hi
+        g_ends = np.maximum(self.g_lo, self.g_hi)
+        g_meet = self.tangents_meet(lo, hi)[1]
+        g_top = np.where(np.isfinite(g_meet), np.maximum(g_meet, g_ends), g_ends)
+        return np.where(on_jump, g_top, ev.g), np.where(on_jump, s_mix, ev.s_sum)
 
 
 def infeasible(prob: SlotProblem) -> np.ndarray:
@@ -636,15 +729,23 @@ def _take(a: np.ndarray, idx: np.ndarray) -> np.ndarray:
     return np.take_along_axis(a, idx[None], axis=0)[0]
 
 
-def _points(prob: SlotProblem, mus: np.ndarray, exact: bool = False) -> DualPoint:
-    """Solve lam at each of the (P, N) step prices."""
-    if exact:
-        x, lo, hi, ev = solve_lambda(prob, mus, exact)
-    else:
-        x, lo, hi, ev = solve_lambda(
-            prob, mus, exact, tol=SEARCH_LAM_TOL, bracket_tol=SEARCH_BRACKET_TOL
-        )
-    return DualPoint(mu=mus, x=x, lo=lo, hi=hi, s_sum=ev.s_sum, g=ev.g)
+def _points(
+    prob: SlotProblem,
+    mus: np.ndarray,
+    start: np.ndarray | None = None,
+    step: float | np.ndarray = 1.0,
+) -> DualPoint:
+    """Solve lam (table roots, search tolerances) at each of the (P, N) step prices."""
+    x, lo, hi, ev, ends = solve_lambda(
+        prob,
+        mus,
+        start=start,
+        step=step,
+        tol=SEARCH_LAM_TOL,
+        bracket_tol=SEARCH_BRACKET_TOL,
+    )
+    g, s_sum = ends.at_optimum(ev, lo, hi, SEARCH_LAM_TOL)
+    return DualPoint(mu=mus, x=x, lo=lo, hi=hi, s_sum=s_sum, g=g)
 
 
 def _bracket_mu(prob: SlotProblem) -> tuple[DualPoint, DualPoint]:
@@ -658,30 +759,17 @@ def _bracket_mu(prob: SlotProblem) -> tuple[DualPoint, DualPoint]:
     highest = np.where(finite.any(-1), np.nanmax(np.where(finite, kinks, -np.inf), -1), 0.0)
     spread = np.maximum(highest - lowest, 1.0)
     top = highest + spread  # every step has a positive price: sum s = 0
-    if prob.step_amender == "cap":
-        bottom = np.zeros(n)
-    else:
-        bottom = lowest - spread
-        for _ in range(12):  # lower until sum s covers the budget (normalise)
-            pt = _points(prob, bottom[None])
-            short = (pt.s_sum[0] < budget) & prob.has_hit
-            if not short.any():
-                break
-            bottom = np.where(short, 4.0 * bottom - spread, bottom)
-    delta = 1e-9 * np.maximum(1.0, np.abs(kinks))
-    k_filled = np.where(finite, kinks, bottom[:, None])
-    d_filled = np.where(finite, delta, 0.0)
-    mus = np.concatenate(
-        [bottom[:, None], k_filled - d_filled, k_filled + d_filled, top[:, None]], axis=-1
-    )
-    if prob.step_amender == "cap":
-        mus = np.maximum(mus, 0.0)
-    mus = np.sort(mus, axis=-1).T  # (P, N)
-    pts = _points(prob, mus)
+    bottom = np.zeros(n) if prob.step_amender == "cap" else lowest - spread
+    for _ in range(12):  # lower the bottom until sum s covers the budget there (normalise)
+        pts = _points(prob, _scan_prices(prob, kinks, bottom, top))
+        short = (pts.s_sum[0] < budget) & prob.has_hit & (prob.step_amender == "normalise")
+        if not short.any():
+            break
+        bottom = np.where(short, 4.0 * bottom - spread, bottom)
     covered = pts.s_sum >= budget[None] - 1e-9 * prob.L
     # the last price (in increasing order) that still covers the budget
     idx_a = np.where(covered.any(0), pts.s_sum.shape[0] - 1 - np.argmax(covered[::-1], axis=0), 0)
-    idx_b = np.minimum(idx_a + 1, mus.shape[0] - 1)
+    idx_b = np.minimum(idx_a + 1, pts.mu.shape[0] - 1)
     a = DualPoint(*(_take(getattr(pts, f), idx_a) for f in DualPoint.FIELDS))
     b = DualPoint(*(_take(getattr(pts, f), idx_b) for f in DualPoint.FIELDS))
     # slack or absent step constraint: mu = 0
@@ -696,18 +784,36 @@ def _bracket_mu(prob: SlotProblem) -> tuple[DualPoint, DualPoint]:
     return a, b
 
 
+def _scan_prices(
+    prob: SlotProblem, kinks: np.ndarray, bottom: np.ndarray, top: np.ndarray
+) -> np.ndarray:
+    """(P, N) increasing step prices: bottom, each kink -/+ delta, top (NaN kinks at bottom)."""
+    finite = np.isfinite(kinks)
+    delta = 1e-9 * np.maximum(1.0, np.abs(kinks))
+    k_filled = np.where(finite, kinks, bottom[:, None])
+    d_filled = np.where(finite, delta, 0.0)
+    mus = np.concatenate(
+        [bottom[:, None], k_filled - d_filled, k_filled + d_filled, top[:, None]], axis=-1
+    )
+    if prob.step_amender == "cap":
+        mus = np.maximum(mus, 0.0)
+    return np.sort(mus, axis=-1).T
+
+
 MAX_CUTS = 40
 
 
 def _cut_refine(prob: SlotProblem, a: DualPoint, b: DualPoint, active: np.ndarray) -> None:
     """Shrink [a.mu, b.mu] onto the maximiser of the concave h(mu) = max_lam g(lam, mu), in place.
 
-    Each step intersects the supporting lines of h at the two ends (slopes sum s - budget): exact
-    in one step when h is piecewise linear around its maximum (an option switch), superlinear
-    when it is smooth; a bisection replaces a step that keeps cutting the same side. The new
-    point is solved at mu -/+ delta, so a maximiser at a kink is recognised by the sign change."""
+    h is piecewise smooth with slope sum s - budget. Each step tries two predictions of the
+    maximiser at once: where the supporting lines at the ends meet (exact when h is piecewise
+    linear around a kink, an option switch, but only a bisection when h is smooth there) and
+    the root of the slopes' secant (exact when h is quadratic). Each is solved at mu -/+ delta,
+    so a maximiser at a kink is recognised by the sign change; the bracket keeps the closest
+    points on either side. A step that does not halve the bracket makes the next one bisect."""
     budget = prob.budget
-    same_side = np.zeros(len(budget), dtype=int)
+    slow = np.zeros(len(budget), dtype=bool)
     for _ in range(MAX_CUTS):
         width = b.mu - a.mu
         delta = 1e-9 * np.maximum(1.0, np.abs(a.mu))
@@ -715,28 +821,61 @@ def _cut_refine(prob: SlotProblem, a: DualPoint, b: DualPoint, active: np.ndarra
         if not todo.any():
             return
         r = np.flatnonzero(todo)
-        da, db = a.s_sum[r] - budget[r], b.s_sum[r] - budget[r]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            cut = (b.g[r] - a.g[r] + da * a.mu[r] - db * b.mu[r]) / (da - db)
-        lo_mu, hi_mu, d = a.mu[r], b.mu[r], delta[r]
-        inside = np.isfinite(cut) & (cut > lo_mu + 2 * d) & (cut < hi_mu - 2 * d)
+        lo_mu, hi_mu = a.mu[r], b.mu[r]
+        d = np.minimum(delta[r], 0.25 * (hi_mu - lo_mu))
         mid = 0.5 * (lo_mu + hi_mu)
-        x = np.where(inside & (same_side[r] < 2), cut, mid)
-        d = np.minimum(d, 0.25 * (hi_mu - lo_mu))
-        p = _points(prob.take(r), np.stack([x - d, x + d]))
-        left_ok = p.s_sum[0] >= budget[r] - 1e-9 * prob.L
-        right_ok = p.s_sum[1] >= budget[r] - 1e-9 * prob.L
-        new_a = np.where(right_ok, 1, np.where(left_ok, 0, -1))  # which new point becomes a
-        new_b = np.where(right_ok, -1, np.where(left_ok, 1, 0))  # which becomes b
-        moved_a, moved_b = new_a >= 0, new_b >= 0
-        same_side[r] = np.where(
-            moved_a & moved_b, 0, np.where(moved_a, np.maximum(same_side[r], 0) + 1, 0)
-        )
-        for f in DualPoint.FIELDS:
-            va, vb = getattr(a, f), getattr(b, f)
-            pv = getattr(p, f)
-            va[r] = np.where(moved_a, pv[np.maximum(new_a, 0), np.arange(len(r))], va[r])
-            vb[r] = np.where(moved_b, pv[np.maximum(new_b, 0), np.arange(len(r))], vb[r])
+        kink, root = _maximiser_predictions(prob, a, b, r)
+        kink = np.where((kink > lo_mu + 2 * d) & (kink < hi_mu - 2 * d), kink, mid)
+        root = np.where((root > lo_mu + 2 * d) & (root < hi_mu - 2 * d) & ~slow[r], root, mid)
+        mus = np.stack([kink - d, kink + d, root - d, root + d])
+        start, step = _warm_log_lam(a, b, r, mus)
+        p = _points(prob.take(r), mus, start, step)
+        _keep_closest(a, b, r, p, p.s_sum >= budget[r] - 1e-9 * prob.L)
+        slow[r] = b.mu[r] - a.mu[r] > 0.5 * (hi_mu - lo_mu)
+
+
+def _maximiser_predictions(
+    prob: SlotProblem, a: DualPoint, b: DualPoint, r: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Where h's supporting lines at a and b meet, and where the secant of its slopes is 0."""
+    da, db = a.s_sum[r] - prob.budget[r], b.s_sum[r] - prob.budget[r]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kink = (b.g[r] - a.g[r] + da * a.mu[r] - db * b.mu[r]) / (da - db)
+        root = a.mu[r] + da * (b.mu[r] - a.mu[r]) / (da - db)
+    return kink, root
+
+
+def _keep_closest(
+    a: DualPoint, b: DualPoint, r: np.ndarray, p: DualPoint, covered: np.ndarray
+) -> None:
+    """Move a to the highest new point of rows r that covers the budget and b to the lowest
+    above it that does not (in place); p holds (P, len(r)) points."""
+    cols = np.arange(len(r))
+    mu_a = np.where(covered, p.mu, -np.inf)
+    ia = np.argmax(mu_a, axis=0)
+    moved_a = mu_a[ia, cols] > a.mu[r]
+    floor = np.where(moved_a, mu_a[ia, cols], a.mu[r])
+    mu_b = np.where(~covered & (p.mu > floor), p.mu, np.inf)
+    ib = np.argmin(mu_b, axis=0)
+    moved_b = mu_b[ib, cols] < b.mu[r]
+    for f in DualPoint.FIELDS:
+        va, vb, pv = getattr(a, f), getattr(b, f), getattr(p, f)
+        va[r] = np.where(moved_a, pv[ia, cols], va[r])
+        vb[r] = np.where(moved_b, pv[ib, cols], vb[r])
+
+
+def _warm_log_lam(
+    a: DualPoint, b: DualPoint, rows: np.ndarray, mu: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """A start for log lam at step prices `mu` between a.mu and b.mu (rows `rows`): linear
+    between the ends' solutions, with a first step as wide as they are apart (log lam moves
+    little with mu near the optimum, so Newton starts close and brackets fast)."""
+    xa, xb = a.x[rows], b.x[rows]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.clip((mu - a.mu[rows]) / (b.mu[rows] - a.mu[rows]), 0.0, 1.0)
+    t = np.where(np.isfinite(t), t, 0.5)
+    step = np.maximum(np.abs(xb - xa), 4.0 * SEARCH_BRACKET_TOL)
+    return xa + t * (xb - xa), step
 
 
 @dataclass
@@ -812,7 +951,11 @@ def solve_dual(prob: SlotProblem) -> DualSolution:
     """Maximise the dual (search with table roots), then four exact argmins around the optimum."""
     a, b = _bracket_mu(prob)
     mus = np.stack([a.mu, b.mu])
-    x, lo, hi, ev = solve_lambda(prob, mus, exact=True, start=np.stack([a.x, b.x]))
+    # the search's brackets are within the table roots' error of the exact ones
+    step = np.maximum(np.stack([a.hi - a.lo, b.hi - b.lo]), 4.0 * SEARCH_BRACKET_TOL)
+    x, lo, hi, ev, _ = solve_lambda(
+        prob, mus, exact=True, start=np.stack([a.x, b.x]), step=np.minimum(step, 1.0)
+    )
     conv = np.abs(ev.b_sum - 1.0) <= LAM_TOL
     lo, hi = np.where(conv, x, lo), np.where(conv, x, hi)
     log_lam = np.stack([lo[0], hi[0], lo[1], hi[1]])
