@@ -633,8 +633,8 @@ def solve_lambda(
         prev = np.abs(r)
         # one-sided so far: Newton's step, but no longer than `step` (a jump of sum b near the
         # start must not be overshot by far), else `step` itself; `step` doubles each time
-        outward = np.where(good, np.clip(newton - x, -step, step), np.sign(r) * step)
-        outward = np.clip(x + outward, LOG_LAM_MIN, LOG_LAM_MAX)
+        outward = np.where(good, np.minimum(np.maximum(newton - x, -step), step), np.sign(r) * step)
+        outward = np.minimum(np.maximum(x + outward, LOG_LAM_MIN), LOG_LAM_MAX)
         step = np.where(ends.both, step, 2.0 * step)
         inward = np.where(good, newton, ends.jump_step(lo, hi, 0.25 * bracket_tol))
         x = np.where(done, x, np.where(ends.both, inward, outward))
@@ -690,7 +690,7 @@ class _BracketEnds:
         piecewise linear there; either end's g is off by up to |sum b - 1| lam (hi - lo))."""
         on_jump = self.both & (np.abs(ev.b_sum - 1.0) > tol)
         with np.errstate(divide="ignore", invalid="ignore"):
-            w = np.clip(self.r_hi / (self.r_hi - self.r_lo), 0.0, 1.0)
+            w = np.minimum(np.maximum(self.r_hi / (self.r_hi - self.r_lo), 0.0), 1.0)
         s_mix = w * self.s_lo + (1.0 - w) * self.s_hi
         g_ends = np.maximum(self.g_lo, self.g_hi)
         g_meet = self.tangents_meet(lo, hi)[1]
@@ -896,7 +896,7 @@ def _warm_log_lam(
     little with mu near the optimum, so Newton starts close and brackets fast)."""
     xa, xb = a.x[rows], b.x[rows]
     with np.errstate(divide="ignore", invalid="ignore"):
-        t = np.clip((mu - a.mu[rows]) / (b.mu[rows] - a.mu[rows]), 0.0, 1.0)
+        t = np.minimum(np.maximum((mu - a.mu[rows]) / (b.mu[rows] - a.mu[rows]), 0.0), 1.0)
     t = np.where(np.isfinite(t), t, 0.5)
     step = np.maximum(np.abs(xb - xa), 4.0 * SEARCH_BRACKET_TOL)
     return xa + t * (xb - xa), step
