@@ -130,12 +130,18 @@ def _q(x: np.ndarray) -> np.ndarray:
     return x * np.log1p(1.0 / x)
 
 
+def _quiet() -> np.errstate:
+    """Entered once around each root polish (not per function: errstate costs as much as a
+    ufunc at N = 1)."""
+    return np.errstate(divide="ignore", invalid="ignore", over="ignore")
+
+
 def _dq(x: np.ndarray) -> np.ndarray:
-    """Q'(x) = ln(1 + 1/x) - 1/(1 + x), by its series for large x (cancellation)."""
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        y = 1.0 / x
-        direct = np.log1p(y) - y / (1.0 + y)
-        series = y * y * (0.5 - y * (2.0 / 3.0 - y * (0.75 - 0.8 * y)))
+    """Q'(x) = ln(1 + 1/x) - 1/(1 + x), by its series for large x (cancellation).
+    Both branches are computed: call under `_quiet()`."""
+    y = 1.0 / x
+    direct = np.log1p(y) - y / (1.0 + y)
+    series = y * y * (0.5 - y * (2.0 / 3.0 - y * (0.75 - 0.8 * y)))
     return np.where(x > 1e3, series, direct)
 
 
@@ -149,11 +155,10 @@ def _log_g_and_slope(logx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _log_q(x: np.ndarray) -> np.ndarray:
-    """log Q(x), accurate at both ends (Q -> 1 - 1/(2x) for large x)."""
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        y = 1.0 / x
-        big = np.log1p(-y * (0.5 - y * (1.0 / 3.0 - y * (0.25 - 0.2 * y))))
-        small = np.log(x) + np.log(np.log1p(y))
+    """log Q(x), accurate at both ends (Q -> 1 - 1/(2x) for large x); call under `_quiet()`."""
+    y = 1.0 / x
+    big = np.log1p(-y * (0.5 - y * (1.0 / 3.0 - y * (0.25 - 0.2 * y))))
+    small = np.log(x) + np.log(np.log1p(y))
     return np.where(x > 1e3, big, small)
 
 
@@ -165,34 +170,43 @@ def _loglog_q_and_slope(logx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 _LOGX_TABLE = np.linspace(-75.0, 75.0, 30001)
-_LOGG_TABLE, _LOGG_SLOPE = _log_g_and_slope(_LOGX_TABLE)
-_NEG_LOGG_TABLE = -_LOGG_TABLE  # increasing, for np.interp
+_LOGX_MIN, _LOGX_MAX = float(_LOGX_TABLE[0]), float(_LOGX_TABLE[-1])
+with _quiet():
+    _LOGG_TABLE, _LOGG_SLOPE = _log_g_and_slope(_LOGX_TABLE)
+    _NEG_PHIQ_TABLE = -_loglog_q_and_slope(_LOGX_TABLE)[0]
+_NEG_LOGG_TABLE = -_LOGG_TABLE  # increasing, for interpolation
 _INV_SLOPE_TABLE = 1.0 / _LOGG_SLOPE  # d log x / d log G
-_NEG_PHIQ_TABLE = -_loglog_q_and_slope(_LOGX_TABLE)[0]
 _NEWTON_STEPS = 2
+try:  # the compiled interpolation without np.interp's checks (a third of its cost at N = 1)
+    from numpy._core.multiarray import interp as _interp
+except ImportError:  # pragma: no cover
+    _interp = np.interp
 
 
 def _root_g(log_t: np.ndarray, exact: bool) -> tuple[np.ndarray, np.ndarray]:
     """log x with log G(x) = log_t, and d log x / d log t. Table interpolation (relative error
     ~1e-6 in x) during the search; `exact` polishes with Newton steps to machine precision."""
     lt = np.minimum(np.maximum(log_t, _LOGG_TABLE[-1]), _LOGG_TABLE[0])
-    logx = np.interp(-lt, _NEG_LOGG_TABLE, _LOGX_TABLE)
+    neg_lt = -lt
+    logx = _interp(neg_lt, _NEG_LOGG_TABLE, _LOGX_TABLE)
     if exact:
-        for _ in range(_NEWTON_STEPS):
-            val, slope = _log_g_and_slope(logx)
-            logx = np.clip(logx - (val - lt) / slope, _LOGX_TABLE[0], _LOGX_TABLE[-1])
-    return logx, np.interp(-lt, _NEG_LOGG_TABLE, _INV_SLOPE_TABLE)
+        with _quiet():
+            for _ in range(_NEWTON_STEPS):
+                val, slope = _log_g_and_slope(logx)
+                logx = np.minimum(np.maximum(logx - (val - lt) / slope, _LOGX_MIN), _LOGX_MAX)
+    return logx, _interp(neg_lt, _NEG_LOGG_TABLE, _INV_SLOPE_TABLE)
 
 
 def _root_q(log_z: np.ndarray, exact: bool) -> np.ndarray:
     """log x with log Q(x) = log_z < 0 (via log(-log Q), decreasing in log x)."""
     phi = np.log(np.maximum(-log_z, 1e-300))
     phi = np.minimum(np.maximum(phi, -_NEG_PHIQ_TABLE[-1]), -_NEG_PHIQ_TABLE[0])
-    logx = np.interp(-phi, _NEG_PHIQ_TABLE, _LOGX_TABLE)
+    logx = _interp(-phi, _NEG_PHIQ_TABLE, _LOGX_TABLE)
     if exact:
-        for _ in range(_NEWTON_STEPS):
-            val, slope = _loglog_q_and_slope(logx)
-            logx = np.clip(logx - (val - phi) / slope, _LOGX_TABLE[0], _LOGX_TABLE[-1])
+        with _quiet():
+            for _ in range(_NEWTON_STEPS):
+                val, slope = _loglog_q_and_slope(logx)
+                logx = np.minimum(np.maximum(logx - (val - phi) / slope, _LOGX_MIN), _LOGX_MAX)
     return logx
 
 
@@ -308,7 +322,10 @@ class SlotProblem:
         return np.where(b > 0, out, np.inf)
 
     def take(self, rows: np.ndarray) -> SlotProblem:
-        """The sub-batch of problems `rows`."""
+        """The sub-batch of problems `rows` (self when that is all of them, in order, so the
+        cached derived constants are kept)."""
+        if _all_rows(rows, self.shape[0]):
+            return self
         out = {}
         for f in dataclasses.fields(self):
             v = getattr(self, f.name)
@@ -317,12 +334,19 @@ class SlotProblem:
 
     def restrict(self, allowed: np.ndarray) -> SlotProblem:
         """The same problems with only the `allowed` (N, U, 9) options."""
+        if allowed.all():
+            return self
         pen = np.where(allowed, 0.0, np.inf) + self.option_penalty
         return dataclasses.replace(self, option_penalty=pen)
 
     def with_margin(self, margin_s: float) -> SlotProblem:
         """The same problems with (11h) tightened to D <= tau - margin."""
         return _with_sat_budget(self, self.R + self.margin_s - margin_s, margin_s)
+
+
+def _all_rows(rows: np.ndarray, n: int) -> bool:
+    """Whether the index array `rows` is 0, 1, ..., n - 1."""
+    return len(rows) == n and bool((rows == np.arange(n)).all())
 
 
 def _with_sat_budget(prob: SlotProblem, R: np.ndarray, margin_s: float) -> SlotProblem:
@@ -609,8 +633,8 @@ def solve_lambda(
         prev = np.abs(r)
         # one-sided so far: Newton's step, but no longer than `step` (a jump of sum b near the
         # start must not be overshot by far), else `step` itself; `step` doubles each time
-        outward = np.where(good, np.clip(newton - x, -step, step), np.sign(r) * step)
-        outward = np.clip(x + outward, LOG_LAM_MIN, LOG_LAM_MAX)
+        outward = np.where(good, np.minimum(np.maximum(newton - x, -step), step), np.sign(r) * step)
+        outward = np.minimum(np.maximum(x + outward, LOG_LAM_MIN), LOG_LAM_MAX)
         step = np.where(ends.both, step, 2.0 * step)
         inward = np.where(good, newton, ends.jump_step(lo, hi, 0.25 * bracket_tol))
         x = np.where(done, x, np.where(ends.both, inward, outward))
@@ -666,7 +690,7 @@ class _BracketEnds:
         piecewise linear there; either end's g is off by up to |sum b - 1| lam (hi - lo))."""
         on_jump = self.both & (np.abs(ev.b_sum - 1.0) > tol)
         with np.errstate(divide="ignore", invalid="ignore"):
-            w = np.clip(self.r_hi / (self.r_hi - self.r_lo), 0.0, 1.0)
+            w = np.minimum(np.maximum(self.r_hi / (self.r_hi - self.r_lo), 0.0), 1.0)
         s_mix = w * self.s_lo + (1.0 - w) * self.s_hi
         g_ends = np.maximum(self.g_lo, self.g_hi)
         g_meet = self.tangents_meet(lo, hi)[1]
@@ -872,7 +896,7 @@ def _warm_log_lam(
     little with mu near the optimum, so Newton starts close and brackets fast)."""
     xa, xb = a.x[rows], b.x[rows]
     with np.errstate(divide="ignore", invalid="ignore"):
-        t = np.clip((mu - a.mu[rows]) / (b.mu[rows] - a.mu[rows]), 0.0, 1.0)
+        t = np.minimum(np.maximum((mu - a.mu[rows]) / (b.mu[rows] - a.mu[rows]), 0.0), 1.0)
     t = np.where(np.isfinite(t), t, 0.5)
     step = np.maximum(np.abs(xb - xa), 4.0 * SEARCH_BRACKET_TOL)
     return xa + t * (xb - xa), step
@@ -1257,6 +1281,8 @@ def sample_slots(
 
 
 def _take_state(state: SlotState, rows: np.ndarray) -> SlotState:
+    if _all_rows(rows, len(state.model)):
+        return state
     return SlotState(**{f: getattr(state, f)[rows] for f in SlotState.__dataclass_fields__})
 
 
