@@ -110,9 +110,9 @@ def update_time(
         args = dataclasses.replace(d3pg, batch_size=b)
         tr = T2DRLTrainer(cfg, args, ddqn, torch.device("cpu"), 0, total_episodes=500)
         tr.d3pg.compile = compiled
-        tr.run_episode()  # fills the replay buffer (and compiles)
         rngs[key] = np.random.default_rng(0)
         try:
+            tr.run_episode()  # fills the replay buffer (and compiles: its updates start here)
             for _ in range(3):
                 tr.d3pg.update(rngs[key])
         except Exception as e:  # noqa: BLE001 -- torch.compile's failures have many types

@@ -1501,7 +1501,10 @@ class OracleArgs:
     users: tuple[int, ...] = (10, 12, 14, 16, 18)
     """Numbers of users for "slots"."""
     slots: int = 20
-    """Slots per U for "slots" (one network copy, one after the other)."""
+    """Calls per U for "slots", one after the other."""
+    batch: int = 1
+    """Slots per call for "slots" (network copies stepped together; 1 = one decision at a
+    time, as a policy runs). Times are per slot: a call's time divided by `batch`."""
     samples: int = 64
     """Common slot samples per popularity state for "table"."""
     max_nodes: int = 1
@@ -1512,23 +1515,24 @@ class OracleArgs:
     """Write the result as JSON here."""
 
 
-def _slot_stats(cfg: EdgeConfig, n_slots: int, seed: int, max_nodes: int) -> dict:
-    """Time (one slot at a time) and certified gap of the slot oracle on the most-popular cache."""
+def _slot_stats(cfg: EdgeConfig, n_slots: int, seed: int, max_nodes: int, batch: int = 1) -> dict:
+    """Time per slot (`batch` slots per call) and certified gap of the slot oracle on the
+    most-popular cache."""
     import time
 
     from testbed.batched import BatchedEdgeSim
     from testbed.policies import most_popular_cache
 
-    sim = BatchedEdgeSim(cfg, 1, seed)
+    sim = BatchedEdgeSim(cfg, batch, seed)
     sim.reset()
     sim.set_cache(most_popular_cache(sim.params))
     times, gaps, rewards = [], [], []
     for _ in range(n_slots):
         t0 = time.perf_counter()
         res = slot_oracle(sim.state, sim.cache, sim.params, cfg.step_amender, max_nodes=max_nodes)
-        times.append(time.perf_counter() - t0)
-        gaps.append(float(res.gap[0]))
-        rewards.append(float(res.reward[0]))
+        times.append((time.perf_counter() - t0) / batch)
+        gaps.extend(res.gap.tolist())
+        rewards.extend(res.reward.tolist())
         sim.step(res.b, res.xi)
         if sim.done:
             sim.reset()
@@ -1554,6 +1558,9 @@ def main(args: OracleArgs) -> dict:
 
     if args.what not in ("table", "slots"):
         raise OracleError(f"what must be 'table' or 'slots', got {args.what!r}.")
+    for name in ("slots", "batch", "samples"):
+        if getattr(args, name) < 1:
+            raise OracleError(f"--{name} must be a positive integer, got {getattr(args, name)}.")
     doc: dict = {"args": dataclasses.asdict(args)}
     if args.what == "table":
         cfg = config_from_sources(sets=args.sets, preset=args.preset)
@@ -1565,7 +1572,8 @@ def main(args: OracleArgs) -> dict:
         rows = []
         for u in tqdm(args.users, desc="U"):
             cfg = config_from_sources(sets=[*args.sets, f"n_users={u}"], preset=args.preset)
-            rows.append({"n_users": u, **_slot_stats(cfg, args.slots, args.seed, args.max_nodes)})
+            stats = _slot_stats(cfg, args.slots, args.seed, args.max_nodes, args.batch)
+            rows.append({"n_users": u, "batch": args.batch, **stats})
         doc["rows"] = rows
         doc["config"] = cfg.to_dict()
     doc["provenance"] = provenance()
@@ -1612,6 +1620,7 @@ if __name__ == "__main__":
     ap.add_argument("--set", dest="sets", action="append", default=[])
     ap.add_argument("--users", default="10,12,14,16,18")
     ap.add_argument("--slots", type=int, default=20)
+    ap.add_argument("--batch", type=int, default=1)
     ap.add_argument("--samples", type=int, default=64)
     ap.add_argument("--max-nodes", type=int, default=1)
     ap.add_argument("--seed", type=int, default=0)
@@ -1629,6 +1638,7 @@ if __name__ == "__main__":
                 sets=ns.sets,
                 users=users,
                 slots=ns.slots,
+                batch=ns.batch,
                 samples=ns.samples,
                 max_nodes=ns.max_nodes,
                 seed=ns.seed,

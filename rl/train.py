@@ -69,7 +69,8 @@ class TrainArgs:
     device: str = "auto"
     """'auto' (CUDA when present), 'cpu' or 'cuda'."""
     threads: int | None = 1
-    """torch.set_num_threads for this process (None leaves it). 1 by default: the networks are
+    """torch and NumPy-BLAS threads for this process (`rl.common.limit_threads`; None leaves
+    them). 1 by default: the networks are
     small, and with 2+ threads on a busy 2-core machine one update was 15x slower."""
     compile: bool = False
     """torch.compile the D3PG/DDPG losses (`rl.d3pg.D3PG.compile`): ~15 % cheaper updates on

@@ -8,6 +8,8 @@ import torch
 from rl.evaluate import run_seed
 from rl.ga import GAConfig, SlotData, solve_slot
 from rl.oracle import (
+    OracleArgs,
+    OracleError,
     OraclePolicy,
     _log_g_and_slope,
     _loglog_q_and_slope,
@@ -20,6 +22,7 @@ from rl.oracle import (
     frame_oracle,
     slot_oracle,
 )
+from rl.oracle import main as oracle_main
 from testbed.batched import BatchedEdgeSim
 from testbed.config import build_config
 from testbed.policies import most_popular_cache
@@ -311,3 +314,13 @@ def test_never_worse_than_default_ga_and_random_search(preset, amender):
     )
     assert (ga <= res.reward + 1e-9).all()
     assert (rnd <= res.reward + 1e-9).all()
+
+
+def test_slots_report_times_batches_of_slots():
+    """`python -m rl.oracle slots --batch N`: N slots per call, per-slot statistics over all."""
+    doc = oracle_main(OracleArgs(what="slots", users=(3,), slots=2, batch=4))
+    (row,) = doc["rows"]
+    assert row["n_users"] == 3 and row["batch"] == 4
+    assert row["ms_per_slot_mean"] > 0 and row["gap_mean"] >= 0
+    with pytest.raises(OracleError, match="--batch"):
+        oracle_main(OracleArgs(what="slots", users=(3,), batch=0))
