@@ -98,6 +98,7 @@ from functools import cached_property
 import numpy as np
 from tqdm.auto import tqdm
 
+from rl import oracle_kernels as kernels
 from testbed.batched import SlotState
 from testbed.config import EdgeConfig
 from testbed.processes import Processes, zipf_probabilities
@@ -124,90 +125,43 @@ SAT_MARGIN_S = 1e-9
 
 # --------------------------------------------------------------------------- special functions
 # x = b / a.  Q(x) = x ln(1 + 1/x) in (0, 1), increasing;  G(x) = Q'(x) / Q(x)^2, decreasing.
+# The scalar definitions are compiled in rl/oracle_kernels.py; these are their array forms.
 
 
 def _q(x: np.ndarray) -> np.ndarray:
-    return x * np.log1p(1.0 / x)
+    return kernels.q_of(np.asarray(x, dtype=np.float64))
 
 
-def _quiet() -> np.errstate:
-    """Entered once around each root polish (not per function: errstate costs as much as a
-    ufunc at N = 1)."""
-    return np.errstate(divide="ignore", invalid="ignore", over="ignore")
-
-
-def _dq(x: np.ndarray) -> np.ndarray:
-    """Q'(x) = ln(1 + 1/x) - 1/(1 + x), by its series for large x (cancellation).
-    Both branches are computed: call under `_quiet()`."""
-    y = 1.0 / x
-    direct = np.log1p(y) - y / (1.0 + y)
-    series = y * y * (0.5 - y * (2.0 / 3.0 - y * (0.75 - 0.8 * y)))
-    return np.where(x > 1e3, series, direct)
+def _flat(x) -> np.ndarray:
+    return np.ascontiguousarray(x, dtype=np.float64).ravel()
 
 
 def _log_g_and_slope(logx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """log G and d log G / d log x."""
-    x = np.exp(logx)
-    q, dq = _q(x), _dq(x)
-    log_g = np.log(dq) - 2.0 * np.log(q)
-    slope = -1.0 / ((1.0 + x) ** 2 * dq) - 2.0 * x * dq / q
-    return log_g, slope
-
-
-def _log_q(x: np.ndarray) -> np.ndarray:
-    """log Q(x), accurate at both ends (Q -> 1 - 1/(2x) for large x); call under `_quiet()`."""
-    y = 1.0 / x
-    big = np.log1p(-y * (0.5 - y * (1.0 / 3.0 - y * (0.25 - 0.2 * y))))
-    small = np.log(x) + np.log(np.log1p(y))
-    return np.where(x > 1e3, big, small)
+    val, slope = kernels.log_g_table(_flat(logx))
+    return val.reshape(np.shape(logx)), slope.reshape(np.shape(logx))
 
 
 def _loglog_q_and_slope(logx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """phi = log(-log Q) (decreasing, well scaled at both ends) and d phi / d log x."""
-    x = np.exp(logx)
-    log_q = _log_q(x)
-    return np.log(-log_q), x * _dq(x) / (np.exp(log_q) * log_q)
+    val, slope = kernels.loglog_q_table(_flat(logx))
+    return val.reshape(np.shape(logx)), slope.reshape(np.shape(logx))
 
 
-_LOGX_TABLE = np.linspace(-75.0, 75.0, 30001)
-_LOGX_MIN, _LOGX_MAX = float(_LOGX_TABLE[0]), float(_LOGX_TABLE[-1])
-with _quiet():
-    _LOGG_TABLE, _LOGG_SLOPE = _log_g_and_slope(_LOGX_TABLE)
-    _NEG_PHIQ_TABLE = -_loglog_q_and_slope(_LOGX_TABLE)[0]
-_NEG_LOGG_TABLE = -_LOGG_TABLE  # increasing, for interpolation
-_INV_SLOPE_TABLE = 1.0 / _LOGG_SLOPE  # d log x / d log G
-_NEWTON_STEPS = 2
-try:  # the compiled interpolation without np.interp's checks (a third of its cost at N = 1)
-    from numpy._core.multiarray import interp as _interp
-except ImportError:  # pragma: no cover
-    _interp = np.interp
+_TABLES = (kernels.NEG_LOGG_TABLE, kernels.LOGX_TABLE, kernels.INV_SLOPE_TABLE)
 
 
 def _root_g(log_t: np.ndarray, exact: bool) -> tuple[np.ndarray, np.ndarray]:
     """log x with log G(x) = log_t, and d log x / d log t. Table interpolation (relative error
     ~1e-6 in x) during the search; `exact` polishes with Newton steps to machine precision."""
-    lt = np.minimum(np.maximum(log_t, _LOGG_TABLE[-1]), _LOGG_TABLE[0])
-    neg_lt = -lt
-    logx = _interp(neg_lt, _NEG_LOGG_TABLE, _LOGX_TABLE)
-    if exact:
-        with _quiet():
-            for _ in range(_NEWTON_STEPS):
-                val, slope = _log_g_and_slope(logx)
-                logx = np.minimum(np.maximum(logx - (val - lt) / slope, _LOGX_MIN), _LOGX_MAX)
-    return logx, _interp(neg_lt, _NEG_LOGG_TABLE, _INV_SLOPE_TABLE)
+    logx, dlx = kernels.root_g_array(_flat(log_t), exact, *_TABLES)
+    return logx.reshape(np.shape(log_t)), dlx.reshape(np.shape(log_t))
 
 
 def _root_q(log_z: np.ndarray, exact: bool) -> np.ndarray:
     """log x with log Q(x) = log_z < 0 (via log(-log Q), decreasing in log x)."""
-    phi = np.log(np.maximum(-log_z, 1e-300))
-    phi = np.minimum(np.maximum(phi, -_NEG_PHIQ_TABLE[-1]), -_NEG_PHIQ_TABLE[0])
-    logx = _interp(-phi, _NEG_PHIQ_TABLE, _LOGX_TABLE)
-    if exact:
-        with _quiet():
-            for _ in range(_NEWTON_STEPS):
-                val, slope = _loglog_q_and_slope(logx)
-                logx = np.minimum(np.maximum(logx - (val - phi) / slope, _LOGX_MIN), _LOGX_MAX)
-    return logx
+    out = kernels.root_q_array(_flat(log_z), exact, kernels.NEG_PHIQ_TABLE, kernels.LOGX_TABLE)
+    return out.reshape(np.shape(log_z))
 
 
 # --------------------------------------------------------------------------- the slot problem
@@ -298,6 +252,19 @@ class SlotProblem:
     @cached_property
     def f1_p(self) -> np.ndarray:
         return self.f1[..., None]
+
+    @cached_property
+    def kernel_args(self) -> tuple:
+        """The arrays rl/oracle_kernels.py reads, packed in its field orders."""
+        users = np.stack([getattr(self, k) for k in kernels.USER_FIELDS], axis=-1)
+        pieces = np.stack([getattr(self, k) for k in kernels.PIECE_FIELDS], axis=-2)
+        return (
+            np.ascontiguousarray(users, dtype=np.float64),
+            np.ascontiguousarray(pieces, dtype=np.float64),
+            np.ascontiguousarray(self.option_penalty, dtype=np.float64),
+            np.ascontiguousarray(self.budget, dtype=np.float64),
+            kernels.TABLES,
+        )
 
     @cached_property
     def b_min_sat(self) -> np.ndarray:
@@ -473,103 +440,20 @@ def evaluate(
     exact: bool = False,
     detail: bool = False,
 ) -> Evaluation:
-    """min over b in [0, 1], s in piece of c_u + lam b + mu s, per user and option (module doc).
-
-    `log_lam`, `mu`: (P, N). `exact` polishes the scalar roots (use it for bounds and actions).
-    Written for few numpy calls: at N = 1 their overhead, not arithmetic, is the cost."""
-    al = prob.alpha
-    lam_u = np.exp(log_lam)[..., None]  # (P, N, 1)
-    mu_p = mu[..., None, None]
-    c_step = prob.c0_unsat + mu_p
-    neg = c_step < 0
-    interior = neg & prob.interior_ok
-    # both roots of -f'(b) = lam / w in one call: column 0 unconstrained (w = alpha), columns
-    # 1-3 a satisfied user's interior optimum on the active branch (w = alpha - c / B1)
-    w_star = math.exp(prob.log_alpha)  # alpha, kept > 0 for the log
-    w = np.empty(c_step.shape[:-1] + (1 + N_PIECES,))
-    w[..., 0] = w_star
-    w[..., 1:] = np.where(interior, al - c_step / prob.b1_p, w_star)
-    lx, dlx = _root_g(log_lam[..., None, None] + prob.kappa_p - np.log(w), exact)
-    b_root = np.minimum(prob.a_p * np.exp(lx), 1.0)
-    f_root = prob.c_over_a_p / _q(b_root / prob.a_p)
-    db_root = np.where(b_root < 1.0, b_root * dlx, 0.0)
-    b_star, f_star, db_star = b_root[..., 0], f_root[..., 0], db_root[..., 0]
-    cost_star = (al * f_star + lam_u * b_star)[..., None]
-    # unsat and abandon: s at an end of the piece
-    mu_lo = mu_p * prob.lo
-    v_unsat = prob.base_unsat + cost_star + mu_lo + np.minimum(c_step * prob.length, 0.0)
-    s_unsat = np.where(neg, prob.hi, prob.lo)
-    c_ab = prob.c0_abandon + mu_p
-    v_ab = prob.base_abandon + mu_lo + np.minimum(c_ab * prob.length, 0.0)
-    s_ab = np.where(c_ab < 0, prob.hi, prob.lo)
-    # sat: the interior optimum's steps, clipped to the piece
-    R = prob.R_p
-    s_hat = (R - f_root[..., 1:]) / prob.b1_p
-    s_top = np.where(
-        prob.interior_ok, np.minimum(np.maximum(s_hat, prob.lo), prob.s_hi_sat), prob.s_hi_sat
+    """min over b in [0, 1], s in piece of c_u + lam b + mu s, per user and option (module doc;
+    compiled in rl/oracle_kernels.py). `log_lam`, `mu`: (P, N). `exact` polishes the scalar
+    roots (use it for bounds and actions)."""
+    log_lam, mu = (
+        np.ascontiguousarray(v, dtype=np.float64) for v in np.broadcast_arrays(log_lam, mu)
     )
-    s_sat = np.where(neg, s_top, prob.lo)
-    y = R - prob.B1_p * s_sat
-    f_star_p = f_star[..., None]
-    need = y < f_star_p
-    need_any = need.any()
-    if need_any:
-        y_safe = np.maximum(np.where(need, y, prob.f1_p), prob.f1_p)
-        lxq = _root_q(prob.log_c_over_a_p - np.log(y_safe), exact)
-        b_sat = np.where(need, np.minimum(prob.a_p * np.exp(lxq), 1.0), b_star[..., None])
-        f_sat = np.where(need, y_safe, f_star_p)
-    else:
-        b_sat = np.broadcast_to(b_star[..., None], s_sat.shape)
-        f_sat = f_star_p
-    v_sat = (
-        prob.base_sat + al * f_sat + lam_u[..., None] * b_sat + c_step * s_sat + prob.sat_penalty
+    sums, opt, vals = kernels.evaluate_batch(
+        log_lam, mu, bool(exact), prob.alpha, prob.log_alpha, prob.kernel_args, bool(detail)
     )
-    if need_any:
-        db_sat = np.where(
-            need, np.where(interior & (s_sat == s_hat), db_root[..., 1:], 0.0), db_star[..., None]
-        )
-    else:
-        db_sat = np.broadcast_to(db_star[..., None], s_sat.shape)
-
-    # per option: b, s, d b / d log lam and value, gathered at each user's argmin in one go
-    per_option = np.empty((4,) + v_sat.shape[:-1] + (N_OPTIONS,))
-    b9, s9, db9, values = per_option
-    b9[..., :3] = 0.0
-    b9[..., 3:6] = b_star[..., None]
-    b9[..., 6:] = b_sat
-    s9[..., :3] = s_ab
-    s9[..., 3:6] = s_unsat
-    s9[..., 6:] = s_sat
-    db9[..., :3] = 0.0
-    db9[..., 3:6] = db_star[..., None]
-    db9[..., 6:] = db_sat
-    pen = prob.option_penalty
-    np.add(v_ab, pen[..., :3], out=values[..., :3])
-    np.add(v_unsat, pen[..., 3:6], out=values[..., 3:6])
-    np.add(v_sat, pen[..., 6:], out=values[..., 6:])
-    opt = values.argmin(axis=-1)
-    first = _row_starts(opt.shape, N_OPTIONS)
-    b, s, db, vmin = per_option.reshape(4, -1)[:, first + opt]
-    g = vmin.sum(axis=-1) - lam_u[..., 0] - mu * prob.budget
-    ev = Evaluation(
-        log_lam=log_lam, mu=mu, g=g, b_sum=b.sum(-1), s_sum=s.sum(-1), db_sum=db.sum(-1)
-    )
+    ev = Evaluation(log_lam=log_lam, mu=mu, g=sums[0], b_sum=sums[1], s_sum=sums[2], db_sum=sums[3])
     if detail:
-        ev.option, ev.b, ev.s, ev.user_min, ev.values = opt, b, s, vmin, values
+        ev.option, ev.b, ev.s, ev.user_min = opt, vals[..., 0], vals[..., 1], vals[..., 2]
+        ev.values = vals[..., 3:]
     return ev
-
-
-_ROW_STARTS: dict[tuple, np.ndarray] = {}
-
-
-def _row_starts(shape: tuple[int, ...], width: int) -> np.ndarray:
-    """Flat index of the first of `width` entries per position of `shape` (cached by shape)."""
-    key = (shape, width)
-    if key not in _ROW_STARTS:
-        if len(_ROW_STARTS) > 256:
-            _ROW_STARTS.clear()
-        _ROW_STARTS[key] = width * np.arange(math.prod(shape)).reshape(shape)
-    return _ROW_STARTS[key]
 
 
 # --------------------------------------------------------------------------- the dual search
@@ -583,7 +467,6 @@ SEARCH_BRACKET_TOL = 1e-5
 """Tolerance (on sum b - 1 and on the log-lam bracket) while searching mu; the final two
 points are solved to LAM_TOL with exact roots."""
 MU_REL_TOL = 1e-11
-REFINE_POINTS = 7
 
 
 def _initial_log_lam(prob: SlotProblem) -> np.ndarray:
@@ -603,99 +486,40 @@ def solve_lambda(
     tol: float = LAM_TOL,
     bracket_tol: float = LAM_TOL,
     step: float | np.ndarray = 1.0,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, Evaluation]:
-    """For each mu (P, N): the bandwidth price with sum b = 1, by safeguarded Newton on log lam.
+) -> tuple[np.ndarray, ...]:
+    """For each mu (P, N): the bandwidth price with sum b = 1, by safeguarded Newton on log lam
+    (compiled: rl/oracle_kernels.solve_lambda_point).
 
     Until both signs of sum b - 1 are seen, steps from `start` are at most `step`, doubling (a
-    warm start needs only a small bracket). Inside a bracket, a
-    failed Newton step is replaced by the intersection of the tangents of g (concave in lam) at
-    its ends, nudged across, which lands on a jump of sum b (an option switch) in a few steps.
-    Returns (x, lo, hi, evaluation at x, bracket ends) with sum b >= 1 at lo and <= 1 at hi
-    (the bracket collapses onto a jump of sum b when a user's option switches there)."""
+    warm start needs only a small bracket). Inside a bracket, a failed Newton step is replaced
+    by the intersection of the tangents of g (concave in lam) at its ends, nudged across, which
+    lands on a jump of sum b (an option switch) in a few steps; bisection when that is not
+    strictly inside, and as every fourth move of the same end in a row.
+    Returns (x, lo, hi, sum b at x, h, sum s), each (P, N), with sum b >= 1 at lo and <= 1 at hi
+    (the bracket collapses onto a jump of sum b when a user's option switches there), and
+    h(mu) = max_lam g with the slope sum s of h: where the bracket sits on a jump, g where the
+    tangents at its ends meet (exact when g is piecewise linear there; either end's g is off by
+    up to |sum b - 1| lam (hi - lo)) and sum s of the ends' mixture with sum b = 1 (by Danskin
+    the slope of h is that mixture's, not either end's)."""
+    mu = np.ascontiguousarray(mu, dtype=np.float64)
     shape = mu.shape
-    x = np.broadcast_to(_initial_log_lam(prob) if start is None else start, shape).copy()
-    lo, hi = np.full(shape, LOG_LAM_MIN), np.full(shape, LOG_LAM_MAX)
-    ends = _BracketEnds(shape)
-    step = np.broadcast_to(np.asarray(step, dtype=np.float64), shape).copy()
-    prev = np.full(shape, np.inf)
-    for _ in range(max_iter):
-        ev = evaluate(prob, x, mu, exact)
-        r = ev.b_sum - 1.0
-        lo = np.where(r >= 0, x, lo)
-        hi = np.where(r <= 0, x, hi)
-        ends.record(r, ev.g, ev.s_sum)
-        done = (np.abs(r) <= tol) | (hi - lo <= bracket_tol)
-        if done.all():
-            break
-        with np.errstate(divide="ignore", invalid="ignore"):
-            newton = x - r / ev.db_sum
-        good = (ev.db_sum < 0) & (newton > lo) & (newton < hi) & (np.abs(r) < 0.5 * prev)
-        prev = np.abs(r)
-        # one-sided so far: Newton's step, but no longer than `step` (a jump of sum b near the
-        # start must not be overshot by far), else `step` itself; `step` doubles each time
-        outward = np.where(good, np.minimum(np.maximum(newton - x, -step), step), np.sign(r) * step)
-        outward = np.minimum(np.maximum(x + outward, LOG_LAM_MIN), LOG_LAM_MAX)
-        step = np.where(ends.both, step, 2.0 * step)
-        inward = np.where(good, newton, ends.jump_step(lo, hi, 0.25 * bracket_tol))
-        x = np.where(done, x, np.where(ends.both, inward, outward))
-    return x, lo, hi, ev, ends
-
-
-class _BracketEnds:
-    """g, sum b - 1 and sum s at the evaluated ends of a log-lam bracket (`solve_lambda`)."""
-
-    def __init__(self, shape: tuple[int, ...]):
-        self.r_lo, self.r_hi = np.full(shape, np.nan), np.full(shape, np.nan)
-        self.g_lo, self.g_hi = np.zeros(shape), np.zeros(shape)
-        self.s_lo, self.s_hi = np.zeros(shape), np.zeros(shape)
-        self.both = np.zeros(shape, dtype=bool)
-        self.same_side = np.zeros(shape, dtype=int)  # > 0: lo moved last, < 0: hi moved last
-
-    def record(self, r: np.ndarray, g: np.ndarray, s: np.ndarray) -> None:
-        up, down = r >= 0, r <= 0
-        self.r_lo, self.g_lo = np.where(up, r, self.r_lo), np.where(up, g, self.g_lo)
-        self.r_hi, self.g_hi = np.where(down, r, self.r_hi), np.where(down, g, self.g_hi)
-        self.s_lo, self.s_hi = np.where(up, s, self.s_lo), np.where(down, s, self.s_hi)
-        self.both = ~np.isnan(self.r_lo) & ~np.isnan(self.r_hi)
-        s = self.same_side
-        self.same_side = np.where(
-            up & ~down, np.maximum(s, 0) + 1, np.where(down & ~up, np.minimum(s, 0) - 1, 0)
-        )
-
-    def tangents_meet(self, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(lam, g) where the tangents of g (concave in lam) at lam_lo and lam_hi meet: the jump
-        and the maximum of g there when g is piecewise linear around it."""
-        lam_lo, lam_hi = np.exp(lo), np.exp(hi)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            lam = (self.g_hi - self.g_lo + self.r_lo * lam_lo - self.r_hi * lam_hi) / (
-                self.r_lo - self.r_hi
-            )
-        return lam, self.g_lo + self.r_lo * (lam - lam_lo)
-
-    def jump_step(self, lo: np.ndarray, hi: np.ndarray, nudge: float) -> np.ndarray:
-        """Where the tangents meet, pushed by `nudge` towards the end that moved least recently
-        so that the next point lands on the other side; bisection when that is not strictly
-        inside, and as every fourth move of the same end in a row."""
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t = np.log(self.tangents_meet(lo, hi)[0]) + np.sign(self.same_side) * nudge
-        ok = (t > lo) & (t < hi) & (np.abs(self.same_side) % 4 != 3)
-        return np.where(ok, t, 0.5 * (lo + hi))
-
-    def at_optimum(
-        self, ev: Evaluation, lo: np.ndarray, hi: np.ndarray, tol: float
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """(h, sum s) at the bandwidth price found, h(mu) = max_lam g. Where the bracket sits on
-        a jump of sum b: sum s of the ends' mixture with sum b = 1 (by Danskin the slope of h is
-        that mixture's, not either end's) and g where the tangents meet (exact when g is
-        piecewise linear there; either end's g is off by up to |sum b - 1| lam (hi - lo))."""
-        on_jump = self.both & (np.abs(ev.b_sum - 1.0) > tol)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            w = np.minimum(np.maximum(self.r_hi / (self.r_hi - self.r_lo), 0.0), 1.0)
-        s_mix = w * self.s_lo + (1.0 - w) * self.s_hi
-        g_ends = np.maximum(self.g_lo, self.g_hi)
-        g_meet = self.tangents_meet(lo, hi)[1]
-        g_top = np.where(np.isfinite(g_meet), np.maximum(g_meet, g_ends), g_ends)
-        return np.where(on_jump, g_top, ev.g), np.where(on_jump, s_mix, ev.s_sum)
+    x = np.broadcast_to(_initial_log_lam(prob) if start is None else start, shape)
+    step = np.broadcast_to(np.asarray(step, dtype=np.float64), shape)
+    out = kernels.solve_lambda_batch(
+        mu,
+        bool(exact),
+        prob.alpha,
+        prob.log_alpha,
+        prob.kernel_args,
+        np.array(x, dtype=np.float64, order="C"),  # writeable copies: one numba signature
+        np.array(step, order="C"),
+        max_iter,
+        tol,
+        bracket_tol,
+        LOG_LAM_MIN,
+        LOG_LAM_MAX,
+    )
+    return tuple(out)
 
 
 def infeasible(prob: SlotProblem) -> np.ndarray:
@@ -760,7 +584,7 @@ def _points(
     step: float | np.ndarray = 1.0,
 ) -> DualPoint:
     """Solve lam (table roots, search tolerances) at each of the (P, N) step prices."""
-    x, lo, hi, ev, ends = solve_lambda(
+    x, lo, hi, _, g, s_sum = solve_lambda(
         prob,
         mus,
         start=start,
@@ -768,7 +592,6 @@ def _points(
         tol=SEARCH_LAM_TOL,
         bracket_tol=SEARCH_BRACKET_TOL,
     )
-    g, s_sum = ends.at_optimum(ev, lo, hi, SEARCH_LAM_TOL)
     return DualPoint(mu=mus, x=x, lo=lo, hi=hi, s_sum=s_sum, g=g)
 
 
@@ -828,7 +651,8 @@ MAX_CUTS = 40
 
 
 def _cut_refine(prob: SlotProblem, a: DualPoint, b: DualPoint, active: np.ndarray) -> None:
-    """Shrink [a.mu, b.mu] onto the maximiser of the concave h(mu) = max_lam g(lam, mu), in place.
+    """Shrink [a.mu, b.mu] onto the maximiser of the concave h(mu) = max_lam g(lam, mu), in place
+    (compiled: rl/oracle_kernels.cut_refine_batch).
 
     h is piecewise smooth with slope sum s - budget. Each step tries two predictions of the
     maximiser at once: where the supporting lines at the ends meet (exact when h is piecewise
@@ -836,70 +660,24 @@ def _cut_refine(prob: SlotProblem, a: DualPoint, b: DualPoint, active: np.ndarra
     the root of the slopes' secant (exact when h is quadratic). Each is solved at mu -/+ delta,
     so a maximiser at a kink is recognised by the sign change; the bracket keeps the closest
     points on either side. A step that does not halve the bracket makes the next one bisect."""
-    budget = prob.budget
-    slow = np.zeros(len(budget), dtype=bool)
-    for _ in range(MAX_CUTS):
-        width = b.mu - a.mu
-        delta = 1e-9 * np.maximum(1.0, np.abs(a.mu))
-        todo = active & (width > 2.1 * delta) & (width > MU_REL_TOL * np.maximum(1.0, np.abs(a.mu)))
-        if not todo.any():
-            return
-        r = np.flatnonzero(todo)
-        lo_mu, hi_mu = a.mu[r], b.mu[r]
-        d = np.minimum(delta[r], 0.25 * (hi_mu - lo_mu))
-        mid = 0.5 * (lo_mu + hi_mu)
-        kink, root = _maximiser_predictions(prob, a, b, r)
-        kink = np.where((kink > lo_mu + 2 * d) & (kink < hi_mu - 2 * d), kink, mid)
-        root = np.where((root > lo_mu + 2 * d) & (root < hi_mu - 2 * d) & ~slow[r], root, mid)
-        mus = np.stack([kink - d, kink + d, root - d, root + d])
-        start, step = _warm_log_lam(a, b, r, mus)
-        p = _points(prob.take(r), mus, start, step)
-        _keep_closest(a, b, r, p, p.s_sum >= budget[r] - 1e-9 * prob.L)
-        slow[r] = b.mu[r] - a.mu[r] > 0.5 * (hi_mu - lo_mu)
-
-
-def _maximiser_predictions(
-    prob: SlotProblem, a: DualPoint, b: DualPoint, r: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Where h's supporting lines at a and b meet, and where the secant of its slopes is 0."""
-    da, db = a.s_sum[r] - prob.budget[r], b.s_sum[r] - prob.budget[r]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        kink = (b.g[r] - a.g[r] + da * a.mu[r] - db * b.mu[r]) / (da - db)
-        root = a.mu[r] + da * (b.mu[r] - a.mu[r]) / (da - db)
-    return kink, root
-
-
-def _keep_closest(
-    a: DualPoint, b: DualPoint, r: np.ndarray, p: DualPoint, covered: np.ndarray
-) -> None:
-    """Move a to the highest new point of rows r that covers the budget and b to the lowest
-    above it that does not (in place); p holds (P, len(r)) points."""
-    cols = np.arange(len(r))
-    mu_a = np.where(covered, p.mu, -np.inf)
-    ia = np.argmax(mu_a, axis=0)
-    moved_a = mu_a[ia, cols] > a.mu[r]
-    floor = np.where(moved_a, mu_a[ia, cols], a.mu[r])
-    mu_b = np.where(~covered & (p.mu > floor), p.mu, np.inf)
-    ib = np.argmin(mu_b, axis=0)
-    moved_b = mu_b[ib, cols] < b.mu[r]
-    for f in DualPoint.FIELDS:
-        va, vb, pv = getattr(a, f), getattr(b, f), getattr(p, f)
-        va[r] = np.where(moved_a, pv[ia, cols], va[r])
-        vb[r] = np.where(moved_b, pv[ib, cols], vb[r])
-
-
-def _warm_log_lam(
-    a: DualPoint, b: DualPoint, rows: np.ndarray, mu: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """A start for log lam at step prices `mu` between a.mu and b.mu (rows `rows`): linear
-    between the ends' solutions, with a first step as wide as they are apart (log lam moves
-    little with mu near the optimum, so Newton starts close and brackets fast)."""
-    xa, xb = a.x[rows], b.x[rows]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = np.minimum(np.maximum((mu - a.mu[rows]) / (b.mu[rows] - a.mu[rows]), 0.0), 1.0)
-    t = np.where(np.isfinite(t), t, 0.5)
-    step = np.maximum(np.abs(xb - xa), 4.0 * SEARCH_BRACKET_TOL)
-    return xa + t * (xb - xa), step
+    ends = [np.stack([getattr(pt, f) for f in DualPoint.FIELDS]) for pt in (a, b)]
+    kernels.cut_refine_batch(
+        *ends,
+        np.ascontiguousarray(active, dtype=np.bool_),
+        prob.alpha,
+        prob.log_alpha,
+        prob.kernel_args,
+        prob.L,
+        MAX_CUTS,
+        MU_REL_TOL,
+        SEARCH_LAM_TOL,
+        SEARCH_BRACKET_TOL,
+        LOG_LAM_MIN,
+        LOG_LAM_MAX,
+    )
+    for pt, packed in zip((a, b), ends, strict=True):
+        for f, row in zip(DualPoint.FIELDS, packed, strict=True):
+            setattr(pt, f, row)
 
 
 @dataclass
@@ -977,10 +755,10 @@ def solve_dual(prob: SlotProblem) -> DualSolution:
     mus = np.stack([a.mu, b.mu])
     # the search's brackets are within the table roots' error of the exact ones
     step = np.maximum(np.stack([a.hi - a.lo, b.hi - b.lo]), 4.0 * SEARCH_BRACKET_TOL)
-    x, lo, hi, ev, _ = solve_lambda(
+    x, lo, hi, b_sum, _, _ = solve_lambda(
         prob, mus, exact=True, start=np.stack([a.x, b.x]), step=np.minimum(step, 1.0)
     )
-    conv = np.abs(ev.b_sum - 1.0) <= LAM_TOL
+    conv = np.abs(b_sum - 1.0) <= LAM_TOL
     lo, hi = np.where(conv, x, lo), np.where(conv, x, hi)
     log_lam = np.stack([lo[0], hi[0], lo[1], hi[1]])
     mu4 = np.stack([mus[0], mus[0], mus[1], mus[1]])
@@ -1516,8 +1294,8 @@ class OracleArgs:
 
 
 def _slot_stats(cfg: EdgeConfig, n_slots: int, seed: int, max_nodes: int, batch: int = 1) -> dict:
-    """Time per slot (`batch` slots per call) and certified gap of the slot oracle on the
-    most-popular cache."""
+    """Time per slot (`batch` slots per call, after one untimed call) and certified gap of the
+    slot oracle on the most-popular cache."""
     import time
 
     from testbed.batched import BatchedEdgeSim
@@ -1526,6 +1304,8 @@ def _slot_stats(cfg: EdgeConfig, n_slots: int, seed: int, max_nodes: int, batch:
     sim = BatchedEdgeSim(cfg, batch, seed)
     sim.reset()
     sim.set_cache(most_popular_cache(sim.params))
+    # untimed warm-up: the first call compiles rl/oracle_kernels.py (or loads numba's cache)
+    slot_oracle(sim.state, sim.cache, sim.params, cfg.step_amender, max_nodes=max_nodes)
     times, gaps, rewards = [], [], []
     for _ in range(n_slots):
         t0 = time.perf_counter()
