@@ -136,32 +136,30 @@ def _flat(x) -> np.ndarray:
     return np.ascontiguousarray(x, dtype=np.float64).ravel()
 
 
+def _special(logx: np.ndarray) -> np.ndarray:
+    return kernels.special_table(_flat(logx)).reshape((4,) + np.shape(logx))
+
+
 def _log_g_and_slope(logx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """log G and d log G / d log x."""
-    val, slope = kernels.log_g_table(_flat(logx))
-    return val.reshape(np.shape(logx)), slope.reshape(np.shape(logx))
+    return tuple(_special(logx)[:2])
 
 
 def _loglog_q_and_slope(logx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """phi = log(-log Q) (decreasing, well scaled at both ends) and d phi / d log x."""
-    val, slope = kernels.loglog_q_table(_flat(logx))
-    return val.reshape(np.shape(logx)), slope.reshape(np.shape(logx))
-
-
-_TABLES = (kernels.NEG_LOGG_TABLE, kernels.LOGX_TABLE, kernels.INV_SLOPE_TABLE)
+    return tuple(_special(logx)[2:])
 
 
 def _root_g(log_t: np.ndarray, exact: bool) -> tuple[np.ndarray, np.ndarray]:
     """log x with log G(x) = log_t, and d log x / d log t. Table interpolation (relative error
     ~1e-6 in x) during the search; `exact` polishes with Newton steps to machine precision."""
-    logx, dlx = kernels.root_g_array(_flat(log_t), exact, *_TABLES)
+    logx, dlx = kernels.root_g_array(_flat(log_t), exact, kernels.TABLES)
     return logx.reshape(np.shape(log_t)), dlx.reshape(np.shape(log_t))
 
 
 def _root_q(log_z: np.ndarray, exact: bool) -> np.ndarray:
     """log x with log Q(x) = log_z < 0 (via log(-log Q), decreasing in log x)."""
-    out = kernels.root_q_array(_flat(log_z), exact, kernels.NEG_PHIQ_TABLE, kernels.LOGX_TABLE)
-    return out.reshape(np.shape(log_z))
+    return kernels.root_q_array(_flat(log_z), exact, kernels.TABLES).reshape(np.shape(log_z))
 
 
 # --------------------------------------------------------------------------- the slot problem

@@ -62,32 +62,25 @@ def loglog_q_and_slope(logx: float) -> tuple[float, float]:
 
 
 @njit(**_JIT)
-def log_g_table(logx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """`log_g_and_slope` over a 1-D array."""
-    val, slope = np.empty_like(logx), np.empty_like(logx)
+def special_table(logx: np.ndarray) -> np.ndarray:
+    """(4, n): log G, its slope, phi = log(-log Q), its slope, over a 1-D array of log x."""
+    out = np.empty((4, logx.size))
     for i in range(logx.size):
-        val[i], slope[i] = log_g_and_slope(logx[i])
-    return val, slope
-
-
-@njit(**_JIT)
-def loglog_q_table(logx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """`loglog_q_and_slope` over a 1-D array."""
-    val, slope = np.empty_like(logx), np.empty_like(logx)
-    for i in range(logx.size):
-        val[i], slope[i] = loglog_q_and_slope(logx[i])
-    return val, slope
+        out[0, i], out[1, i] = log_g_and_slope(logx[i])
+        out[2, i], out[3, i] = loglog_q_and_slope(logx[i])
+    return out
 
 
 NEWTON_STEPS = 2
 LOGX_TABLE = np.linspace(-75.0, 75.0, 30001)
 LOGX_MIN, LOGX_MAX = float(LOGX_TABLE[0]), float(LOGX_TABLE[-1])
-_LOGG, _LOGG_SLOPE = log_g_table(LOGX_TABLE)
-NEG_LOGG_TABLE = -_LOGG  # increasing, for interpolation
-INV_SLOPE_TABLE = 1.0 / _LOGG_SLOPE  # d log x / d log G
-NEG_PHIQ_TABLE = -loglog_q_table(LOGX_TABLE)[0]
+_LOGG, _LOGG_SLOPE, _PHIQ, _ = special_table(LOGX_TABLE)
 LOGG_MIN, LOGG_MAX = float(_LOGG[-1]), float(_LOGG[0])
-PHIQ_MIN, PHIQ_MAX = float(-NEG_PHIQ_TABLE[-1]), float(-NEG_PHIQ_TABLE[0])
+PHIQ_MIN, PHIQ_MAX = float(_PHIQ[-1]), float(_PHIQ[0])
+TABLES = np.stack([-_LOGG, LOGX_TABLE, 1.0 / _LOGG_SLOPE, -_PHIQ])
+"""Interpolation tables, passed to the kernels (numba would not cache them as globals): -log G
+and -phi (increasing in log x, so usable as np.interp's xp), log x, and d log x / d log G."""
+NEG_LOGG, LOGX, INV_SLOPE, NEG_PHIQ = range(4)
 
 
 @njit(**_JIT)
@@ -106,32 +99,34 @@ def _locate(xp: np.ndarray, x: float) -> int:
 @njit(**_JIT)
 def _interp_at(j: int, x: float, xp: np.ndarray, fp: np.ndarray) -> float:
     """np.interp(x, xp, fp) on the interval j found by `_locate` (np.interp's own formula;
-    numba's np.interp allocates per scalar call, ten times this cost)."""
+    numba's np.interp allocates arrays on every scalar call)."""
     if xp[j] == x:
         return fp[j]
     return (fp[j + 1] - fp[j]) / (xp[j + 1] - xp[j]) * (x - xp[j]) + fp[j]
 
 
 @njit(**_JIT)
-def root_g(log_t: float, exact: bool, neg_logg, logx_table, inv_slope) -> tuple[float, float]:
+def root_g(log_t: float, exact: bool, tables: np.ndarray) -> tuple[float, float]:
     """log x with log G(x) = log_t, and d log x / d log t. Table interpolation (relative error
     ~1e-6 in x) during the search; `exact` polishes with Newton steps to machine precision."""
     lt = min(max(log_t, LOGG_MIN), LOGG_MAX)
+    neg_logg = tables[NEG_LOGG]
     j = _locate(neg_logg, -lt)
-    logx = _interp_at(j, -lt, neg_logg, logx_table)
+    logx = _interp_at(j, -lt, neg_logg, tables[LOGX])
     if exact:
         for _ in range(NEWTON_STEPS):
             val, slope = log_g_and_slope(logx)
             logx = min(max(logx - (val - lt) / slope, LOGX_MIN), LOGX_MAX)
-    return logx, _interp_at(j, -lt, neg_logg, inv_slope)
+    return logx, _interp_at(j, -lt, neg_logg, tables[INV_SLOPE])
 
 
 @njit(**_JIT)
-def root_q(log_z: float, exact: bool, neg_phiq, logx_table) -> float:
+def root_q(log_z: float, exact: bool, tables: np.ndarray) -> float:
     """log x with log Q(x) = log_z < 0 (via log(-log Q), decreasing in log x)."""
     phi = math.log(max(-log_z, 1e-300))
     phi = min(max(phi, PHIQ_MIN), PHIQ_MAX)
-    logx = _interp_at(_locate(neg_phiq, -phi), -phi, neg_phiq, logx_table)
+    neg_phiq = tables[NEG_PHIQ]
+    logx = _interp_at(_locate(neg_phiq, -phi), -phi, neg_phiq, tables[LOGX])
     if exact:
         for _ in range(NEWTON_STEPS):
             val, slope = loglog_q_and_slope(logx)
@@ -140,18 +135,18 @@ def root_q(log_z: float, exact: bool, neg_phiq, logx_table) -> float:
 
 
 @njit(**_JIT)
-def root_g_array(log_t: np.ndarray, exact: bool, neg_logg, logx_table, inv_slope):
+def root_g_array(log_t: np.ndarray, exact: bool, tables: np.ndarray):
     logx, dlx = np.empty_like(log_t), np.empty_like(log_t)
     for i in range(log_t.size):
-        logx[i], dlx[i] = root_g(log_t[i], exact, neg_logg, logx_table, inv_slope)
+        logx[i], dlx[i] = root_g(log_t[i], exact, tables)
     return logx, dlx
 
 
 @njit(**_JIT)
-def root_q_array(log_z: np.ndarray, exact: bool, neg_phiq, logx_table):
+def root_q_array(log_z: np.ndarray, exact: bool, tables: np.ndarray):
     out = np.empty_like(log_z)
     for i in range(log_z.size):
-        out[i] = root_q(log_z[i], exact, neg_phiq, logx_table)
+        out[i] = root_q(log_z[i], exact, tables)
     return out
 
 
@@ -165,9 +160,9 @@ N_OPTIONS = 9
 USER_FIELDS = ("a", "kappa", "c_over_a", "log_c_over_a", "R", "B1", "b1_safe", "f1")
 PIECE_FIELDS = ("lo", "hi", "length", "c0_unsat", "c0_abandon", "base_unsat", "base_abandon",
                 "base_sat", "s_hi_sat", "interior_ok", "sat_ok")  # fmt: skip
+SCRATCH_ROWS = 7  # evaluate_point's work space: 4 per-option rows, 3 root rows
 A, KAPPA, C_OVER_A, LOG_C_OVER_A, R_, B1, B1_SAFE, F1 = range(8)
 LO_, HI_, LENGTH, C0U, C0A, BASE_U, BASE_A, BASE_S, S_HI_SAT, INTERIOR_OK, SAT_OK = range(11)
-TABLES = np.stack([NEG_LOGG_TABLE, LOGX_TABLE, INV_SLOPE_TABLE, NEG_PHIQ_TABLE])
 
 
 @njit(**_JIT)
@@ -176,16 +171,13 @@ def evaluate_point(n, log_lam, mu, exact, alpha, log_alpha, arrays, scratch, det
     """min over b in [0, 1], s in piece of c_u + lam b + mu s for problem n at (lam, mu), per user
     and option. Returns (g, sum b, sum s, d sum b / d log lam) at the per-user argmins; with
     `detail`, also writes each user's option (out_opt[u]) and (b, s, minimum) (out_vals[u, :3])
-    and its nine option values (out_vals[u, 3:]). `scratch`: (4, 9) work space."""
+    and its nine option values (out_vals[u, 3:]). `scratch`: (SCRATCH_ROWS, 9) work space."""
     users, pieces, penalty, budget, tables = arrays
-    neg_logg, logx_table, inv_slope, neg_phiq = tables[0], tables[1], tables[2], tables[3]
     lam = math.exp(log_lam)
     w_star = math.exp(log_alpha)  # alpha, kept > 0 for the log
     g = b_sum = s_sum = db_sum = 0.0
     values, bs, ss, dbs = scratch[0], scratch[1], scratch[2], scratch[3]
-    b_root = np.empty(1 + N_PIECES)
-    f_root = np.empty(1 + N_PIECES)
-    db_root = np.empty(1 + N_PIECES)
+    b_root, f_root, db_root = scratch[4], scratch[5], scratch[6]  # first 1 + N_PIECES used
     for u in range(users.shape[1]):
         us, pc = users[n, u], pieces[n, u]
         a = us[A]
@@ -197,8 +189,7 @@ def evaluate_point(n, log_lam, mu, exact, alpha, log_alpha, arrays, scratch, det
                 c_step = pc[C0U, j - 1] + mu
                 if c_step < 0 and pc[INTERIOR_OK, j - 1] > 0:
                     w = alpha - c_step / us[B1_SAFE]
-            lx, dlx = root_g(log_lam + us[KAPPA] - math.log(w), exact, neg_logg, logx_table,
-                             inv_slope)  # fmt: skip
+            lx, dlx = root_g(log_lam + us[KAPPA] - math.log(w), exact, tables)
             b = min(a * math.exp(lx), 1.0)
             b_root[j] = b
             f_root[j] = us[C_OVER_A] / q_of(b / a)
@@ -229,7 +220,7 @@ def evaluate_point(n, log_lam, mu, exact, alpha, log_alpha, arrays, scratch, det
             y = R - us[B1] * s_sat
             if y < f_star:
                 y_safe = max(y, us[F1])
-                lxq = root_q(us[LOG_C_OVER_A] - math.log(y_safe), exact, neg_phiq, logx_table)
+                lxq = root_q(us[LOG_C_OVER_A] - math.log(y_safe), exact, tables)
                 b_sat = min(a * math.exp(lxq), 1.0)
                 f_sat = y_safe
                 db_sat = db_root[1 + k] if (neg and interior_ok and s_sat == s_hat) else 0.0
@@ -266,7 +257,7 @@ def evaluate_batch(log_lam, mu, exact, alpha, log_alpha, arrays, detail):
     sums = np.empty((4, P, N))
     opt = np.zeros((P, N, U), dtype=np.int64)
     vals = np.zeros((P, N, U, 3 + N_OPTIONS))
-    scratch = np.empty((4, N_OPTIONS))
+    scratch = np.empty((SCRATCH_ROWS, N_OPTIONS))
     for p in range(P):
         for n in range(N):
             r = evaluate_point(n, log_lam[p, n], mu[p, n], exact, alpha, log_alpha, arrays,
@@ -291,7 +282,7 @@ def solve_lambda_point(n, mu, exact, alpha, log_alpha, arrays, x, step, max_iter
     both = False
     same_side = 0
     prev = np.inf
-    scratch = np.empty((4, N_OPTIONS))
+    scratch = np.empty((SCRATCH_ROWS, N_OPTIONS))
     no_opt = np.zeros(0, dtype=np.int64)
     no_vals = np.zeros((0, 3 + N_OPTIONS))
     g = b_sum = s_sum = 0.0
