@@ -247,7 +247,8 @@ class D3PG:
         for p in self._critic_params:
             p.requires_grad_(True)
 
-        torch._foreach_lerp_(*self._target_pairs, a.tau)  # (28), (29), as `soft_update`
+        with torch.no_grad():  # else each lerp from the sources grows an autograd graph
+            torch._foreach_lerp_(*self._target_pairs, a.tau)  # (28), (29), as `soft_update`
         self.n_updates += 1
         return {"critic_loss": critic_loss.item(), "actor_loss": actor_loss.item()}
 
