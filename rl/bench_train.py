@@ -50,12 +50,14 @@ def decision_time(
 
 
 def train_throughput(
-    algo: str = "t2drl", preset: str = "paper", episodes: int = 5, warmup: int = 1
+    algo: str = "t2drl", preset: str = "default", episodes: int = 5, warmup: int = 1
 ) -> dict[str, float]:
-    """Slots/s of training (updates included) on the paper environment, one thread; the first
-    `warmup` episodes (buffer filling, fewer updates) are run untimed."""
+    """Slots/s of training (updates and the preset's copies included) on the paper environment,
+    one thread, and the preset's full run extrapolated; the first `warmup` episodes (buffer
+    filling, fewer updates) are run untimed. The greedy curve's scoring is left out."""
     import tempfile
 
+    from rl.presets import EPISODES, N_ENVS
     from rl.train import TrainArgs, main
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -68,6 +70,7 @@ def train_throughput(
                 progress=False,
                 tensorboard=False,
                 checkpoint_every=10_000,
+                greedy_every=0,
                 device="cpu",
             )
         )
@@ -80,7 +83,9 @@ def train_throughput(
     return {
         "slots_per_s": slots / per_episode,
         "s_per_episode": per_episode,
-        "paper_run_min_extrapolated": 500 * per_episode / 60.0,
+        "episodes": EPISODES[preset],
+        "n_envs": N_ENVS[preset],
+        "run_min_extrapolated": EPISODES[preset] * per_episode / 60.0,
     }
 
 

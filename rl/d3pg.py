@@ -31,6 +31,7 @@ from rl.networks import (
     SOFTMAX_GAIN,
     Critic,
     DiffusionActor,
+    FactoredCritic,
     MLPActor,
     NumpyDiffusionSampler,
     SlotStateEncoder,
@@ -54,14 +55,19 @@ class D3PGArgs:
     """Denoiser (and MLP actor) hidden layers: 3 FC x 128, ReLU (7.1)."""
     critic_hidden: tuple[int, ...] = (256, 256)
     """Critic hidden layers: 2 FC x 256, ReLU (7.1)."""
+    critic: str = "mlp"
+    """'mlp': one MLP over [features(s), a] (6.2.3, `rl.networks.Critic`); 'factored': one
+    shared per-user MLP, Q = -(1/U) sum_u q(s_u, b_u, xi_u), the structure of (23)
+    (`rl.networks.FactoredCritic`, ours; it always sees the amended action)."""
     critic_sees_amended: bool = False
-    """Feed the critic the amended action (6.2.2, differentiable) instead of the raw one
+    """Feed the 'mlp' critic the amended action (6.2.2, differentiable) instead of the raw one
     (`rl.networks.Critic`); the paper feeds a_t(k), which we read as raw."""
     step_embedding_dim: int = 16
     """Size of the sinusoidal embedding of the denoising step l fed to the denoiser."""
     output_map: str = "clamp"
-    """How the actor output becomes [0, 1]: 'clamp' ((clip(x, -1, 1) + 1) / 2), 'tanh' or
-    'softmax' (a split over users per resource; `rl.networks.squash`)."""
+    """How the actor output becomes [0, 1]: 'clamp' ((clip(x, -1, 1) + 1) / 2), 'tanh',
+    'softmax' (softmax(3 tanh x), a split over users per resource) or 'simplex' (softmax(x))
+    (`rl.networks.squash`)."""
     actor_lr: float = 1e-6
     """sigma^a of (27); Adam, 1e-6 in 7.1."""
     critic_lr: float = 1e-6
@@ -97,7 +103,10 @@ class D3PG:
         device: torch.device,
         seed: int,
         n_scores: int = 0,
+        cache_fn=None,
     ):
+        """`cache_fn`: scores (N, M) -> caches (N, M), for a factored critic on the companion
+        state (16) (`rl.networks.FactoredCritic`)."""
         self.args, self.device, self.act_dim = args, device, act_dim
         self.n_scores = n_scores
         if args.actor == "diffusion":
@@ -120,9 +129,15 @@ class D3PG:
         else:
             raise ValueError(f"unknown actor '{args.actor}'; expected 'diffusion' or 'mlp'.")
         self.actor.to(device)
-        self.critic = Critic(
-            copy.deepcopy(encoder), act_dim, tuple(args.critic_hidden), args.critic_sees_amended
-        ).to(device)
+        if args.critic == "mlp":
+            critic = Critic(
+                copy.deepcopy(encoder), act_dim, tuple(args.critic_hidden), args.critic_sees_amended
+            )
+        elif args.critic == "factored":
+            critic = FactoredCritic(copy.deepcopy(encoder), tuple(args.critic_hidden), cache_fn)
+        else:
+            raise ValueError(f"unknown critic '{args.critic}'; expected 'mlp' or 'factored'.")
+        self.critic = critic.to(device)
         self.actor_target = copy.deepcopy(self.actor)
         self.critic_target = copy.deepcopy(self.critic)
         for p in (*self.actor_target.parameters(), *self.critic_target.parameters()):
@@ -194,10 +209,11 @@ class D3PG:
     def _explore(self, a: torch.Tensor) -> torch.Tensor:
         """Gaussian exploration noise. For the box maps: a + sigma z, clipped to [0, 1]. For the
         softmax map the noise goes into the logits (log a + gain sigma z, then the softmax
-        again), so shares stay positive: additive noise clipped at 0 would cut users off."""
+        again), so shares stay positive: additive noise clipped at 0 would cut users off (the
+        same for 'simplex')."""
         sigma = self.args.exploration_noise
         z = torch.randn(a.shape, generator=self.gen, device=self.device)
-        if self.args.output_map != "softmax":
+        if self.args.output_map not in ("softmax", "simplex"):
             return (a + sigma * z).clamp(0.0, 1.0)
         u = (a.shape[1] - self.n_scores) // 2
         k = self.n_scores

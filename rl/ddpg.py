@@ -58,8 +58,15 @@ class DDPGTrainer:
         self.sim = BatchedEdgeSim(cfg, n_envs, self.env_rng)
         encoder = SlotStateEncoder(cfg, with_gamma=True)
         act_dim = cfg.n_models + 2 * cfg.n_users
+        params = self.sim.params
         self.agent = D3PG(
-            encoder, act_dim, d3pg_args, device, int(torch_seed.generate_state(1)[0]), cfg.n_models
+            encoder,
+            act_dim,
+            d3pg_args,
+            device,
+            int(torch_seed.generate_state(1)[0]),
+            cfg.n_models,
+            cache_fn=lambda scores: scores_to_cache(scores, params),
         )
         self.episode = 0
 

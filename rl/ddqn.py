@@ -3,7 +3,14 @@
 State s(t) = gamma(t) (30); action: a cache index a~ in {0, .., 2^M - 1}, decoded by (31)
 (`testbed.system_model.decode_cache`, model 1 is the top bit); reward (32): the frame's mean
 slot reward minus Xi if the cache exceeds the capacity (the simulator computes it).
-The Q-network outputs one value per cache index (2 x 128, ReLU; `rl.networks.QNetwork`).
+Two readings of the Q-network (section 6.3; docs/rl.md):
+
+* ``q_input="index"``: one output per cache index 0..2^M - 1 (2 x 128, ReLU;
+  `rl.networks.QNetwork`), as 6.3.2 (a~ in {0, .., 2^M - 1}) and 6.4's complexity imply;
+* ``q_input="cache"``: Q(s(t), a(t)) with the cache vector rho as an input, as 6.3.3 says
+  ("takes s(t) and a(t) as inputs"; `rl.networks.CacheQNetwork`); greedy by enumerating the
+  caches that fit (11d) (145 of the 1 024 in the paper's draw), epsilon-greedy over them. Values
+  are shared between caches holding the same models, so it learns from far fewer frames.
 
 Learning, per update: y^ = r + rho (1 - done) Q^_eta^(s', argmax_a Q_eta(s', a)) (33a),
 loss (33) = mean 1/2 (y^ - Q_eta(s, a))^2, Adam step (34), soft target update (35) with rate
@@ -13,7 +20,8 @@ Exploration: epsilon-greedy. epsilon falls linearly from `eps_start` to `eps_end
 first `eps_decay_fraction` of the run's frames (H T frames), then stays at `eps_end`; a random
 action is uniform over all 2^M indices, or over the caches that fit when
 `mask_over_capacity` is on. Masking (off in the `paper` preset, which only penalises with Xi)
-also restricts the greedy argmax and the argmax of (33a) to caches that fit.
+also restricts the greedy argmax and the argmax of (33a) to caches that fit. With
+``q_input="cache"`` only caches that fit are ever enumerated (masking is implied).
 """
 
 from __future__ import annotations
@@ -27,7 +35,7 @@ import torch.nn.functional as F
 
 from rl.buffer import ReplayBuffer
 from rl.d3pg import make_adam, soft_update
-from rl.networks import QNetwork
+from rl.networks import CacheQNetwork, QNetwork
 from testbed.system_model import SystemParams, cache_over_capacity, decode_cache
 
 
@@ -59,13 +67,30 @@ class DDQNArgs:
     """Never pick caches that break (11d) (off in the paper preset: the paper penalises with Xi)."""
     reward_scale: float = 1.0
     """Frame rewards (32) are multiplied by this before learning (the paper: 1)."""
+    q_input: str = "index"
+    """'index' (2^M outputs, `rl.networks.QNetwork`) or 'cache' (Q(gamma, rho) over the caches
+    that fit, `rl.networks.CacheQNetwork`); see the module docstring."""
 
 
 class DDQN:
-    def __init__(self, params: SystemParams, gamma_max: float, args: DDQNArgs, device):
+    def __init__(
+        self,
+        params: SystemParams,
+        gamma_max: float,
+        args: DDQNArgs,
+        device,
+        gammas: tuple[float, ...] | None = None,
+    ):
+        """`gammas`: the popularity states Gamma (`q_input="cache"`; default (gamma_max,))."""
         self.args, self.device, self.m = args, device, params.n_models
         self.n_actions = 2**params.n_models
-        self.q = QNetwork(params.n_models, gamma_max, tuple(args.hidden)).to(device)
+        if args.q_input == "index":
+            q = QNetwork(params.n_models, gamma_max, tuple(args.hidden))
+        elif args.q_input == "cache":
+            q = CacheQNetwork(params.n_models, tuple(gammas or (gamma_max,)), tuple(args.hidden))
+        else:
+            raise ValueError(f"unknown q_input '{args.q_input}'; expected 'index' or 'cache'.")
+        self.q = q.to(device)
         self.q_target = copy.deepcopy(self.q)
         for p in self.q_target.parameters():
             p.requires_grad_(False)
@@ -76,6 +101,7 @@ class DDQN:
         self.feasible_idx = np.flatnonzero(self.feasible)
         self._mask = torch.as_tensor(np.where(self.feasible, 0.0, -np.inf), dtype=torch.float32)
         self._mask = self._mask.to(device)
+        self._fitting = torch.as_tensor(all_caches[self.feasible_idx], device=device)
         self.n_updates = 0
 
     def epsilon(self, frames_seen: int, total_frames: int) -> float:
@@ -84,9 +110,27 @@ class DDQN:
         frac = min(frames_seen / horizon, 1.0)
         return a.eps_start + frac * (a.eps_end - a.eps_start)
 
+    @property
+    def masks(self) -> bool:
+        """Whether only caches that fit (11d) are ever chosen."""
+        return self.args.mask_over_capacity or self.args.q_input == "cache"
+
     def _q_masked(self, net, gamma: torch.Tensor) -> torch.Tensor:
+        """Q over every cache index (-inf where masked out), (B, 2^M)."""
+        if self.args.q_input == "cache":
+            q = torch.full((gamma.shape[0], self.n_actions), -torch.inf, device=gamma.device)
+            q[:, self.feasible_idx] = net(gamma, self._fitting)
+            return q
         q = net(gamma)
         return q + self._mask if self.args.mask_over_capacity else q
+
+    def _q_taken(self, net, gamma: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
+        """Q of the index taken, (B,); `idx` (B, 1)."""
+        if self.args.q_input == "cache":
+            shifts = torch.arange(self.m - 1, -1, -1, device=idx.device)
+            caches = (idx >> shifts) & 1  # (31), (B, M)
+            return net(gamma, caches[:, None, :]).squeeze(-1)
+        return net(gamma).gather(-1, idx).squeeze(-1)
 
     @torch.no_grad()
     def act(self, gamma: np.ndarray, rng: np.random.Generator, epsilon: float = 0.0) -> np.ndarray:
@@ -97,7 +141,7 @@ class DDQN:
             return greedy
         n = greedy.shape[0]
         explore = rng.random(n) < epsilon
-        if self.args.mask_over_capacity:
+        if self.masks:
             rand = self.feasible_idx[rng.integers(0, len(self.feasible_idx), n)]
         else:
             rand = rng.integers(0, self.n_actions, n)
@@ -110,10 +154,12 @@ class DDQN:
         a = self.args
         batch = self.buffer.sample(a.batch_size, rng, self.device)
         with torch.no_grad():
-            next_a = self._q_masked(self.q, batch["next_obs"]).argmax(-1, keepdim=True)
-            q_next = self.q_target(batch["next_obs"]).gather(-1, next_a).squeeze(-1)
-            y_hat = a.reward_scale * batch["rew"] + a.discount * (1.0 - batch["done"]) * q_next
-        q = self.q(batch["obs"]).gather(-1, batch["act"]).squeeze(-1)
+            y_hat = a.reward_scale * batch["rew"]
+            if a.discount > 0:  # with rho = 0 the target network drops out of (33a)
+                next_a = self._q_masked(self.q, batch["next_obs"]).argmax(-1, keepdim=True)
+                q_next = self._q_taken(self.q_target, batch["next_obs"], next_a)
+                y_hat = y_hat + a.discount * (1.0 - batch["done"]) * q_next
+        q = self._q_taken(self.q, batch["obs"], batch["act"])
         loss = 0.5 * F.mse_loss(q, y_hat)
         self.opt.zero_grad(set_to_none=True)
         loss.backward()

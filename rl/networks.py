@@ -101,6 +101,7 @@ class SlotStateEncoder(nn.Module):
 
 
 SOFTMAX_GAIN = 3.0
+OUTPUT_MAPS = ("clamp", "tanh", "softmax", "simplex")
 
 
 def squash(x: torch.Tensor, output_map: str, n_scores: int = 0) -> torch.Tensor:
@@ -112,19 +113,28 @@ def squash(x: torch.Tensor, output_map: str, n_scores: int = 0) -> torch.Tensor:
     sigmoid, then softmax(3 tanh(x)) over the U bandwidth entries and over the U step entries
     (shares between users differ by at most e^6 ~ 400), so the
     action already is a split (the amender keeps b as is and renormalises xi over the hits):
-    no scale ambiguity for the critic, no saturation at the box edges.
+    no scale ambiguity for the critic, no saturation at the box edges;
+    'simplex': the same split with a plain softmax(x) per resource. The gain-3 tanh of
+    'softmax' saturates (|x| ~ 6 after a few thousand updates on the paper's cell) and its
+    gradient vanishes there, so the actor stalls near the equal split even when cloned onto
+    the oracle's actions; a plain softmax has no such ceiling (docs/rl.md).
     """
     if output_map == "clamp":
         return (x.clamp(-1.0, 1.0) + 1.0) / 2.0
     if output_map == "tanh":
         return (torch.tanh(x) + 1.0) / 2.0
-    if output_map == "softmax":
-        scores, alloc = x[:, :n_scores], SOFTMAX_GAIN * torch.tanh(x[:, n_scores:])
+    if output_map in ("softmax", "simplex"):
+        alloc = x[:, n_scores:]
+        if output_map == "softmax":
+            alloc = SOFTMAX_GAIN * torch.tanh(alloc)
+        scores = x[:, :n_scores]
         u = alloc.shape[1] // 2
         parts = [torch.sigmoid(scores)] if n_scores else []
         parts += [torch.softmax(alloc[:, :u], -1), torch.softmax(alloc[:, u:], -1)]
         return torch.cat(parts, dim=-1)
-    raise ValueError(f"unknown output_map '{output_map}'; expected 'clamp', 'tanh' or 'softmax'.")
+    raise ValueError(
+        f"unknown output_map '{output_map}'; expected one of {', '.join(OUTPUT_MAPS)}."
+    )
 
 
 def sinusoidal_embedding(step: torch.Tensor, dim: int) -> torch.Tensor:
@@ -312,6 +322,32 @@ class DiffusionActor(nn.Module):
         return squash(x, self.output_map, self.n_scores)
 
 
+@torch.no_grad()
+def clipped_share(actor: DiffusionActor, raw_state: torch.Tensor, generator=None) -> float:
+    """Share of the intermediate predicted x^0 entries (steps l = L..2, from (16)) that the
+    clip of `clip_denoised` cuts to [-1, 1] on one sampling of `raw_state`: where it is near 1,
+    those steps pass no gradient and the chain acts as one step (docs/rl.md, Fig. 6a)."""
+    s = actor.encoder(raw_state)
+    d = actor.denoiser
+    pre = F.linear(actor.step_emb, d.in_t.weight, d.in_x.bias)[:, None, :] + F.linear(
+        s, d.in_s.weight
+    )
+    noise = actor.sample_noise(s.shape[0], generator, s.device)
+    x, cut, total = noise[0], 0, 0
+    for i in reversed(range(actor.n_steps)):
+        eps = d.body(F.linear(x, d.in_x.weight) + pre[i])
+        r, rm1, c0, cl = actor._clip_coef[i]
+        x0 = r * x - rm1 * eps
+        if i > 0:
+            cut += int((x0.abs() > 1.0).sum())
+            total += x0.numel()
+            x0 = x0.clamp(-1.0, 1.0)
+        x = cl * x + c0 * x0
+        if i > 0:
+            x = x + actor._coef[i][2] * noise[i]
+    return cut / total if total else 0.0
+
+
 class MLPActor(nn.Module):
     """The DDPG actor of the benchmark 'DDPG-based T2DRL' (7.2) and the companion paper (IV-B1)."""
 
@@ -346,16 +382,22 @@ def amend_torch(raw_state: torch.Tensor, action: torch.Tensor, encoder: SlotStat
     u, m = encoder.u, encoder.m
     n_scores = action.shape[1] - 2 * u
     scores, b, xi = action[:, :n_scores], action[:, n_scores : n_scores + u], action[:, -u:]
-    b = b / b.sum(-1, keepdim=True).clamp_min(1e-8)
+    hit = None
     if encoder.with_cache:
         phi = raw_state[:, u : 2 * u].round().long().clamp(0, m - 1)
         hit = torch.gather(raw_state[:, 2 * u : 2 * u + m], 1, phi)
-        xi = xi * hit
-    if encoder.step_amender == "cap":  # testbed option: scale down only above a sum of 1
-        xi = xi / xi.sum(-1, keepdim=True).clamp_min(1.0)
-    else:
-        xi = xi / xi.sum(-1, keepdim=True).clamp_min(1e-8)
+    b, xi = amend_shares(b, xi, hit, encoder.step_amender)
     return torch.cat([scores, b, xi], dim=-1)
+
+
+def amend_shares(b, xi, hit, step_amender: str):
+    """(11e)-(11g) in torch: b over all users, xi over the hits (all users when `hit` is None)."""
+    b = b / b.sum(-1, keepdim=True).clamp_min(1e-8)
+    if hit is not None:
+        xi = xi * hit
+    if step_amender == "cap":  # testbed option: scale down only above a sum of 1
+        return b, xi / xi.sum(-1, keepdim=True).clamp_min(1.0)
+    return b, xi / xi.sum(-1, keepdim=True).clamp_min(1e-8)
 
 
 class Critic(nn.Module):
@@ -381,6 +423,78 @@ class Critic(nn.Module):
         return self.net(torch.cat([s, action], dim=-1)).squeeze(-1)
 
 
+def per_user_state(feats: torch.Tensor, encoder: SlotStateEncoder):
+    """The encoder's flat features -> ((B, U, 3 + M) per-user [log h, d_in, d_op, one-hot phi],
+    (B, M) rho or None, (B, 1) gamma feature or None), following `SlotStateEncoder`'s layout."""
+    u, m = encoder.u, encoder.m
+    i, gamma = 0, None
+    if encoder.with_gamma:
+        gamma, i = feats[:, :1], 1
+    h = feats[:, i : i + u]
+    onehot = feats[:, i + u : i + u + u * m].reshape(-1, u, m)
+    i += u + u * m
+    rho = None
+    if encoder.with_cache:
+        rho, i = feats[:, i : i + m], i + m
+    d_in, d_op = feats[:, i : i + u], feats[:, i + u : i + 2 * u]
+    per_user = torch.cat([h[..., None], d_in[..., None], d_op[..., None], onehot], dim=-1)
+    return per_user, rho, gamma
+
+
+class FactoredCritic(nn.Module):
+    """Q_phi(s, a) = -(1/U) sum_u q(s_u, b_u, xi_u): one shared per-user MLP (ours).
+
+    The slot reward (23) is a mean over users of per-user costs, each a function of that user's
+    own state and its amended (b_u, xi_u) (section 4); this critic has that structure, so it
+    generalises across actions where one MLP over [features(s), a] (`Critic`) fits only the
+    policy's own (docs/rl.md). It is trained on the same scalar reward by the unchanged
+    loss (24). Per-user input: log h, d_in, d_op, one-hot phi_u, the hit flag rho[phi_u] and the
+    amended shares in a scale-free form (U b_u, log(U b_u), xi_u).
+
+    The single-timescale DDPG's state (16) has no cache: its actor's cache scores decide it.
+    There `cache_fn` maps scores to the cache (`rl.ddpg.scores_to_cache`, no gradient) for the
+    hit flag, and the requested model's score is one more input, through which the scores get
+    their gradient.
+    """
+
+    def __init__(self, encoder: SlotStateEncoder, hidden=(256, 256), cache_fn=None):
+        super().__init__()
+        if encoder.with_gamma and cache_fn is None:
+            raise ValueError("a factored critic on the companion state (16) needs cache_fn.")
+        self.encoder, self.cache_fn = encoder, cache_fn
+        n_in = 3 + encoder.m + 1 + 3 + (2 if encoder.with_gamma else 0)
+        self.net = mlp(n_in, tuple(hidden), 1)
+
+    def per_user_cost(self, raw_state, action, feats=None) -> torch.Tensor:
+        """(B, U) q(s_u, b_u, xi_u), the critic's estimate of each user's cost (scaled)."""
+        enc = self.encoder
+        u = enc.u
+        s = enc(raw_state) if feats is None else feats
+        per_user, rho, gamma = per_user_state(s, enc)
+        onehot = per_user[..., 3:]
+        n_scores = action.shape[1] - 2 * u
+        scores, b, xi = action[:, :n_scores], action[:, n_scores:-u], action[:, -u:]
+        extra = []
+        if rho is not None:
+            hit = (onehot * rho[:, None, :]).sum(-1)
+        else:
+            cache = torch.as_tensor(
+                self.cache_fn(scores.detach().cpu().numpy().astype(np.float64)),
+                dtype=s.dtype,
+                device=s.device,
+            )
+            hit = (onehot * cache[:, None, :]).sum(-1)
+            extra = [gamma.expand(-1, u)[..., None], (onehot * scores[:, None, :]).sum(-1, True)]
+        b, xi = amend_shares(b, xi, hit, enc.step_amender)
+        ub = u * b
+        shares = [ub[..., None], torch.log(ub.clamp_min(1e-8))[..., None], xi[..., None]]
+        x = torch.cat([per_user, hit[..., None], *shares, *extra], dim=-1)
+        return self.net(x).squeeze(-1)
+
+    def forward(self, raw_state, action, feats=None) -> torch.Tensor:
+        return -self.per_user_cost(raw_state, action, feats).mean(-1)
+
+
 class QNetwork(nn.Module):
     """DDQN Q_eta(s(t), .): gamma(t) (30) -> one Q-value per cache index 0..2^M - 1 (2 x 128).
 
@@ -394,6 +508,33 @@ class QNetwork(nn.Module):
 
     def forward(self, gamma: torch.Tensor) -> torch.Tensor:
         return self.net(gamma.reshape(-1, 1) / self.gamma_max)
+
+
+class CacheQNetwork(nn.Module):
+    """DDQN Q_eta(s(t), a(t)) with the cache as an input (6.3.3's reading; ours to build):
+    [gamma / max(Gamma), one-hot of gamma among the popularity states Gamma, rho (M)] -> one
+    value (2 x 128). The greedy action enumerates the caches that fit (11d) (`rl.ddqn.DDQN`),
+    so values are shared between caches that hold the same models, where the 2^M-output
+    `QNetwork` learns each cache on its own. The one-hot lets the best cache differ between
+    popularity states whose gamma values are close (a scalar input alone gave one cache for
+    all three states of the paper's Gamma at U = 18)."""
+
+    def __init__(self, n_models: int, gammas: tuple[float, ...], hidden=(128, 128)):
+        super().__init__()
+        self.register_buffer("gammas", torch.tensor(sorted(gammas), dtype=torch.float32))
+        self.register_buffer("gamma_max", torch.tensor(float(max(max(gammas), 1e-6))))
+        self.net = mlp(1 + len(gammas) + n_models, hidden, 1)
+
+    def forward(self, gamma: torch.Tensor, caches: torch.Tensor) -> torch.Tensor:
+        """gamma (B,), caches (B, C, M) or (C, M) -> Q (B, C)."""
+        g = gamma.reshape(-1, 1)
+        state = (g - self.gammas).abs().argmin(-1)  # the nearest popularity state
+        feats = torch.cat([g / self.gamma_max, F.one_hot(state, len(self.gammas)).to(g)], -1)
+        caches = caches.to(g.dtype)
+        if caches.dim() == 2:
+            caches = caches.expand(g.shape[0], -1, -1)
+        feats = feats[:, None, :].expand(-1, caches.shape[1], -1)
+        return self.net(torch.cat([feats, caches], dim=-1)).squeeze(-1)
 
 
 # --------------------------------------------------------------------------- fast CPU inference

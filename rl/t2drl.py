@@ -98,7 +98,8 @@ class T2DRLTrainer:
             device,
             int(torch_seed.generate_state(1)[0]),
         )
-        self.ddqn = DDQN(self.sim.params, max(cfg.popularity_states), ddqn_args, device)
+        gammas = tuple(cfg.popularity_states)
+        self.ddqn = DDQN(self.sim.params, max(gammas), ddqn_args, device, gammas)
         self.episode = 0
         self.frames_seen = 0
 

@@ -36,7 +36,7 @@ import torch
 from rl.common import limit_threads, resolve_device, seed_everything
 from rl.d3pg import D3PGArgs
 from rl.ddqn import DDQNArgs
-from rl.presets import ALGOS, EPISODES, PRESETS, hyperparameters
+from rl.presets import ALGOS, DEFAULT_PRESET, EPISODES, N_ENVS, PRESETS, hyperparameters
 from testbed.config import ConfigError, EdgeConfig, build_config, validate_config
 
 
@@ -50,8 +50,8 @@ class TrainError(ValueError):
 class TrainArgs:
     algo: str = "t2drl"
     """'t2drl' (DDQN + D3PG), 'ddpg-t2drl' (DDQN + MLP actor), 'ddpg' (single timescale)."""
-    preset: str = "paper"
-    """Hyperparameter preset, `rl.presets`: 'paper' or 'tuned'."""
+    preset: str = DEFAULT_PRESET
+    """Hyperparameter preset, `rl.presets`: 'default', 'paper' or 'tuned'."""
     env_preset: str = "paper"
     """Environment preset of `testbed.config.build_config`: 'paper' or 'fitted'."""
     env_seed: int = 0
@@ -64,8 +64,9 @@ class TrainArgs:
     """H; None takes the preset's (500)."""
     out: str | None = None
     """Run directory; default runs/<algo>-<preset>-<env_preset>-s<seed>."""
-    n_envs: int = 1
-    """Copies of the network stepped together (1 = Algorithm 1 verbatim)."""
+    n_envs: int | None = None
+    """Copies of the network stepped together (1 = Algorithm 1 verbatim); None takes the
+    preset's (default 8, paper 1)."""
     device: str = "auto"
     """'auto' (CUDA when present), 'cpu' or 'cuda'."""
     threads: int | None = 1
@@ -82,6 +83,12 @@ class TrainArgs:
     """Continue from out/checkpoint.pt when it exists; False starts afresh (overwrites)."""
     stop_after: int | None = None
     """Stop after this many episodes in this call (to slice a run; resume continues it)."""
+    greedy_every: int = 10
+    """Score the greedy policy every this many episodes (and after the last) on
+    `greedy_seeds` with the evaluator (`rl.evaluate.run_seed`); 0 never. Logged as the
+    progress.csv columns greedy_* (empty otherwise) and TensorBoard's greedy/*."""
+    greedy_seeds: tuple[int, ...] = (900, 901)
+    """Held-out seeds of the greedy curve (disjoint from the experiments' 1000-1009)."""
     progress: bool = True
     """Show a progress bar."""
     tensorboard: bool = True
@@ -124,6 +131,10 @@ def _check(args: TrainArgs) -> None:
     if args.preset not in PRESETS:
         raise TrainError(
             f"unknown hyperparameter preset '{args.preset}'; expected one of {', '.join(PRESETS)}."
+        )
+    if not isinstance(args.greedy_every, int) or args.greedy_every < 0:
+        raise TrainError(
+            f"option 'greedy_every' must be a non-negative integer, got {args.greedy_every!r}."
         )
     for name in ("episodes", "n_envs", "checkpoint_every", "stop_after"):
         v = getattr(args, name)
@@ -201,6 +212,7 @@ def main(args: TrainArgs) -> dict[str, Any]:
     d3pg, ddqn = hyperparameters(args.algo, args.preset)
     d3pg, ddqn = args.d3pg or d3pg, args.ddqn or ddqn
     episodes = args.episodes or EPISODES[args.preset]
+    args = dataclasses.replace(args, n_envs=args.n_envs or N_ENVS[args.preset])
     out = Path(args.out or f"runs/{args.algo}-{args.preset}-{args.env_preset}-s{args.seed}")
     out.mkdir(parents=True, exist_ok=True)
     ckpt_path, csv_path = out / "checkpoint.pt", out / "progress.csv"
@@ -256,6 +268,8 @@ def main(args: TrainArgs) -> dict[str, Any]:
             t0 = time.perf_counter()
             row = {"episode": ep, **trainer.run_episode()}
             row["wall_s"] = time.perf_counter() - t0
+            greedy = args.greedy_every and (ep % args.greedy_every == 0 or ep == episodes)
+            row.update(greedy_score(trainer, cfg, args.greedy_seeds) if greedy else GREEDY_BLANK)
             history.append(row)
             if csv_writer is None:
                 csv_writer = csv.DictWriter(csv_file, fieldnames=list(row), extrasaction="ignore")
@@ -265,7 +279,10 @@ def main(args: TrainArgs) -> dict[str, Any]:
             csv_file.flush()
             if writer is not None:
                 for k, v in row.items():
-                    if k != "episode":
+                    if k.startswith("greedy_"):
+                        if greedy:
+                            writer.add_scalar(f"greedy/{k[7:]}", v, ep)
+                    elif k != "episode":
                         writer.add_scalar(f"train/{k}", v, ep)
             if bar is not None:
                 bar.update(1)
@@ -281,6 +298,30 @@ def main(args: TrainArgs) -> dict[str, Any]:
         if writer is not None:
             writer.close()
     return {"out": str(out), "episodes_done": trainer.episode, "history": history}
+
+
+# --------------------------------------------------------------------------- greedy curve
+
+GREEDY_METRICS = ("utility", "hit_ratio", "slot_reward", "violation_share")
+GREEDY_BLANK = {f"greedy_{k}": float("nan") for k in GREEDY_METRICS}
+
+
+def greedy_score(trainer, cfg: EdgeConfig, seeds: tuple[int, ...]) -> dict[str, float]:
+    """The greedy policy's metrics (`rl.evaluate.run_seed`), averaged over `seeds`.
+
+    Training's randomness is untouched: the evaluator draws from its own per-seed generators,
+    and the agent's torch generator (which an MLP policy reseeds) is restored afterwards."""
+    from rl.evaluate import run_seed
+
+    agents = [getattr(trainer, n) for n in ("d3pg", "agent") if hasattr(trainer, n)]
+    gen_states = [a.gen.get_state() for a in agents]
+    try:
+        policy = trainer.policy()
+        rows = [run_seed(policy, cfg, s) for s in seeds]
+    finally:
+        for a, st in zip(agents, gen_states, strict=True):
+            a.gen.set_state(st)
+    return {f"greedy_{k}": float(np.mean([r[k] for r in rows])) for k in GREEDY_METRICS}
 
 
 # --------------------------------------------------------------------------- loading
@@ -307,7 +348,7 @@ def load_policy(checkpoint_path: str | os.PathLike, device: str = "cpu", determi
     cfg = _config_from_dict(record["config"])
     d3pg = D3PGArgs(**{k: _tuple(v) for k, v in record["d3pg"].items()})
     ddqn = DDQNArgs(**{k: _tuple(v) for k, v in (record["ddqn"] or {}).items()})
-    args = TrainArgs(algo=record["algo"], seed=record["seed"], device=device)
+    args = TrainArgs(algo=record["algo"], seed=record["seed"], device=device, n_envs=1)
     trainer = _build(args, cfg, d3pg, ddqn, record["episodes"])
     sd = torch.load(p, weights_only=True, map_location=device)
     trainer.load_state_dict(sd.get("trainer", sd))
@@ -326,5 +367,5 @@ def untrained_policy(algo: str, cfg: EdgeConfig, preset: str = "paper", seed: in
     d3pg, ddqn = hyperparameters(algo, preset)
     d3pg = dataclasses.replace(d3pg, buffer_size=1)
     ddqn = dataclasses.replace(ddqn, buffer_size=1)
-    args = TrainArgs(algo=algo, seed=seed, device="cpu")
+    args = TrainArgs(algo=algo, seed=seed, device="cpu", n_envs=1)
     return _build(args, cfg, d3pg, ddqn, 1).policy()

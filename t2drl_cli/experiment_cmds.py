@@ -11,18 +11,31 @@ from t2drl_cli.main import app
 
 @app.command("experiment")
 def experiment(
-    name: Annotated[str, typer.Argument(help="fig6a, fig6b, fig7, fig8 or table3.")],
+    name: Annotated[
+        str,
+        typer.Argument(
+            help="fig6a, fig6b, fig7, fig8, table3 (the paper's 7.3) or ablation (the default "
+            "design with each change reverted)."
+        ),
+    ],
     quick: Annotated[
         bool,
         typer.Option(
             help="Quick form: 2 seeds, 8 episodes, 2 eval seeds, GA 20 x 10 (<= 10 min "
-            "on 2 cores). Default: full form, 5 seeds x 500 episodes, 10 eval seeds."
+            "on 2 cores). Default: full form, 5 seeds x the preset's episodes (default 100, "
+            "paper and tuned 500), 10 eval seeds."
         ),
     ] = False,
     preset: Annotated[str, typer.Option(help="Environment preset: paper or fitted.")] = "paper",
     hparams: Annotated[
-        str, typer.Option(help="Learned agents' hyperparameters (rl/presets.py): tuned or paper.")
-    ] = "tuned",
+        str,
+        typer.Option(
+            help="Learned agents' hyperparameters (rl/presets.py): default, paper or tuned."
+        ),
+    ] = "default",
+    env_seed: Annotated[
+        int, typer.Option(help="Seed of the environment preset's model draw (every run).")
+    ] = 0,
     seeds: Annotated[
         int | None, typer.Option(help="Training seeds per learned configuration.")
     ] = None,
@@ -76,6 +89,7 @@ def experiment(
             quick=quick,
             preset=preset,
             hparams=hparams,
+            env_seed=env_seed,
             seeds=seeds,
             episodes=episodes,
             eval_seeds=_eval_seeds(eval_seeds),

@@ -12,11 +12,18 @@ from t2drl_cli.main import app, bench_app
 @app.command("train")
 def train(
     algo: Annotated[str, typer.Option(help="t2drl, ddpg-t2drl or ddpg.")] = "t2drl",
-    preset: Annotated[str, typer.Option(help="Hyperparameters: paper or tuned.")] = "paper",
+    preset: Annotated[
+        str,
+        typer.Option(
+            help="Hyperparameters (rl/presets.py): default (reaches the oracle, docs/rl.md), "
+            "paper (Table 2 / 7.1 verbatim) or tuned (the earlier default)."
+        ),
+    ] = "default",
     env_preset: Annotated[str, typer.Option(help="Environment: paper or fitted.")] = "paper",
     seed: Annotated[int, typer.Option(help="Training seed.")] = 0,
     episodes: Annotated[
-        int | None, typer.Option(help="Episodes H (default: the preset's, 500).")
+        int | None,
+        typer.Option(help="Episodes H (default: the preset's; default 100, paper and tuned 500)."),
     ] = None,
     out: Annotated[
         str | None,
@@ -30,7 +37,17 @@ def train(
         list[str] | None,
         typer.Option("--set", help="Override an environment field: --set n_users=18. Repeatable."),
     ] = None,
-    n_envs: Annotated[int, typer.Option(help="Network copies stepped together.")] = 1,
+    n_envs: Annotated[
+        int | None,
+        typer.Option(help="Network copies stepped together (default: the preset's; default 8)."),
+    ] = None,
+    greedy_every: Annotated[
+        int,
+        typer.Option(
+            help="Score the greedy policy on held-out seeds every N episodes (0: never); "
+            "progress.csv greedy_* and TensorBoard greedy/*."
+        ),
+    ] = 10,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
     compile: Annotated[
         bool,
@@ -66,6 +83,7 @@ def train(
             episodes=episodes,
             out=out,
             n_envs=n_envs,
+            greedy_every=greedy_every,
             device=device,
             compile=compile,
             checkpoint_every=checkpoint_every,
@@ -98,7 +116,7 @@ def bench_train(
     episodes: Annotated[int, typer.Option(help="Timed training episodes per algorithm.")] = 3,
     preset: Annotated[
         str, typer.Option(help="Hyperparameter preset for the throughput run.")
-    ] = "paper",
+    ] = "default",
 ) -> None:
     """Decision time per slot (one thread), training throughput and the cost of one D3PG update
     at batch 32 (paper preset) vs 64 (tuned) vs 32 with --compile (side by side); goals
@@ -116,9 +134,12 @@ def bench_train(
         r = train_throughput(a, preset, episodes)
         typer.echo(
             f"training {a}/{preset}: {r['slots_per_s']:.1f} slots/s, {r['s_per_episode']:.2f} s per "
-            f"episode, paper run (H = 500) extrapolated {r['paper_run_min_extrapolated']:.1f} min"
+            f"episode; a full {preset} run (H = {r['episodes']} episodes of {r['n_envs']} "
+            f"copies) extrapolated {r['run_min_extrapolated']:.1f} min"
         )
-    typer.echo("goal: paper-scale T2DRL training <= 15 min")
+    typer.echo(
+        "goals: a default run <= 5 CPU-minutes; paper-scale T2DRL (--preset paper) <= 15 min"
+    )
     for a in algos:
         ms, errors = update_time(a)
         cells = ", ".join(f"{k}: {v:.2f} ms" for k, v in ms.items())

@@ -40,7 +40,8 @@ from rl.experiments.spec import (
     RunSpec,
     Scale,
 )
-from testbed.stats import t_interval
+from rl.presets import ABLATIONS, DEFAULT_PRESET, EPISODES, N_ENVS
+from testbed.stats import CONFIDENCE, t_interval
 
 EVAL_METRICS = ("hit_ratio", "utility", "violation_share", "slot_reward", "frame_reward")
 BENCH_METRICS = ("choose_cache_ms", "allocate_ms", "decision_time_ms")
@@ -60,13 +61,39 @@ N_BOOT = 4000
 # --------------------------------------------------------------------------- tables
 
 
+class AblationX(int):
+    """The ablation's x: the index into `ABLATIONS` (sorts in that order), shown by name."""
+
+    def __str__(self) -> str:
+        return ABLATIONS[self]
+
+    __format__ = lambda self, spec: format(str(self), spec)  # noqa: E731
+
+
 def x_of(spec: dict[str, Any], experiment: str) -> float | None:
     _, name, _ = SWEEPS[experiment]
     if not name:
         return None
     if name == "denoising_steps":
         return spec["denoising_steps"]
+    if name == "ablation":  # the reference methods (no ablation field) belong to every variant
+        if spec["algo"] not in LEARNED:
+            return None
+        return AblationX(ABLATIONS.index(spec.get("ablation") or ABLATIONS[0]))
     return spec["env_overrides"][name]
+
+
+def _shared_rows(experiment: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The ablation's oracle (and baseline) rows, copied to every variant present, so that
+    gaps pair them with each variant on the same evaluation seeds."""
+    if experiment != "ablation":
+        return rows
+    xs = sorted({r["x"] for r in rows if r["x"] is not None})
+    out = [r for r in rows if r["x"] is not None]
+    for r in rows:
+        if r["x"] is None:
+            out += [{**r, "x": x} for x in xs]
+    return out
 
 
 def per_seed_rows(experiment: str, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -100,7 +127,7 @@ def per_seed_rows(experiment: str, records: list[dict[str, Any]]) -> list[dict[s
         -1 if r["train_seed"] is None else r["train_seed"],
         r.get("eval_seed", -1),
     )
-    return sorted(rows, key=key)
+    return sorted(_shared_rows(experiment, rows), key=key)
 
 
 def write_csv(rows: list[dict[str, Any]], path: Path) -> None:
@@ -568,6 +595,8 @@ def trend_lines(experiment, rows, records) -> list[str]:
         if best is not None:
             out.append("- " + _best_l_verdict(rows, best, xs))
         out += _last_tenth_lines(records, experiment)
+    if experiment == "ablation":
+        out += ablation_lines(rows)
     if experiment == "fig6b":
         out += _last_tenth_lines(records, experiment)
         t = list(replicates(rows, "t2drl", None, "episode_reward").values())
@@ -578,6 +607,29 @@ def trend_lines(experiment, rows, records) -> list[str]:
                 f"DDPG-based T2DRL {ci_text(*summary(d)[:3])} (paper: T2DRL higher). "
                 + _higher_verdict(summary(t), summary(d), "T2DRL", "DDPG-based T2DRL")
             )
+    return out
+
+
+def ablation_lines(rows) -> list[str]:
+    """Per reverted part: T2DRL's utility gap to the oracle and what reverting costs against
+    the full design (difference of the mean gaps over training seeds, Welch 95 % interval)."""
+    from scipy import stats
+
+    xs = _xs(rows)
+    if not xs or xs[0] != 0:
+        return []
+    ref = oracle_gaps(rows, "t2drl", xs[0], "utility")
+    out = [f"- full design: utility gap to the oracle {ci_text(*summary(ref)[:3])}."]
+    for x in xs[1:]:
+        gaps = oracle_gaps(rows, "t2drl", x, "utility")
+        if len(gaps) < 2 or len(ref) < 2:
+            continue
+        diff = float(np.mean(gaps) - np.mean(ref))
+        ci = stats.ttest_ind(gaps, ref, equal_var=False).confidence_interval(CONFIDENCE)
+        out.append(
+            f"- reverting the {x}: gap {ci_text(*summary(gaps)[:3])}; costs "
+            f"{ci_text(diff, ci.low, ci.high)} utility units against the full design."
+        )
     return out
 
 
@@ -678,18 +730,27 @@ def scale_lines(name: str, scale: Scale, n_learned: int, hparams: str) -> list[s
             "(inference time does not depend on the weights); GA of SCHRS/HCRAS at its default "
             "40 chromosomes x 50 generations."
         ]
+    episodes = scale.episodes or EPISODES[hparams]
+    if episodes >= EPISODES[hparams]:
+        budget = f"this run uses the `{hparams}` preset's full training budget"
+        if hparams == DEFAULT_PRESET:
+            budget += (
+                f" (H = {episodes} episodes of {N_ENVS[hparams]} copies; the paper's is H = 500 "
+                "episodes of one copy, docs/rl.md)"
+            )
+        budget += "."
+    else:
+        budget = (
+            f"this run is far shorter than the `{hparams}` preset's H = {EPISODES[hparams]}, "
+            "so the learned agents are far from converged."
+        )
     return [
-        f"- scale: {scale.train_seeds} training seeds x H = {scale.episodes} episodes per learned "
+        f"- scale: {scale.train_seeds} training seeds x H = {episodes} episodes per learned "
         f"configuration ({n_learned} learned runs), held-out evaluation seeds "
         f"{list(scale.eval_seeds)} x {scale.eval_episodes} episode(s) of T K slots; GA of "
         f"SCHRS/HCRAS {scale.ga_pop_size} chromosomes x {scale.ga_generations} generations; "
         f"learned agents use the `{hparams}` hyperparameters (`rl/presets.py`).",
-        "- the paper's scale is H = 500 episodes; "
-        + (
-            "this run is far shorter, so the learned agents are far from converged."
-            if scale.episodes < 500
-            else "this run matches it."
-        ),
+        f"- {budget}",
     ]
 
 
@@ -739,7 +800,14 @@ def cost_lines(name: str, records, scale: Scale, sweep_doc) -> list[str]:
     a = sweep_doc["args"]
     try:
         full = plan(
-            name, FULL, a["preset"], a["hparams"], a["algos"], a["grid"], a["env_overrides"]
+            name,
+            FULL,
+            a["preset"],
+            a["hparams"],
+            a["algos"],
+            a["grid"],
+            a["env_overrides"],
+            a.get("env_seed", 0),
         )
     except ValueError:
         return lines
@@ -758,7 +826,7 @@ def cost_lines(name: str, records, scale: Scale, sweep_doc) -> list[str]:
             est += total / max(1, len(records))
     if est > 0:
         lines.append(
-            f"- full form ({FULL.train_seeds} training seeds, H = {FULL.episodes} episodes, "
+            f"- full form ({FULL.train_seeds} training seeds, the preset's H, "
             f"{len(FULL.eval_seeds)} evaluation seeds, GA {FULL.ga_pop_size} x "
             f"{FULL.ga_generations}; {len(full)} runs), extrapolated from the measured per-episode "
             f"and per-evaluation times (GA time scaled by its generations): "
@@ -773,6 +841,7 @@ TITLES = {
     "fig7": "Fig. 7: effect of the number of users U",
     "fig8": "Fig. 8: effect of the cache capacity C",
     "table3": "Table 3: decision time per slot vs U",
+    "ablation": "Ablation: the default design with one change reverted at a time",
 }
 
 
@@ -818,6 +887,8 @@ def report_markdown(name, rows, records, scale, sweep_doc, figs, complete) -> st
             "",
         ]
     cmd = f"t2drl experiment {name} --preset {a['preset']} --hparams {a['hparams']}"
+    if a.get("env_seed"):
+        cmd += f" --env-seed {a['env_seed']}"
     if a["quick"]:
         cmd += " --quick"
     for opt, key in (("--seeds", "seeds"), ("--episodes", "episodes")):

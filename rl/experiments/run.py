@@ -32,6 +32,8 @@ from typing import Any
 from rl.experiments.spec import RunSpec
 
 CURVE_COLUMNS = ("episode_reward", "hit_ratio", "utility", "violation_share")
+# the greedy policy on held-out seeds every few episodes (`rl.train.greedy_score`); NaN between
+GREEDY_COLUMNS = ("greedy_utility", "greedy_hit_ratio", "greedy_slot_reward")
 
 
 def _ga_config(spec: RunSpec):
@@ -63,18 +65,22 @@ POLICY_FACTORIES: dict[str, Callable[[Any, RunSpec], Any]] = {
 
 
 def env_config(spec: RunSpec):
-    """The EdgeConfig a run trains and evaluates on (env seed 0: one model draw for all runs)."""
+    """The EdgeConfig a run trains and evaluates on (the spec's env seed: one model draw for
+    all its runs; 0 unless stated)."""
     from testbed.config import build_config
 
-    return build_config(spec.env_preset, 0, dict(spec.env_overrides))
+    return build_config(spec.env_preset, spec.env_seed, dict(spec.env_overrides))
 
 
 def train(spec: RunSpec, train_dir: Path, progress: bool = False) -> dict[str, Any]:
     """Train (or resume) the learned agent of `spec` into `train_dir`; return its curve."""
-    from rl.presets import hyperparameters
+    from rl.presets import N_ENVS, ablated, hyperparameters
     from rl.train import TrainArgs, main
 
     d3pg, ddqn = hyperparameters(spec.algo, spec.hparams)
+    n_envs = N_ENVS[spec.hparams]
+    if spec.ablation is not None:
+        d3pg, ddqn, n_envs = ablated(spec.algo, spec.ablation, d3pg, ddqn, n_envs)
     if spec.denoising_steps is not None:
         d3pg = dataclasses.replace(d3pg, denoising_steps=spec.denoising_steps)
     main(
@@ -82,7 +88,8 @@ def train(spec: RunSpec, train_dir: Path, progress: bool = False) -> dict[str, A
             algo=spec.algo,
             preset=spec.hparams,
             env_preset=spec.env_preset,
-            env_seed=0,
+            env_seed=spec.env_seed,
+            n_envs=n_envs,
             env_overrides=dict(spec.env_overrides),
             seed=spec.train_seed,
             episodes=spec.episodes,
@@ -103,8 +110,9 @@ def read_curve(path: Path) -> dict[str, list[float]]:
     with path.open() as fh:
         rows = list(csv.DictReader(fh))
     curve = {"episode": [int(r["episode"]) for r in rows]}
-    for key in (*CURVE_COLUMNS, "wall_s"):
-        curve[key] = [float(r[key]) for r in rows if key in r]
+    for key in (*CURVE_COLUMNS, *GREEDY_COLUMNS, "wall_s"):
+        if rows and key in rows[0]:
+            curve[key] = [float(r[key]) if r[key] != "" else float("nan") for r in rows]
     return curve
 
 

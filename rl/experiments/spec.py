@@ -16,7 +16,12 @@ fig6b      --                                          learned (curves); the res
 fig7       users U in {10, 12, 14, 16, 18}             every method
 fig8       cache capacity C in {20, 23, 26, 29, 32} GB every method
 table3     users U in {10, 12, 14, 16, 18}             decision time per slot (`rl.bench`)
+ablation   the default design with one change reverted T2DRL; the oracle as reference
 =========  ==========================================  =================================
+
+The ablation (ours, not the paper's) reverts one part of the `default` hyperparameter preset
+at a time (`rl.presets.ABLATIONS`: critic, cacher, output map, discount, copies, beta
+schedule); its x is the index into that tuple, shown by name.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ import json
 import math
 from dataclasses import dataclass
 from typing import Any
+
+from rl.presets import ABLATIONS, DEFAULT_PRESET, EPISODES, PRESETS
 
 LEARNED = ("t2drl", "ddpg-t2drl", "ddpg")
 BASELINES = ("rcars", "schrs", "hcras")
@@ -40,9 +47,9 @@ DISPLAY = {
     "hcras": "HCRAS",
     "oracle": "Oracle",
 }
-EXPERIMENTS = ("fig6a", "fig6b", "fig7", "fig8", "table3")
+EXPERIMENTS = ("fig6a", "fig6b", "fig7", "fig8", "table3", "ablation")
 ENV_PRESETS = ("paper", "fitted")
-HPARAM_PRESETS = ("paper", "tuned")
+HPARAM_PRESETS = PRESETS
 
 # The swept variable of each experiment: (label, EdgeConfig field or 'denoising_steps', grid).
 SWEEPS: dict[str, tuple[str, str, tuple[Any, ...]]] = {
@@ -51,6 +58,7 @@ SWEEPS: dict[str, tuple[str, str, tuple[Any, ...]]] = {
     "fig7": ("number of users U", "n_users", (10, 12, 14, 16, 18)),
     "fig8": ("cache capacity C [GB]", "cache_capacity_GB", (20.0, 23.0, 26.0, 29.0, 32.0)),
     "table3": ("number of users U", "n_users", (10, 12, 14, 16, 18)),
+    "ablation": ("design change reverted", "ablation", ABLATIONS),
 }
 DEFAULT_ALGOS: dict[str, tuple[str, ...]] = {
     "fig6a": ("t2drl",),
@@ -58,6 +66,7 @@ DEFAULT_ALGOS: dict[str, tuple[str, ...]] = {
     "fig7": ALGOS,
     "fig8": ALGOS,
     "table3": ("t2drl", "ddpg-t2drl", "ddpg", "schrs", "hcras", "rcars", "oracle"),
+    "ablation": ("t2drl", "oracle"),
 }
 
 
@@ -73,8 +82,9 @@ class Scale:
 
     train_seeds: int
     """Training seeds 0..n-1 per learned configuration (Table 3: timing repetitions)."""
-    episodes: int
-    """H, training episodes per learned run (T K slots each)."""
+    episodes: int | None
+    """H, training episodes per learned run (T K slots each); None: the hyperparameter
+    preset's (`rl.presets.EPISODES`: default 100, paper and tuned 500)."""
     eval_seeds: tuple[int, ...]
     """Held-out evaluation seeds (disjoint from training seeds, which are small integers)."""
     eval_episodes: int = 1
@@ -99,7 +109,7 @@ QUICK = Scale(
     bench_slots=5,
     oracle_frame_samples=8,
 )
-FULL = Scale(train_seeds=5, episodes=500, eval_seeds=tuple(range(1000, 1010)))
+FULL = Scale(train_seeds=5, episodes=None, eval_seeds=tuple(range(1000, 1010)))
 
 
 @dataclass(frozen=True)
@@ -115,7 +125,8 @@ class RunSpec:
     env_overrides: tuple[tuple[str, Any], ...] = ()
     """EdgeConfig overrides as sorted (name, value) pairs (the swept variable lives here)."""
     hparams: str = "tuned"
-    """Hyperparameter preset of the learned agents (`rl.presets`); '' for the others."""
+    """Hyperparameter preset of the learned agents (`rl.presets`); '' for the others. (The
+    field's default predates the `default` preset and stays, so old run ids stay valid.)"""
     denoising_steps: int | None = None
     """D3PG's L (T2DRL only); None keeps the preset's (5)."""
     train_seed: int | None = None
@@ -132,6 +143,10 @@ class RunSpec:
     """Table 3 only: timed slots."""
     oracle_samples: int | None = None
     """Oracle only: slots per popularity state for its P3 table (None: 64)."""
+    env_seed: int = 0
+    """Seed of the environment preset's model draw (`testbed.config.build_config`)."""
+    ablation: str | None = None
+    """The part of the `default` design reverted (`rl.presets.ABLATIONS`); None: none."""
 
     @property
     def learned(self) -> bool:
@@ -144,8 +159,10 @@ class RunSpec:
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
         d["env_overrides"] = dict(self.env_overrides)
-        if d["oracle_samples"] is None:  # added later: keeps the ids of existing runs
-            del d["oracle_samples"]
+        # fields added later are left out at their defaults: keeps the ids of existing runs
+        for key, default in (("oracle_samples", None), ("env_seed", 0), ("ablation", None)):
+            if d[key] == default:
+                del d[key]
         return d
 
     @property
@@ -158,6 +175,10 @@ class RunSpec:
             parts.append(f"{_short(k)}{v:g}" if isinstance(v, float) else f"{_short(k)}{v}")
         if self.denoising_steps is not None:
             parts.append(f"L{self.denoising_steps}")
+        if self.env_seed:
+            parts.append(f"e{self.env_seed}")
+        if self.ablation is not None:
+            parts.append(f"no-{self.ablation}")
         if self.train_seed is not None:
             parts.append(f"s{self.train_seed}")
         return "-".join([*parts, digest])
@@ -185,10 +206,11 @@ def plan(
     experiment: str,
     scale: Scale,
     env_preset: str = "paper",
-    hparams: str = "tuned",
+    hparams: str = DEFAULT_PRESET,
     algos: tuple[str, ...] | None = None,
     grid: tuple[Any, ...] | None = None,
     env_overrides: dict[str, Any] | None = None,
+    env_seed: int = 0,
 ) -> list[RunSpec]:
     """Every run of `experiment` at `scale`, learned runs first (they take longest).
 
@@ -198,6 +220,13 @@ def plan(
     check_choice("experiment", experiment, EXPERIMENTS)
     check_choice("--preset", env_preset, ENV_PRESETS)
     check_choice("--hparams", hparams, HPARAM_PRESETS)
+    if not isinstance(env_seed, int) or isinstance(env_seed, bool) or env_seed < 0:
+        raise ExperimentError(f"--env-seed must be a non-negative integer, got {env_seed!r}.")
+    if experiment == "ablation" and hparams != DEFAULT_PRESET:
+        raise ExperimentError(
+            f"the ablation reverts parts of the '{DEFAULT_PRESET}' preset; drop --hparams."
+        )
+    episodes = scale.episodes or EPISODES[hparams]
     algos = DEFAULT_ALGOS[experiment] if algos is None else tuple(algos)
     for a in algos:
         check_choice("--algo", a, DEFAULT_ALGOS[experiment])
@@ -217,15 +246,22 @@ def plan(
         )
     specs: list[RunSpec] = []
     for algo in algos:
-        for value in grid:
+        # the ablation's reference methods do not depend on the learners' design
+        for value in grid if algo in LEARNED or experiment != "ablation" else (None,):
             values = dict(fixed)
-            if name and name != "denoising_steps":
+            if name and name not in ("denoising_steps", "ablation"):
                 values[name] = value
             overrides = tuple(sorted(values.items()))
             steps = value if name == "denoising_steps" else None
             common = dict(
-                experiment=experiment, algo=algo, env_preset=env_preset, env_overrides=overrides
+                experiment=experiment,
+                algo=algo,
+                env_preset=env_preset,
+                env_overrides=overrides,
+                env_seed=env_seed,
             )
+            if name == "ablation" and value != ABLATIONS[0]:
+                common["ablation"] = value
             if experiment == "table3":
                 for s in range(scale.train_seeds):
                     # Table 3 times the GA at its default size (the paper's comparison) at
@@ -247,7 +283,7 @@ def plan(
                             hparams=hparams,
                             denoising_steps=steps,
                             train_seed=s,
-                            episodes=scale.episodes,
+                            episodes=episodes,
                             eval_seeds=scale.eval_seeds,
                             eval_episodes=scale.eval_episodes,
                         )
@@ -267,7 +303,14 @@ def plan(
 
 
 def _grid_value(name: str, v: Any) -> Any:
-    """Grid values as the field's type: whole numbers for U and L, floats for C."""
+    """Grid values as the field's type: whole numbers for U and L, floats for C, names of
+    `rl.presets.ABLATIONS` for the ablation."""
+    if name == "ablation":
+        if v not in ABLATIONS:
+            raise ExperimentError(
+                f"--grid values of the ablation must be among {', '.join(ABLATIONS)}, got {v!r}."
+            )
+        return v
     try:
         x = float(v)
     except (TypeError, ValueError):

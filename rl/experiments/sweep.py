@@ -29,6 +29,7 @@ from typing import Any
 
 from rl.experiments.run import run_one
 from rl.experiments.spec import FULL, QUICK, ExperimentError, RunSpec, Scale, plan
+from rl.presets import DEFAULT_PRESET
 
 EXECUTORS = ("ray", "serial")
 
@@ -38,14 +39,16 @@ class ExperimentArgs:
     """Arguments of `t2drl experiment NAME`."""
 
     name: str = "fig7"
-    """fig6a, fig6b, fig7, fig8 or table3 (main paper 7.3)."""
+    """fig6a, fig6b, fig7, fig8, table3 (main paper 7.3) or ablation (ours)."""
     quick: bool = False
     """The quick form (`rl.experiments.spec.QUICK`: 2 seeds, 8 episodes, 2 eval seeds, small
-    GA); otherwise the full form (`FULL`: 5 seeds, 500 episodes, 10 eval seeds)."""
+    GA); otherwise the full form (`FULL`: 5 seeds, the preset's episodes, 10 eval seeds)."""
     preset: str = "paper"
     """Environment preset: paper or fitted."""
-    hparams: str = "tuned"
-    """Hyperparameters of the learned agents (`rl.presets`): tuned or paper."""
+    hparams: str = DEFAULT_PRESET
+    """Hyperparameters of the learned agents (`rl.presets`): default, paper or tuned."""
+    env_seed: int = 0
+    """Seed of the environment preset's model draw, the same for every run."""
     seeds: int | None = None
     """Training seeds per learned configuration (overrides the form's)."""
     episodes: int | None = None
@@ -100,7 +103,10 @@ def scale_of(args: ExperimentArgs) -> Scale:
 def out_dir(args: ExperimentArgs) -> Path:
     if args.out:
         return Path(args.out)
-    return Path("runs/experiments") / f"{args.name}-{args.preset}{'-quick' if args.quick else ''}"
+    env = f"-e{args.env_seed}" if args.env_seed else ""
+    return (
+        Path("runs/experiments") / f"{args.name}-{args.preset}{env}{'-quick' if args.quick else ''}"
+    )
 
 
 def write_json_atomic(doc: Any, path: Path) -> None:
@@ -214,7 +220,14 @@ def main(args: ExperimentArgs, echo: Callable[[str], None] = print) -> dict[str,
         raise ExperimentError(f"--max-runs must be a positive integer, got {args.max_runs!r}.")
     scale = scale_of(args)
     specs = plan(
-        args.name, scale, args.preset, args.hparams, args.algos, args.grid, args.env_overrides
+        args.name,
+        scale,
+        args.preset,
+        args.hparams,
+        args.algos,
+        args.grid,
+        args.env_overrides,
+        args.env_seed,
     )
     out = out_dir(args)
     (out / "runs").mkdir(parents=True, exist_ok=True)

@@ -210,3 +210,42 @@ def test_cli_bad_input_is_one_sentence(tmp_path):
         exc = result.exception
         assert getattr(exc, "exit_code", None) == 2, (args, result.output)
         assert message in str(exc) and "\n" not in str(exc)
+
+
+def test_ablation_plan_and_report(tmp_path):
+    """The ablation: one T2DRL run per reverted part and seed, one oracle run shared by all
+    variants; the report names each variant and its cost against the full design."""
+    from rl.presets import ABLATIONS, ablated, hyperparameters
+
+    specs = plan("ablation", QUICK)
+    learned = [s for s in specs if s.learned]
+    assert len(learned) == len(ABLATIONS) * QUICK.train_seeds
+    assert [s.algo for s in specs if not s.learned] == ["oracle"]
+    assert {s.ablation for s in learned} == {None, *ABLATIONS[1:]}
+    # the fields added for the ablation leave the ids of older runs unchanged
+    assert "ablation" not in specs[0].to_dict() and "env_seed" not in specs[0].to_dict()
+    d3pg, ddqn = hyperparameters("t2drl", "default")
+    assert ablated("t2drl", "critic", d3pg, ddqn, 8)[0].critic == "mlp"
+    assert ablated("t2drl", "cacher", d3pg, ddqn, 8)[1].q_input == "index"
+    assert ablated("t2drl", "copies", d3pg, ddqn, 8)[2] == 1
+    with pytest.raises(ExperimentError, match="ablation"):
+        plan("ablation", QUICK, hparams="tuned")
+
+    args = tiny_args(
+        tmp_path, name="ablation", grid=("none", "critic"), algos=("t2drl", "oracle"), episodes=1
+    )
+    result = main(args, echo=lambda s: None)
+    assert result["done"] == result["total"] == 2 * 2 + 1
+    report = (tmp_path / "report.md").read_text()
+    assert "reverting the critic" in report and "design change reverted = critic" in report
+    csv_text = (tmp_path / "ablation.csv").read_text()
+    assert ",critic," in csv_text and ",none," in csv_text
+
+
+def test_env_seed_reaches_the_runs(tmp_path):
+    specs = plan("fig7", QUICK, env_seed=2, algos=("rcars",), grid=(3,))
+    assert specs[0].env_seed == 2 and "-e2-" in specs[0].run_id
+    assert (
+        run_mod.env_config(specs[0]).to_dict()
+        != run_mod.env_config(plan("fig7", QUICK, algos=("rcars",), grid=(3,))[0]).to_dict()
+    )
