@@ -212,6 +212,16 @@ def oracle_gaps(rows, algo, x, metric) -> list[float]:
     return [gap(r) for r in sel]
 
 
+def relative_gaps(rows, algo, x) -> list[float]:
+    """Per replicate, the utility gap to the oracle in % of the oracle's mean utility over the
+    same evaluation seeds."""
+    oracle = [r["utility"] for r in rows if r["algo"] == "oracle" and r["x"] == x]
+    if not oracle:
+        return []
+    ref = float(np.mean(oracle))
+    return [100.0 * g / ref for g in oracle_gaps(rows, algo, x, "utility")]
+
+
 def bootstrap_improvement(metric, t_vals, o_vals, seed: int = 0) -> tuple[float, float, float]:
     """Point estimate and 95% percentile bootstrap interval of `improvement` (see module doc)."""
     t, o = np.asarray(t_vals, float), np.asarray(o_vals, float)
@@ -301,6 +311,52 @@ def curve_band(curves: list[list[float]], window: int):
 
     half = stats.t.ppf(0.975, arr.shape[0] - 1) * arr.std(0, ddof=1) / math.sqrt(arr.shape[0])
     return mean, mean - half, mean + half
+
+
+def plot_greedy_curves(experiment, records, rows, path: Path, title: str) -> str | None:
+    """The greedy policy's utility (11) every few episodes (`rl.train.greedy_score`, held-out
+    seeds 900, 901) against episodes, mean over training seeds with a 95% t band, one panel per
+    swept value, the oracle's utility there (evaluation seeds) as a dashed reference line.
+    None when the runs logged no greedy curve."""
+    groups: dict[tuple, list] = defaultdict(list)
+    for rec in records:
+        c = rec.get("curve", {})
+        if "greedy_utility" in c:
+            pts = [(e, u) for e, u in zip(c["episode"], c["greedy_utility"], strict=True)]
+            pts = [(e, u) for e, u in pts if u == u]  # NaN between scorings
+            if pts:
+                groups[(rec["spec"]["algo"], x_of(rec["spec"], experiment))].append(pts)
+    if not groups:
+        return None
+    plt = _plt()
+    xs = sorted({x for _, x in groups}, key=lambda v: -math.inf if v is None else v)
+    fig, axes = plt.subplots(1, len(xs), figsize=(4.2 * len(xs), 3.8), squeeze=False)
+    for ax, x in zip(axes[0], xs, strict=True):
+        for algo in (a for a in ALGOS if (a, x) in groups):
+            curves = groups[(algo, x)]
+            n = min(len(c) for c in curves)
+            eps = [e for e, _ in curves[0][:n]]
+            mean, lo, hi = curve_band([[u for _, u in c[:n]] for c in curves], 1)
+            ax.plot(eps, mean, color=COLORS[algo], label=f"{DISPLAY[algo]} ({len(curves)} seeds)")
+            ax.fill_between(eps, lo, hi, color=COLORS[algo], alpha=0.2, linewidth=0)
+        m = _mean(rows, "oracle", x, "utility")[0]
+        if not math.isnan(m):
+            ax.axhline(m, color=COLORS["oracle"], ls="--", lw=1, label=f"Oracle ({m:.3g})")
+        if x is not None:
+            ax.set_title(f"{_x_label(experiment).split(' [')[0]} = {_xfmt(x)}", fontsize=9)
+        ax.set_xlabel("training episode")
+        ax.set_ylabel("greedy utility (11), lower is better")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.suptitle(
+        f"{title}: greedy policy during training (held-out seeds 900, 901; the oracle on the "
+        "evaluation seeds)",
+        fontsize=9,
+    )
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return str(path)
 
 
 def plot_curves(experiment, records, rows, path: Path, title: str) -> str:
@@ -474,6 +530,22 @@ def gap_table(experiment, rows) -> list[str]:
         "reward: oracle - method), paired on the same evaluation seeds.",
         "",
     ]
+    lines += [
+        "**utility gap in % of the oracle's utility** (mean [95% interval]; worst replicate)",
+        "",
+        "| method | " + " | ".join(_xfmt(x) if x is not None else "all" for x in xs) + " |",
+        "|---" * (len(xs) + 1) + "|",
+    ]
+    for algo in _algos(rows):
+        if algo == "oracle":
+            continue
+        cells = []
+        for x in xs:
+            pct = relative_gaps(rows, algo, x)
+            m, lo, hi, n = summary(pct)
+            cells.append(f"{ci_text(m, lo, hi)}; worst {max(pct):.3g}" if n else "")
+        lines.append(f"| {DISPLAY[algo]} | " + " | ".join(cells) + " |")
+    lines.append("")
     for metric in ("utility", "hit_ratio", "frame_reward"):
         lines += [
             f"**gap in {metric}**",
@@ -868,6 +940,9 @@ def write_report(
         figs.append(plot_bars(name, rows, out / f"{name}.png", title))
     else:
         figs.append(plot_table3(rows, out / f"{name}.png", title))
+    if name != "table3":
+        greedy = plot_greedy_curves(name, records, rows, out / f"{name}-greedy.png", title)
+        figs += [greedy] if greedy else []
     written += figs
     md = report_markdown(name, rows, records, scale, sweep_doc, figs, complete)
     (out / "report.md").write_text(md)

@@ -1,0 +1,109 @@
+"""The exploratory single-seed runs behind docs/rl.md's "default design" table (issue 13).
+
+    python docs/rl_explore.py run --users 18 --seed 0 --ddqn '{"updates_per_frame": 1}'
+    python docs/rl_explore.py run --users 10 --d3pg '{"clip_denoised": false}'
+    python docs/rl_explore.py hybrid runs/explore/t2drl-U18-e0-s0 --users 18
+    python docs/rl_explore.py clip runs/explore/t2drl-U10-e0-s0 --users 10
+
+`run`: `t2drl train` with the `default` preset and the given D3PG / DDQN fields changed,
+then the greedy policy on held-out seeds 1000-1004 (`rl.evaluate`). `hybrid`: the oracle's
+cache per popularity state with the trained allocator (how much of a gap is the cacher's).
+`clip`: `rl.networks.clipped_share` of the trained diffusion actor on 256 slot states.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+
+import numpy as np
+import torch
+
+from rl.evaluate import evaluate_policy
+from rl.networks import clipped_share, raw_slot_state
+from rl.oracle import OraclePolicy
+from rl.presets import hyperparameters
+from rl.train import TrainArgs, load_policy, main
+from testbed.batched import BatchedEdgeSim
+from testbed.config import build_config
+
+SEEDS = range(1000, 1005)
+
+
+def summary(policy, cfg) -> dict[str, float]:
+    r = evaluate_policy(policy, cfg, SEEDS)
+    return {k: round(v.mean, 3) for k, v in r.metrics.items()}
+
+
+def run(a) -> None:
+    d3pg, ddqn = hyperparameters(a.algo, "default")
+    d3pg = dataclasses.replace(d3pg, **json.loads(a.d3pg))
+    ddqn = dataclasses.replace(ddqn, **json.loads(a.ddqn))
+    out = a.out or f"runs/explore/{a.algo}-U{a.users}-e{a.env_seed}-s{a.seed}"
+    env = {"n_users": a.users}
+    main(
+        TrainArgs(
+            algo=a.algo,
+            env_seed=a.env_seed,
+            env_overrides=env,
+            seed=a.seed,
+            out=out,
+            d3pg=d3pg,
+            ddqn=ddqn,
+            progress=False,
+            resume=False,
+        )
+    )
+    print(out, summary(load_policy(out), build_config("paper", a.env_seed, env)))
+
+
+def hybrid(a) -> None:
+    cfg = build_config("paper", a.env_seed, {"n_users": a.users})
+    learned, oracle = load_policy(a.run_dir), OraclePolicy(cfg)
+
+    class OracleCache:
+        name = "oracle cache + learned allocation"
+        choose_cache = staticmethod(oracle.choose_cache)
+        allocate = staticmethod(learned.allocate)
+
+    for g in cfg.popularity_states:
+        gamma = np.array([g])
+        print(
+            f"gamma {g}: learned {learned.choose_cache(gamma, None)[0].tolist()}, "
+            f"oracle {oracle.choose_cache(gamma, None)[0].tolist()}"
+        )
+    print(OracleCache.name, summary(OracleCache(), cfg))
+
+
+def clip(a) -> None:
+    actor = load_policy(a.run_dir).d3pg.actor
+    cfg = build_config("paper", a.env_seed, {"n_users": a.users})
+    sim = BatchedEdgeSim(cfg, 256, np.random.default_rng(5))
+    sim.reset()
+    raw = torch.as_tensor(raw_slot_state(sim.state, sim.cache), dtype=torch.float32)
+    share = clipped_share(actor, raw, torch.Generator().manual_seed(0))
+    print(f"{a.run_dir}: clipped share of intermediate x^0 entries {share:.3f}")
+
+
+def parse() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="cmd", required=True)
+    for name in ("run", "hybrid", "clip"):
+        s = sub.add_parser(name)
+        s.add_argument("--users", type=int, default=10)
+        s.add_argument("--env-seed", type=int, default=0)
+        if name == "run":
+            s.add_argument("--algo", default="t2drl")
+            s.add_argument("--seed", type=int, default=0)
+            s.add_argument("--d3pg", default="{}", help="D3PGArgs fields as JSON")
+            s.add_argument("--ddqn", default="{}", help="DDQNArgs fields as JSON")
+            s.add_argument("--out", default=None)
+        else:
+            s.add_argument("run_dir")
+    return p.parse_args()
+
+
+if __name__ == "__main__":
+    args = parse()
+    {"run": run, "hybrid": hybrid, "clip": clip}[args.cmd](args)
