@@ -4,11 +4,13 @@
     python docs/rl_explore.py run --users 10 --d3pg '{"clip_denoised": false}'
     python docs/rl_explore.py hybrid runs/explore/t2drl-U18-e0-s0 --users 18
     python docs/rl_explore.py clip runs/explore/t2drl-U10-e0-s0 --users 10
+    python docs/rl_explore.py memory --users 10
 
 `run`: `t2drl train` with the `default` preset and the given D3PG / DDQN fields changed,
 then the greedy policy on held-out seeds 1000-1004 (`rl.evaluate`). `hybrid`: the oracle's
 cache per popularity state with the trained allocator (how much of a gap is the cacher's).
 `clip`: `rl.networks.clipped_share` of the trained diffusion actor on 256 slot states.
+`memory`: peak RSS over 3 000 D3PG updates (flat since the soft update runs under no_grad).
 """
 
 from __future__ import annotations
@@ -86,10 +88,37 @@ def clip(a) -> None:
     print(f"{a.run_dir}: clipped share of intermediate x^0 entries {share:.3f}")
 
 
+def memory(a) -> None:
+    """Peak RSS while a `default` D3PG runs updates on a filled buffer (the soft-update leak)."""
+    import resource
+
+    from rl.d3pg import D3PG
+    from rl.networks import SlotStateEncoder
+
+    torch.set_num_threads(1)
+    cfg = build_config("paper", a.env_seed, {"n_users": a.users})
+    d3pg, _ = hyperparameters("t2drl", "default")
+    agent = D3PG(SlotStateEncoder(cfg), 2 * a.users, d3pg, torch.device("cpu"), 0)
+    sim = BatchedEdgeSim(cfg, 8, np.random.default_rng(0))
+    sim.reset()
+    for _ in range(100):
+        raw = raw_slot_state(sim.state, sim.cache)
+        act = agent.act(raw, True)
+        res = sim.step(act[:, : a.users], act[:, a.users :])
+        agent.buffer.add(raw, act, res.reward, raw, 0.0)
+    rng = np.random.default_rng(0)
+    for i in range(3001):
+        agent.update(rng)
+        if i % 500 == 0:
+            print(
+                f"{i} updates: peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB"
+            )
+
+
 def parse() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="cmd", required=True)
-    for name in ("run", "hybrid", "clip"):
+    for name in ("run", "hybrid", "clip", "memory"):
         s = sub.add_parser(name)
         s.add_argument("--users", type=int, default=10)
         s.add_argument("--env-seed", type=int, default=0)
@@ -99,11 +128,11 @@ def parse() -> argparse.Namespace:
             s.add_argument("--d3pg", default="{}", help="D3PGArgs fields as JSON")
             s.add_argument("--ddqn", default="{}", help="DDQNArgs fields as JSON")
             s.add_argument("--out", default=None)
-        else:
+        elif name != "memory":
             s.add_argument("run_dir")
     return p.parse_args()
 
 
 if __name__ == "__main__":
     args = parse()
-    {"run": run, "hybrid": hybrid, "clip": clip}[args.cmd](args)
+    {"run": run, "hybrid": hybrid, "clip": clip, "memory": memory}[args.cmd](args)

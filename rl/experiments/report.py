@@ -902,7 +902,7 @@ def cost_lines(name: str, records, scale: Scale, sweep_doc) -> list[str]:
             f"{len(FULL.eval_seeds)} evaluation seeds, GA {FULL.ga_pop_size} x "
             f"{FULL.ga_generations}; {len(full)} runs), extrapolated from the measured per-episode "
             f"and per-evaluation times (GA time scaled by its generations): "
-            f"**~{est / 3600:.1f} core-hours**, i.e. ~{est / 3600 / 16:.1f} h on 16 cores."
+            f"**~{est / 3600:.1f} core-hours**, i.e. ~{est / 60 / 16:.0f} min on 16 cores."
         )
     return lines
 
@@ -936,7 +936,7 @@ def write_report(
     figs = []
     if name in ("fig6a", "fig6b"):
         figs.append(plot_curves(name, records, rows, out / f"{name}.png", title))
-    elif name in ("fig7", "fig8"):
+    elif name in ("fig7", "fig8", "ablation"):
         figs.append(plot_bars(name, rows, out / f"{name}.png", title))
     else:
         figs.append(plot_table3(rows, out / f"{name}.png", title))

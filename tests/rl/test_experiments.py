@@ -238,6 +238,7 @@ def test_ablation_plan_and_report(tmp_path):
     assert result["done"] == result["total"] == 2 * 2 + 1
     report = (tmp_path / "report.md").read_text()
     assert "reverting the critic" in report and "design change reverted = critic" in report
+    assert "ablation-greedy.png" in report and (tmp_path / "ablation-greedy.png").is_file()
     csv_text = (tmp_path / "ablation.csv").read_text()
     assert ",critic," in csv_text and ",none," in csv_text
 
