@@ -330,8 +330,12 @@ def plot_greedy_curves(experiment, records, rows, path: Path, title: str) -> str
         return None
     plt = _plt()
     xs = sorted({x for _, x in groups}, key=lambda v: -math.inf if v is None else v)
-    fig, axes = plt.subplots(1, len(xs), figsize=(4.2 * len(xs), 3.8), squeeze=False)
-    for ax, x in zip(axes[0], xs, strict=True):
+    ncols = min(len(xs), 4)
+    nrows = math.ceil(len(xs) / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.6 * nrows), squeeze=False)
+    for ax in axes.flat[len(xs) :]:
+        ax.set_visible(False)
+    for ax, x in zip(axes.flat, xs, strict=False):
         for algo in (a for a in ALGOS if (a, x) in groups):
             curves = groups[(algo, x)]
             n = min(len(c) for c in curves)
@@ -436,7 +440,11 @@ def plot_bars(experiment, rows, path: Path, title: str) -> str:
             ax.set_ylim(0.0, 1.0)  # t-whiskers of 2-3 replicates can leave [0, 1]; clip them
         else:
             ax.set_ylim(bottom=0.0)
-        ax.set_xticks(np.arange(len(xs)), [_xfmt(x) for x in xs])
+        labels = [_xfmt(x) for x in xs]
+        long = max(map(len, labels), default=0) > 6  # the ablation's names
+        ax.set_xticks(
+            np.arange(len(xs)), labels, rotation=25 if long else 0, ha="right" if long else "center"
+        )
         ax.set_xlabel(_x_label(experiment))
         ax.set_title(lab, fontsize=10)
         ax.grid(axis="y", alpha=0.3)
@@ -698,8 +706,11 @@ def ablation_lines(rows) -> list[str]:
             continue
         diff = float(np.mean(gaps) - np.mean(ref))
         ci = stats.ttest_ind(gaps, ref, equal_var=False).confidence_interval(CONFIDENCE)
+        what = f"reverting the {x}"
+        if str(x) == "beta-schedule":  # a change, not a revert (rl.presets)
+            what = "changing the beta schedule (beta_max 10 -> 2)"
         out.append(
-            f"- reverting the {x}: gap {ci_text(*summary(gaps)[:3])}; costs "
+            f"- {what}: gap {ci_text(*summary(gaps)[:3])}; costs "
             f"{ci_text(diff, ci.low, ci.high)} utility units against the full design."
         )
     return out
