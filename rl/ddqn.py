@@ -101,7 +101,8 @@ class DDQN:
         self.feasible_idx = np.flatnonzero(self.feasible)
         self._mask = torch.as_tensor(np.where(self.feasible, 0.0, -np.inf), dtype=torch.float32)
         self._mask = self._mask.to(device)
-        self._fitting = torch.as_tensor(all_caches[self.feasible_idx], device=device)
+        self._caches = torch.as_tensor(all_caches, device=device)  # (2^M, M), index -> rho (31)
+        self._fitting = self._caches[self.feasible_idx]
         self.n_updates = 0
 
     def epsilon(self, frames_seen: int, total_frames: int) -> float:
@@ -127,9 +128,7 @@ class DDQN:
     def _q_taken(self, net, gamma: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
         """Q of the index taken, (B,); `idx` (B, 1)."""
         if self.args.q_input == "cache":
-            shifts = torch.arange(self.m - 1, -1, -1, device=idx.device)
-            caches = (idx >> shifts) & 1  # (31), (B, M)
-            return net(gamma, caches[:, None, :]).squeeze(-1)
+            return net(gamma, self._caches[idx]).squeeze(-1)  # caches (B, 1, M)
         return net(gamma).gather(-1, idx).squeeze(-1)
 
     @torch.no_grad()

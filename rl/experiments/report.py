@@ -538,36 +538,42 @@ def gap_table(experiment, rows) -> list[str]:
         "reward: oracle - method), paired on the same evaluation seeds.",
         "",
     ]
-    lines += [
+
+    def percent(algo, x) -> str:
+        pct = relative_gaps(rows, algo, x)
+        m, lo, hi, n = summary(pct)
+        return f"{ci_text(m, lo, hi)}; worst {max(pct):.3g}" if n else ""
+
+    lines += _per_method_table(
         "**utility gap in % of the oracle's utility** (mean [95% interval]; worst replicate)",
+        rows,
+        xs,
+        percent,
+    )
+    for metric in ("utility", "hit_ratio", "frame_reward"):
+        lines += _per_method_table(
+            f"**gap in {metric}**",
+            rows,
+            xs,
+            lambda algo, x, metric=metric: ci_text(
+                *summary(oracle_gaps(rows, algo, x, metric))[:3]
+            ),
+        )
+    return lines
+
+
+def _per_method_table(title: str, rows, xs, cell) -> list[str]:
+    """A markdown table: one row per method but the oracle, one column per x, `cell(algo, x)`."""
+    lines = [
+        title,
         "",
         "| method | " + " | ".join(_xfmt(x) if x is not None else "all" for x in xs) + " |",
         "|---" * (len(xs) + 1) + "|",
     ]
     for algo in _algos(rows):
-        if algo == "oracle":
-            continue
-        cells = []
-        for x in xs:
-            pct = relative_gaps(rows, algo, x)
-            m, lo, hi, n = summary(pct)
-            cells.append(f"{ci_text(m, lo, hi)}; worst {max(pct):.3g}" if n else "")
-        lines.append(f"| {DISPLAY[algo]} | " + " | ".join(cells) + " |")
-    lines.append("")
-    for metric in ("utility", "hit_ratio", "frame_reward"):
-        lines += [
-            f"**gap in {metric}**",
-            "",
-            "| method | " + " | ".join(_xfmt(x) if x is not None else "all" for x in xs) + " |",
-            "|---" * (len(xs) + 1) + "|",
-        ]
-        for algo in _algos(rows):
-            if algo == "oracle":
-                continue
-            cells = [ci_text(*summary(oracle_gaps(rows, algo, x, metric))[:3]) for x in xs]
-            lines.append(f"| {DISPLAY[algo]} | " + " | ".join(cells) + " |")
-        lines.append("")
-    return lines
+        if algo != "oracle":
+            lines.append(f"| {DISPLAY[algo]} | " + " | ".join(cell(algo, x) for x in xs) + " |")
+    return [*lines, ""]
 
 
 def claims_table(experiment, rows) -> list[str]:

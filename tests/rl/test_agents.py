@@ -366,16 +366,16 @@ def run_allocation(cfg, policy, seeds) -> float:
     return float(np.mean(total))
 
 
-@pytest.mark.slow
-def test_d3pg_beats_equal_allocation():
-    torch.set_num_threads(1)  # as training does (rl.train.TrainArgs.threads)
+def train_tiny_d3pg(preset: str, episodes: int):
+    """D3PG of `preset` on a U = 3, M = 3 cell with the most popular cache, 8 copies, one
+    update per slot; returns (cfg, agent, its greedy allocation as a `run_allocation` policy)."""
     cfg = build_config("paper", 0, {"n_users": 3, "n_models": 3, "n_frames": 5, "n_slots": 10})
-    d3pg_args, _ = hyperparameters("t2drl", "tuned")
+    d3pg_args, _ = hyperparameters("t2drl", preset)
     agent = D3PG(SlotStateEncoder(cfg), 6, d3pg_args, torch.device("cpu"), seed=0)
     sim = BatchedEdgeSim(cfg, 8, np.random.default_rng(0))
     rng = np.random.default_rng(0)
     cache = most_popular_cache(sim.params)
-    for _ in range(30):  # 1 500 updates
+    for _ in range(episodes):
         sim.reset()
         sim.set_cache(cache)
         obs = raw_slot_state(sim.state, sim.cache)
@@ -393,6 +393,14 @@ def test_d3pg_beats_equal_allocation():
     def learned(state, cache):
         a = agent.act(raw_slot_state(state, cache), explore=False)
         return a[:, :3], a[:, 3:]
+
+    return cfg, agent, learned
+
+
+@pytest.mark.slow
+def test_d3pg_beats_equal_allocation():
+    torch.set_num_threads(1)  # as training does (rl.train.TrainArgs.threads)
+    cfg, _, learned = train_tiny_d3pg("tuned", episodes=30)  # 1 500 updates
 
     seeds = range(100, 104)
     equal = run_allocation(cfg, lambda s, c: equal_allocation(s.model, c), seeds)
@@ -446,33 +454,11 @@ def test_d3pg_with_factored_critic_reaches_the_slot_oracle():
     from rl.oracle import slot_oracle
 
     torch.set_num_threads(1)
-    cfg = build_config("paper", 0, {"n_users": 3, "n_models": 3, "n_frames": 5, "n_slots": 10})
-    d3pg_args, _ = hyperparameters("t2drl", "default")
-    agent = D3PG(SlotStateEncoder(cfg), 6, d3pg_args, torch.device("cpu"), seed=0)
-    sim = BatchedEdgeSim(cfg, 8, np.random.default_rng(0))
-    rng = np.random.default_rng(0)
-    cache = most_popular_cache(sim.params)
-    for _ in range(32):  # 1 600 updates
-        sim.reset()
-        sim.set_cache(cache)
-        obs = raw_slot_state(sim.state, sim.cache)
-        while True:
-            a = agent.act(obs, explore=True)
-            res = sim.step(a[:, :3], a[:, 3:])
-            nxt = raw_slot_state(sim.state, sim.cache)
-            agent.buffer.add(obs, a, res.reward, nxt, float(res.done))
-            if agent.ready():
-                agent.update(rng)
-            obs = nxt
-            if res.done:
-                break
-
-    def learned(state, cache):
-        a = agent.act(raw_slot_state(state, cache), explore=False)
-        return a[:, :3], a[:, 3:]
+    cfg, agent, learned = train_tiny_d3pg("default", episodes=32)  # 1 600 updates
+    params = BatchedEdgeSim(cfg, 1, np.random.default_rng(0)).params
 
     def oracle(state, cache):
-        res = slot_oracle(state, cache, sim.params, cfg.step_amender)
+        res = slot_oracle(state, cache, params, cfg.step_amender)
         return res.b, res.xi
 
     seeds = range(100, 104)
