@@ -5,17 +5,22 @@
     python docs/rl_explore.py hybrid runs/explore/t2drl-U18-e0-s0 --users 18
     python docs/rl_explore.py clip runs/explore/t2drl-U10-e0-s0 --users 10
     python docs/rl_explore.py memory --users 10
+    python docs/rl_explore.py critic runs/explore/t2drl-U10-e2-s0 --env-seed 2
 
 `run`: `t2drl train` with the `default` preset and the given D3PG / DDQN fields changed,
 then the greedy policy on held-out seeds 1000-1004 (`rl.evaluate`). `hybrid`: the oracle's
 cache per popularity state with the trained allocator (how much of a gap is the cacher's).
 `clip`: `rl.networks.clipped_share` of the trained diffusion actor on 256 slot states.
+`critic`: under the oracle's caches, the true slot reward (23) and the trained critic's value
+of the actor's action, the slot oracle's and equal allocation on 512 slots, then 2 000 Adam
+steps of the actor alone on the frozen critic (can the actor reach what its critic prefers?).
 `memory`: peak RSS over 3 000 D3PG updates (flat since the soft update runs under no_grad).
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import dataclasses
 import json
 
@@ -24,11 +29,12 @@ import torch
 
 from rl.evaluate import evaluate_policy
 from rl.networks import clipped_share, raw_slot_state
-from rl.oracle import OraclePolicy
+from rl.oracle import OraclePolicy, achieved_reward, slot_oracle
 from rl.presets import hyperparameters
 from rl.train import TrainArgs, load_policy, main
 from testbed.batched import BatchedEdgeSim
 from testbed.config import build_config
+from testbed.system_model import equal_allocation
 
 SEEDS = range(1000, 1005)
 
@@ -88,6 +94,77 @@ def clip(a) -> None:
     print(f"{a.run_dir}: clipped share of intermediate x^0 entries {share:.3f}")
 
 
+def _slot_batches(cfg, oracle, n_batches: int, seed: int):
+    """(state, cache, raw state) of `n_batches` x 128 slots under the oracle's caches."""
+    sim = BatchedEdgeSim(cfg, 128, np.random.default_rng(seed))
+    sim.reset()
+    out = []
+    for _ in range(n_batches):
+        sim.set_cache(oracle.choose_cache(sim.gamma, None))
+        out.append((sim.state, sim.cache.copy(), raw_slot_state(sim.state, sim.cache)))
+        sim.step(*equal_allocation(sim.state.model, sim.cache))
+    return out, sim.params
+
+
+def critic(a) -> None:
+    torch.set_num_threads(1)
+    cfg = build_config("paper", a.env_seed, {"n_users": a.users})
+    d3, oracle, u = load_policy(a.run_dir).d3pg, OraclePolicy(cfg), a.users
+    batches, params = _slot_batches(cfg, oracle, 4, 7)
+
+    def true_reward(st, c, act):
+        return achieved_reward(st, c, params, cfg.step_amender, act[:, :u], act[:, u:])
+
+    rows = {"actor": [], "slot oracle": [], "equal": []}
+    for st, c, raw in batches:
+        res = slot_oracle(st, c, params, cfg.step_amender)
+        acts = {
+            "actor": d3.act(raw, explore=False, deterministic=True),
+            "slot oracle": np.concatenate([res.b, res.xi], 1),
+            "equal": np.concatenate(equal_allocation(st.model, c), 1),
+        }
+        with torch.no_grad():
+            obs = torch.as_tensor(raw, dtype=torch.float32)
+            for k, act in acts.items():
+                q = d3.critic(obs, torch.as_tensor(act, dtype=torch.float32)).squeeze(-1)
+                rows[k].append((true_reward(st, c, act), q.numpy() / d3.args.reward_scale))
+    for k, v in rows.items():
+        r, q = (np.concatenate(x) for x in zip(*v, strict=True))
+        print(f"{k:12s} reward {r.mean():8.3f}  critic {q.mean():8.3f}")
+    q_actor = np.concatenate([q for _, q in rows["actor"]])
+    q_oracle = np.concatenate([q for _, q in rows["slot oracle"]])
+    print(
+        f"critic ranks the slot oracle's action above the actor's: {(q_oracle > q_actor).mean():.3f}"
+    )
+
+    actor = copy.deepcopy(d3.actor)
+    opt = torch.optim.Adam(actor.parameters(), 3e-4)
+    for p in d3.critic.parameters():
+        p.requires_grad_(False)
+    obs_all = torch.as_tensor(np.concatenate([b[2] for b in batches]), dtype=torch.float32)
+    gen = torch.Generator().manual_seed(0)
+    for _ in range(2000):
+        obs = obs_all[torch.randint(0, len(obs_all), (64,), generator=gen)]
+        feats = actor.encoder(obs)
+        noise = actor.sample_noise(64, gen, torch.device("cpu"))
+        loss = -d3.critic(obs, actor(obs, None, feats=feats, noise=noise), feats=feats).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    with torch.no_grad():
+        r = [
+            true_reward(
+                st,
+                c,
+                actor(torch.as_tensor(raw, dtype=torch.float32), None, deterministic=True)
+                .numpy()
+                .astype(np.float64),
+            )
+            for st, c, raw in batches
+        ]
+    print(f"actor after 2 000 steps on the frozen critic: reward {np.concatenate(r).mean():8.3f}")
+
+
 def memory(a) -> None:
     """Peak RSS while a `default` D3PG runs updates on a filled buffer (the soft-update leak)."""
     import resource
@@ -118,7 +195,7 @@ def memory(a) -> None:
 def parse() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="cmd", required=True)
-    for name in ("run", "hybrid", "clip", "memory"):
+    for name in ("run", "hybrid", "clip", "memory", "critic"):
         s = sub.add_parser(name)
         s.add_argument("--users", type=int, default=10)
         s.add_argument("--env-seed", type=int, default=0)
@@ -135,4 +212,5 @@ def parse() -> argparse.Namespace:
 
 if __name__ == "__main__":
     args = parse()
-    {"run": run, "hybrid": hybrid, "clip": clip, "memory": memory}[args.cmd](args)
+    commands = {"run": run, "hybrid": hybrid, "clip": clip, "memory": memory, "critic": critic}
+    commands[args.cmd](args)
