@@ -52,6 +52,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from common.errors import UserError
+
 SCHEMA_NAME = "t2drl.fitted-models"
 SCHEMA_VERSION = 1
 PROTOCOLS = ("trajectory", "respaced", "paper")
@@ -60,7 +62,7 @@ DELAY_KEYS = ("B1_s_per_step", "B2_s")
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
-class FittedModelsError(ValueError):
+class FittedModelsError(UserError):
     """A fitted-models file that does not follow the schema (one sentence, names the field)."""
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from common.errors import UserError
 from rl.ga import GAConfig
 
 ALGOS = ("t2drl", "ddpg-t2drl", "schrs", "hcras", "rcars", "oracle")
@@ -39,10 +40,8 @@ DISPLAY = {
 REFERENCE = "ddpg-t2drl"
 
 
-class BenchError(ValueError):
+class BenchError(UserError):
     """Bad benchmark input (one sentence)."""
-
-    exit_code = 2
 
 
 @dataclass

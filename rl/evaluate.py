@@ -36,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
+from common.errors import UserError
 from testbed.batched import BatchedEdgeSim
 from testbed.config import EdgeConfig
 from testbed.stats import CONFIDENCE, t_interval
@@ -51,10 +52,8 @@ METRICS: dict[str, str] = {
 }
 
 
-class EvaluationError(ValueError):
+class EvaluationError(UserError):
     """Bad evaluation input (one sentence)."""
-
-    exit_code = 2
 
 
 @dataclass(frozen=True)

@@ -98,6 +98,7 @@ from functools import cached_property
 import numpy as np
 from tqdm.auto import tqdm
 
+from common.errors import UserError
 from rl import oracle_kernels as kernels
 from testbed.batched import SlotState
 from testbed.config import EdgeConfig
@@ -1255,10 +1256,8 @@ class OraclePolicy:
         return rows
 
 
-class OracleError(ValueError):
+class OracleError(UserError):
     """Bad oracle input (one sentence)."""
-
-    exit_code = 2
 
 
 # --------------------------------------------------------------------------- entry point
@@ -1423,7 +1422,7 @@ if __name__ == "__main__":
                 out=ns.out,
             )
         )
-    except ValueError as exc:  # ConfigError, OracleError: one sentence, exit 2
+    except UserError as exc:  # ConfigError, OracleError: one sentence, exit 2
         print(f"error: {exc}", file=sys.stderr)
-        sys.exit(2)
+        sys.exit(exc.exit_code)
     _print(out)

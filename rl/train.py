@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from common.errors import UserError
 from rl.common import limit_threads, resolve_device, seed_everything
 from rl.d3pg import D3PGArgs
 from rl.ddqn import DDQNArgs
@@ -40,10 +41,8 @@ from rl.presets import ALGOS, DEFAULT_PRESET, EPISODES, N_ENVS, PRESETS, hyperpa
 from testbed.config import ConfigError, EdgeConfig, build_config, validate_config
 
 
-class TrainError(ValueError):
+class TrainError(UserError):
     """Bad training input (unknown algorithm or preset, missing checkpoint): one sentence."""
-
-    exit_code = 2
 
 
 @dataclass

@@ -54,6 +54,7 @@ from typing import Any
 
 import numpy as np
 
+from common.errors import UserError
 from testbed.config import EdgeConfig, build_config
 from testbed.system_model import generation_delay_s, tv_of_steps
 
@@ -69,10 +70,8 @@ DEFAULT_TRAJECTORY_STEPS = 250
 (profile-models' default)."""
 
 
-class ValidateError(ValueError):
+class ValidateError(UserError):
     """Bad validation input: one sentence naming the option or file."""
-
-    exit_code = 2
 
 
 @dataclass
