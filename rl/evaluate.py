@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from common.errors import UserError
+from common.io import write_json
 from testbed.batched import BatchedEdgeSim
 from testbed.config import EdgeConfig
 from testbed.stats import CONFIDENCE, t_interval
@@ -371,13 +372,12 @@ def provenance() -> dict:
 def write_outputs(doc: dict, out: str) -> tuple[str, str]:
     """JSON at `out` (or its .json sibling) and a CSV of the metric summaries beside it."""
     import csv
-    import json
 
     p = Path(out)
     json_path = p if p.suffix != ".csv" else p.with_suffix(".json")
     csv_path = p.with_suffix(".csv")
     json_path.parent.mkdir(parents=True, exist_ok=True)
-    json_path.write_text(json.dumps(doc, indent=2, default=_json_default) + "\n")
+    write_json(json_path, doc, indent=2)
     res = doc["result"]
     with csv_path.open("w", newline="") as fh:
         w = csv.writer(fh)
@@ -415,14 +415,6 @@ def write_outputs(doc: dict, out: str) -> tuple[str, str]:
                 ]
             )
     return str(json_path), str(csv_path)
-
-
-def _json_default(x):
-    if isinstance(x, np.generic):
-        return x.item()
-    if isinstance(x, np.ndarray):
-        return x.tolist()
-    raise TypeError(f"not JSON serialisable: {type(x).__name__}")
 
 
 def main(args: EvaluateArgs, on_seed=None) -> dict:

@@ -99,6 +99,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from common.errors import UserError
+from common.io import write_json
 from rl import oracle_kernels as kernels
 from testbed.batched import SlotState
 from testbed.config import EdgeConfig
@@ -1327,7 +1328,6 @@ def _slot_stats(cfg: EdgeConfig, n_slots: int, seed: int, max_nodes: int, batch:
 
 def main(args: OracleArgs) -> dict:
     """Run the "table" or "slots" report; returns (and optionally writes) the JSON document."""
-    import json
     from pathlib import Path
 
     from rl.evaluate import provenance
@@ -1356,7 +1356,7 @@ def main(args: OracleArgs) -> dict:
     doc["provenance"] = provenance()
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(json.dumps(doc, indent=2, default=float) + "\n")
+        write_json(args.out, doc, indent=2)
     return doc
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import dataclasses
+import functools
 import json
 import os
 import platform
@@ -34,6 +35,7 @@ import numpy as np
 import torch
 
 from common.errors import UserError
+from common.io import atomic_write, write_json
 from rl.common import limit_threads, resolve_device, seed_everything
 from rl.d3pg import D3PGArgs
 from rl.ddqn import DDQNArgs
@@ -153,18 +155,6 @@ def versions() -> dict[str, str]:
 # --------------------------------------------------------------------------- files
 
 
-def _atomic_torch_save(obj, path: Path) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
-
-
-def _atomic_write_text(text: str, path: Path) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
 def _run_record(args, cfg, d3pg, ddqn, episodes, done) -> dict[str, Any]:
     return {
         "algo": args.algo,
@@ -246,12 +236,11 @@ def main(args: TrainArgs) -> dict[str, Any]:
         writer = SummaryWriter(str(out / "tb"), purge_step=start + 1)
 
     def save(done: int) -> None:
-        _atomic_torch_save(
-            {"trainer": trainer.state_dict(True), "torch_rng": torch.get_rng_state()}, ckpt_path
-        )
-        _atomic_torch_save(trainer.state_dict(False), out / "policy.pt")
+        state = {"trainer": trainer.state_dict(True), "torch_rng": torch.get_rng_state()}
+        atomic_write(ckpt_path, functools.partial(torch.save, state))
+        atomic_write(out / "policy.pt", functools.partial(torch.save, trainer.state_dict(False)))
         record = _run_record(args, cfg, d3pg, ddqn, episodes, done)
-        _atomic_write_text(json.dumps(record, indent=2), out / "run.json")
+        write_json(out / "run.json", record, indent=2)
 
     end = episodes if args.stop_after is None else min(episodes, start + args.stop_after)
     history: list[dict[str, Any]] = []

@@ -43,7 +43,6 @@ from __future__ import annotations
 import csv
 import dataclasses
 import datetime as dt
-import hashlib
 import json
 import math
 import os
@@ -55,6 +54,7 @@ from typing import Any
 import numpy as np
 
 from common.errors import UserError
+from common.io import sha256_file, write_json
 from testbed.config import EdgeConfig, build_config
 from testbed.system_model import generation_delay_s, tv_of_steps
 
@@ -116,14 +116,6 @@ class ValidateArgs:
 
 
 # --------------------------------------------------------------------------- inputs
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _check_args(args: ValidateArgs) -> ValidateArgs:
@@ -610,8 +602,8 @@ def main(args: ValidateArgs) -> dict:
         )
     torch.set_num_threads(args.threads)
     out = Path(args.out)
-    fitted_sha = _sha256(fitted_path)
-    ckpt_sha = _sha256(_checkpoint_file(args.checkpoint)) if args.checkpoint else None
+    fitted_sha = sha256_file(fitted_path)
+    ckpt_sha = sha256_file(_checkpoint_file(args.checkpoint)) if args.checkpoint else None
     identity = _identity(args, cfg, fitted_sha, ckpt_sha)
     done = _prepare_out(out, identity, args.resume)
     run_doc = {
@@ -621,7 +613,7 @@ def main(args: ValidateArgs) -> dict:
         "policy": getattr(policy, "name", type(policy).__name__),
         "provenance": provenance(args, args.threads),
     }
-    (out / "run.json").write_text(json.dumps(run_doc, indent=2, default=_json_default) + "\n")
+    write_json(out / "run.json", run_doc, indent=2)
 
     picks = sampled_slots(cfg, args.frames, args.slots, args.seed)
     records = simulate(policy, cfg, args.seed, picks)
@@ -698,16 +690,6 @@ def _measured_row(req: dict, cols: dict, cfg: EdgeConfig, doc: dict) -> dict:
     row["meas_utility"] = cfg.alpha * min(d_tl, cfg.delay_cap_s) + (1 - cfg.alpha) * row["meas_tv"]
     row["meas_violated"] = bool(d_tl > cfg.slot_duration_s)
     return row
-
-
-def _json_default(x):
-    if isinstance(x, np.generic):
-        return x.item()
-    if isinstance(x, np.ndarray):
-        return x.tolist()
-    if isinstance(x, Path):
-        return str(x)
-    raise TypeError(f"not JSON serialisable: {type(x).__name__}")
 
 
 # --------------------------------------------------------------------------- analysis
@@ -882,9 +864,7 @@ def analyse(out: Path, cfg: EdgeConfig, doc: dict, run_doc: dict, picks, table) 
         "run": run_doc,
         "sampled_slots": {str(k): v for k, v in picks.items()},
     }
-    (out / "summary.json").write_text(
-        json.dumps(summary, indent=2, default=_json_default, allow_nan=True) + "\n"
-    )
+    write_json(out / "summary.json", summary, indent=2)
     write_plots(df, cfg, run_doc, contexts_of(df, cfg), out, run_doc["args"]["grid"])
     write_markdown(summary, cfg, doc, out)
     return summary
