@@ -38,6 +38,7 @@ import numpy as np
 
 from common.errors import UserError
 from common.io import write_json
+from common.provenance import provenance
 from testbed.batched import BatchedEdgeSim
 from testbed.config import EdgeConfig
 from testbed.stats import CONFIDENCE, t_interval
@@ -333,40 +334,6 @@ def resolve_config(args: EvaluateArgs) -> EdgeConfig:
                 f"{cfg.to_dict()[key]!r}; drop the config options to use the training config."
             )
     return cfg
-
-
-def provenance() -> dict:
-    """Versions, git commit and CPU of this run."""
-    import importlib.metadata
-    import platform
-    import subprocess
-    import sys
-
-    from rl.bench import cpu_name
-
-    versions = {"python": platform.python_version()}
-    for dist in ("t2drl-testbed", "numpy", "scipy", "torch", "pymoo"):
-        try:
-            versions[dist] = importlib.metadata.version(dist)
-        except importlib.metadata.PackageNotFoundError:
-            versions[dist] = None
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=Path(__file__).resolve().parent,
-            capture_output=True,
-            text=True,
-            timeout=5,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        commit = ""
-    return {
-        "versions": versions,
-        "git_commit": commit or None,
-        "device": {"cpu": cpu_name(), "platform": platform.platform()},
-        "argv": sys.argv,
-        "time_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-    }
 
 
 def write_outputs(doc: dict, out: str) -> tuple[str, str]:

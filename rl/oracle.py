@@ -1330,7 +1330,7 @@ def main(args: OracleArgs) -> dict:
     """Run the "table" or "slots" report; returns (and optionally writes) the JSON document."""
     from pathlib import Path
 
-    from rl.evaluate import provenance
+    from common.provenance import provenance
     from testbed.config import config_from_sources
 
     if args.what not in ("table", "slots"):

@@ -19,13 +19,11 @@ and the CSV/TensorBoard rows after the checkpoint are dropped.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import dataclasses
 import functools
 import json
 import os
-import platform
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +34,7 @@ import torch
 
 from common.errors import UserError
 from common.io import atomic_write, write_json
+from common.provenance import versions
 from rl.common import limit_threads, resolve_device, seed_everything
 from rl.d3pg import D3PGArgs
 from rl.ddqn import DDQNArgs
@@ -143,15 +142,6 @@ def _check(args: TrainArgs) -> None:
             raise TrainError(f"option '{name}' must be a positive integer, got {v!r}.")
 
 
-def versions() -> dict[str, str]:
-    import importlib.metadata as md
-
-    out = {"python": platform.python_version(), "torch": torch.__version__, "numpy": np.__version__}
-    with contextlib.suppress(md.PackageNotFoundError):
-        out["t2drl-testbed"] = md.version("t2drl-testbed")
-    return out
-
-
 # --------------------------------------------------------------------------- files
 
 
@@ -168,7 +158,8 @@ def _run_record(args, cfg, d3pg, ddqn, episodes, done) -> dict[str, Any]:
         "config": cfg.to_dict(),
         "d3pg": dataclasses.asdict(d3pg),
         "ddqn": dataclasses.asdict(ddqn) if args.algo != "ddpg" else None,
-        "versions": versions(),
+        "versions": versions("torch", "numpy", runtime=True)
+        | versions("t2drl-testbed", python=False),
     }
 
 

@@ -55,6 +55,8 @@ import numpy as np
 
 from common.errors import UserError
 from common.io import sha256_file, write_json
+from common.provenance import load_average, versions
+from common.provenance import provenance as run_provenance
 from testbed.config import EdgeConfig, build_config
 from testbed.system_model import generation_delay_s, tv_of_steps
 
@@ -520,19 +522,14 @@ def _checkpoint_file(checkpoint: str) -> Path:
 
 
 def provenance(args: ValidateArgs, threads: int) -> dict:
+    """`common.provenance.provenance()` plus what the replays ran on."""
     import platform
 
-    import diffusers
-    import piq
-    import torch
-
-    from rl.evaluate import provenance as eval_provenance
-
-    prov = eval_provenance()
-    prov["versions"].update(diffusers=diffusers.__version__, piq=piq.__version__)
+    prov = run_provenance()
+    prov["versions"].update(versions("diffusers", "piq", python=False, runtime=True))
     prov["device"].update(torch_device=args.device, torch_threads=threads, cpus=os.cpu_count())
     prov["device"]["python_impl"] = platform.python_implementation()
-    prov["torch_version"] = torch.__version__
+    prov["torch_version"] = versions("torch", python=False, runtime=True)["torch"]
     return prov
 
 
@@ -659,14 +656,19 @@ def _replay_all(todo, doc, args, table, cfg, out, run_doc) -> None:
         for req in todo:
             model = models[req["model_id"]]
             bar.set_postfix_str(f"{req['model_id']} n={req['n']} ({req['served']})")
-            load_before, cpu_before = os.getloadavg()[0], time.thread_time()
+            load_before, cpu_before = load_average(), time.thread_time()
             cols, m = replay_request(model, req, doc["protocol"])
             row = _measured_row(req, cols, cfg, doc)
             # Diagnostic, not D_gt: this thread's CPU time for the request (torch runs one
             # thread here), which other processes on a shared CPU do not inflate; it also
             # counts the metrics (a few ms).
             row["cpu_s"] = time.thread_time() - cpu_before
-            row["load_avg_1min"] = round((load_before + os.getloadavg()[0]) / 2, 2)
+            load_after = load_average()
+            row["load_avg_1min"] = (
+                None
+                if None in (load_before, load_after)
+                else round((load_before + load_after) / 2, 2)
+            )
             row["created_utc"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
             row.update(fixed)
             delivered = m.pred01 if _quality_column(doc) == "tv_l1_pred" else m.sample01

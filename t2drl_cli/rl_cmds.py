@@ -144,8 +144,8 @@ def bench_rl(
     from rich.table import Table
 
     from common.io import write_json
+    from common.provenance import provenance
     from rl.bench import DISPLAY, BenchArgs, BenchError, main
-    from rl.evaluate import provenance
 
     try:
         user_list = tuple(int(u) for u in users.split(",") if u.strip())

@@ -177,14 +177,6 @@ def run_ray(specs, out: Path, on_done: Callable, max_runs, address, num_cpus) ->
             ray.shutdown()
 
 
-def _load() -> float | None:
-    """1-minute load average (timings from a busy machine are not comparable)."""
-    try:
-        return os.getloadavg()[0]
-    except OSError:
-        return None
-
-
 def available_cores() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -197,7 +189,7 @@ def available_cores() -> int:
 
 def main(args: ExperimentArgs, echo: Callable[[str], None] = print) -> dict[str, Any]:
     """Run (or resume) the sweep; write the report; return {'out', 'done', 'total', ...}."""
-    from rl.evaluate import provenance
+    from common.provenance import load_average, provenance
     from rl.experiments.spec import check_choice
 
     check_choice("--executor", args.executor, EXECUTORS)
@@ -221,7 +213,7 @@ def main(args: ExperimentArgs, echo: Callable[[str], None] = print) -> dict[str,
         "scale": vars(scale),
         "runs": [s.run_id for s in specs],
         "provenance": provenance(),
-        "load_average_start": _load(),
+        "load_average_start": load_average(),
     }
     write_json(out / "sweep.json", sweep_doc, indent=1)
     todo = pending(specs, out)
