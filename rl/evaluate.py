@@ -39,9 +39,9 @@ import numpy as np
 from common.errors import UserError
 from common.io import write_json
 from common.provenance import provenance
+from common.stats import CONFIDENCE, t_interval
 from testbed.batched import BatchedEdgeSim
 from testbed.config import EdgeConfig
-from testbed.stats import CONFIDENCE, t_interval
 from testbed.system_model import slot_metrics
 
 METRICS: dict[str, str] = {
