@@ -22,7 +22,7 @@ ERRORS = [
     ("rl.ga", "GAConfigError"),
     ("rl.oracle", "OracleError"),
     ("rl.train", "TrainError"),
-    ("rl.validate", "ValidateError"),
+    ("validation.closed_loop", "ValidateError"),
 ]
 
 

@@ -1245,7 +1245,7 @@ def write_markdown(summary: dict, cfg: EdgeConfig, doc: dict, out: Path) -> Path
     lines = [
         f"# Closed-loop validation: {run['policy']} on the `fitted` preset ({doc['name']})",
         "",
-        "Written by `t2drl validate` (rl/validate.py; method in docs/validation.md). "
+        "Written by `t2drl validate` (validation/closed_loop.py; method in docs/validation.md). "
         "Reproduce with:",
         "",
         "```bash",
