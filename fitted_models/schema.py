@@ -48,9 +48,11 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from common.errors import UserError
+from common.io import write_json
 
 SCHEMA_NAME = "t2drl.fitted-models"
 SCHEMA_VERSION = 1
@@ -60,7 +62,7 @@ DELAY_KEYS = ("B1_s_per_step", "B2_s")
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
-class FittedModelsError(ValueError):
+class FittedModelsError(UserError):
     """A fitted-models file that does not follow the schema (one sentence, names the field)."""
 
 
@@ -167,14 +169,4 @@ def dump_fitted(doc: dict, path: str | os.PathLike) -> Path:
     validate_fitted(doc, where=str(path))
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(doc, fh, indent=2, sort_keys=False)
-            fh.write("\n")
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; fitted files are meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_json(path, doc, indent=2)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from common.io import sha256_file
 from fitted_models.schema import SCHEMA_NAME, SCHEMA_VERSION, dump_fitted
 from profiling import table
 from profiling.errors import ProfilingError
@@ -41,14 +41,6 @@ class FitArgs:
     """Bootstrap resamples for the 95 % intervals."""
     seed: int = 0
     plot: bool = True
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _table_file(path: Path) -> Path:

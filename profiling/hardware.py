@@ -129,11 +129,3 @@ class Nvml:
     def energy_mj(self) -> int | None:
         """Energy counter since driver load, mJ (difference two readings for a run)."""
         return self._query("nvmlDeviceGetTotalEnergyConsumption")
-
-
-def device_name(device: torch.device, nvml: Nvml) -> str:
-    if device.type == "cuda":
-        return nvml.gpu_name() or torch.cuda.get_device_name(device)
-    import platform
-
-    return platform.processor() or platform.machine() or "cpu"

@@ -17,6 +17,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from common.io import file_digest
 from profiling.errors import ProfilingError
 
 WEIGHT_SUFFIXES = (".safetensors", ".bin")
@@ -87,10 +88,8 @@ def checkpoint_digest(files: list[Path]) -> tuple[str, int]:
     digest, total = hashlib.sha256(), 0
     for path in files:
         digest.update(path.name.encode())
-        with open(path, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
-                total += len(chunk)
+        file_digest(path, digest)
+        total += path.stat().st_size
     return digest.hexdigest(), total
 
 

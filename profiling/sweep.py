@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from common.provenance import device_name, versions
 from profiling import hardware, metrics, table
 from profiling.errors import ProfilingError
 from profiling.images import image_source, stable_seed
@@ -123,14 +124,9 @@ def protocols(args: ProfileArgs) -> tuple[str, ...]:
 
 
 def _versions() -> dict:
-    import diffusers
-    import piq
-
-    return {
-        "torch_version": torch.__version__,
-        "diffusers_version": diffusers.__version__,
-        "piq_version": piq.__version__,
-    }
+    """The measurement table's ``<package>_version`` columns (torch's names its build)."""
+    found = versions("torch", "diffusers", "piq", python=False, runtime=True)
+    return {f"{name}_version": v for name, v in found.items()}
 
 
 class Campaign:
@@ -145,7 +141,7 @@ class Campaign:
             "run_id": run_id,
             "rank": rank,
             "device": str(device),
-            "device_name": hardware.device_name(device, self.nvml),
+            "device_name": device_name(device, self.nvml.gpu_name()),
             "driver_version": self.nvml.driver_version(),
             "dtype": args.dtype,
             "channels_last": args.channels_last,

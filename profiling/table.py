@@ -18,6 +18,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from common.io import atomic_write
 from profiling.errors import ProfilingError
 
 S, INT, F, B = pa.string(), pa.int64(), pa.float64(), pa.bool_()
@@ -112,23 +113,9 @@ def done_cells(out_dir: Path) -> set[str]:
     return {p.stem.removeprefix("part-") for p in (out_dir / PARTS).glob("part-*.parquet")}
 
 
-def _atomic_write(table: pa.Table, path: Path) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        pq.write_table(table, tmp)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; results are meant to be shared
-        os.replace(tmp, path)
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def _write_parquet(table: pa.Table, path: Path) -> None:
+    """Atomic and durable (fsync of the file and its folder): a kill loses no finished cell."""
+    atomic_write(path, lambda tmp: pq.write_table(table, str(tmp)), durable=True)
 
 
 def write_cell(out_dir: Path, cid: str, rows: list[dict]) -> Path:
@@ -137,7 +124,7 @@ def write_cell(out_dir: Path, cid: str, rows: list[dict]) -> Path:
         [{name: row.get(name) for name in SCHEMA.names} for row in rows], schema=SCHEMA
     )
     path = part_path(out_dir, cid)
-    _atomic_write(table, path)
+    _write_parquet(table, path)
     return path
 
 
@@ -151,7 +138,7 @@ def read_parts(out_dir: Path) -> pa.Table:
 def consolidate(out_dir: Path) -> Path:
     """Gather every part into `measurements.parquet` (atomic; parts are kept)."""
     path = out_dir / TABLE
-    _atomic_write(read_parts(out_dir), path)
+    _write_parquet(read_parts(out_dir), path)
     return path
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from common.errors import UserError
 from rl.ga import GAConfig, SlotData, solve_slot
 from testbed.batched import SlotState
 from testbed.config import EdgeConfig
@@ -33,10 +34,8 @@ BASELINES = ("rcars", "schrs", "hcras")
 SEED_BOUND = 2**63 - 1
 
 
-class UnknownAlgorithmError(ValueError):
+class UnknownAlgorithmError(UserError):
     """An algorithm name that is not one of ours (one sentence)."""
-
-    exit_code = 2
 
 
 def _slot(state: SlotState, cache: np.ndarray, i: int) -> SlotData:

@@ -14,13 +14,13 @@ with a note.
 from __future__ import annotations
 
 import dataclasses
-import os
-import platform
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from common.errors import UserError
+from common.provenance import cpu_name, load_average
 from rl.ga import GAConfig
 
 ALGOS = ("t2drl", "ddpg-t2drl", "schrs", "hcras", "rcars", "oracle")
@@ -39,10 +39,8 @@ DISPLAY = {
 REFERENCE = "ddpg-t2drl"
 
 
-class BenchError(ValueError):
+class BenchError(UserError):
     """Bad benchmark input (one sentence)."""
-
-    exit_code = 2
 
 
 @dataclass
@@ -154,7 +152,7 @@ def main(args: BenchArgs, on_row=None) -> dict:
         raise BenchError(f"--users expects positive integers, got {list(args.users)}.")
     if args.slots < 1:
         raise BenchError(f"--slots must be a positive integer, got {args.slots}.")
-    load_before = _load()
+    load_before = _load_text()
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     rows, notes, skipped = [], [], set()
@@ -208,25 +206,12 @@ def main(args: BenchArgs, on_row=None) -> dict:
             "ga": dataclasses.asdict(args.ga),
             "cpu": cpu_name(),
             "load_before": load_before,
-            "load_after": _load(),
+            "load_after": _load_text(),
         },
     }
 
 
-def _load() -> str:
-    """1-minute load average (timings from a busy machine are not comparable)."""
-    try:
-        return f"{os.getloadavg()[0]:.2f}"
-    except OSError:
-        return "n/a"
-
-
-def cpu_name() -> str:
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+def _load_text() -> str:
+    """1-minute load average as text, "n/a" where unknown."""
+    load = load_average()
+    return "n/a" if load is None else f"{load:.2f}"

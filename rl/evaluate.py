@@ -36,9 +36,12 @@ from pathlib import Path
 
 import numpy as np
 
+from common.errors import UserError
+from common.io import write_json
+from common.provenance import provenance
+from common.stats import CONFIDENCE, t_interval
 from testbed.batched import BatchedEdgeSim
 from testbed.config import EdgeConfig
-from testbed.stats import CONFIDENCE, t_interval
 from testbed.system_model import slot_metrics
 
 METRICS: dict[str, str] = {
@@ -51,10 +54,8 @@ METRICS: dict[str, str] = {
 }
 
 
-class EvaluationError(ValueError):
+class EvaluationError(UserError):
     """Bad evaluation input (one sentence)."""
-
-    exit_code = 2
 
 
 @dataclass(frozen=True)
@@ -335,50 +336,15 @@ def resolve_config(args: EvaluateArgs) -> EdgeConfig:
     return cfg
 
 
-def provenance() -> dict:
-    """Versions, git commit and CPU of this run."""
-    import importlib.metadata
-    import platform
-    import subprocess
-    import sys
-
-    from rl.bench import cpu_name
-
-    versions = {"python": platform.python_version()}
-    for dist in ("t2drl-testbed", "numpy", "scipy", "torch", "pymoo"):
-        try:
-            versions[dist] = importlib.metadata.version(dist)
-        except importlib.metadata.PackageNotFoundError:
-            versions[dist] = None
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=Path(__file__).resolve().parent,
-            capture_output=True,
-            text=True,
-            timeout=5,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        commit = ""
-    return {
-        "versions": versions,
-        "git_commit": commit or None,
-        "device": {"cpu": cpu_name(), "platform": platform.platform()},
-        "argv": sys.argv,
-        "time_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-    }
-
-
 def write_outputs(doc: dict, out: str) -> tuple[str, str]:
     """JSON at `out` (or its .json sibling) and a CSV of the metric summaries beside it."""
     import csv
-    import json
 
     p = Path(out)
     json_path = p if p.suffix != ".csv" else p.with_suffix(".json")
     csv_path = p.with_suffix(".csv")
     json_path.parent.mkdir(parents=True, exist_ok=True)
-    json_path.write_text(json.dumps(doc, indent=2, default=_json_default) + "\n")
+    write_json(json_path, doc, indent=2)
     res = doc["result"]
     with csv_path.open("w", newline="") as fh:
         w = csv.writer(fh)
@@ -416,14 +382,6 @@ def write_outputs(doc: dict, out: str) -> tuple[str, str]:
                 ]
             )
     return str(json_path), str(csv_path)
-
-
-def _json_default(x):
-    if isinstance(x, np.generic):
-        return x.item()
-    if isinstance(x, np.ndarray):
-        return x.tolist()
-    raise TypeError(f"not JSON serialisable: {type(x).__name__}")
 
 
 def main(args: EvaluateArgs, on_seed=None) -> dict:

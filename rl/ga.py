@@ -36,6 +36,7 @@ from pymoo.operators.mutation.pm import PM
 from pymoo.operators.sampling.rnd import FloatRandomSampling
 from pymoo.optimize import minimize
 
+from common.errors import UserError
 from testbed.policies import fill_cache_in_order
 from testbed.system_model import SystemParams, amend_action, evaluate_slot
 
@@ -80,10 +81,8 @@ class GAConfig:
                 raise GAConfigError(f"GA setting '{name}' must be positive, got {v!r}.")
 
 
-class GAConfigError(ValueError):
+class GAConfigError(UserError):
     """Invalid GA setting (one sentence naming it)."""
-
-    exit_code = 2
 
 
 @dataclass(frozen=True)

@@ -98,6 +98,8 @@ from functools import cached_property
 import numpy as np
 from tqdm.auto import tqdm
 
+from common.errors import UserError
+from common.io import write_json
 from rl import oracle_kernels as kernels
 from testbed.batched import SlotState
 from testbed.config import EdgeConfig
@@ -1255,10 +1257,8 @@ class OraclePolicy:
         return rows
 
 
-class OracleError(ValueError):
+class OracleError(UserError):
     """Bad oracle input (one sentence)."""
-
-    exit_code = 2
 
 
 # --------------------------------------------------------------------------- entry point
@@ -1328,10 +1328,9 @@ def _slot_stats(cfg: EdgeConfig, n_slots: int, seed: int, max_nodes: int, batch:
 
 def main(args: OracleArgs) -> dict:
     """Run the "table" or "slots" report; returns (and optionally writes) the JSON document."""
-    import json
     from pathlib import Path
 
-    from rl.evaluate import provenance
+    from common.provenance import provenance
     from testbed.config import config_from_sources
 
     if args.what not in ("table", "slots"):
@@ -1357,7 +1356,7 @@ def main(args: OracleArgs) -> dict:
     doc["provenance"] = provenance()
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(json.dumps(doc, indent=2, default=float) + "\n")
+        write_json(args.out, doc, indent=2)
     return doc
 
 
@@ -1423,7 +1422,7 @@ if __name__ == "__main__":
                 out=ns.out,
             )
         )
-    except ValueError as exc:  # ConfigError, OracleError: one sentence, exit 2
+    except UserError as exc:  # ConfigError, OracleError: one sentence, exit 2
         print(f"error: {exc}", file=sys.stderr)
-        sys.exit(2)
+        sys.exit(exc.exit_code)
     _print(out)

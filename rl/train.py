@@ -19,12 +19,11 @@ and the CSV/TensorBoard rows after the checkpoint are dropped.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import dataclasses
+import functools
 import json
 import os
-import platform
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +32,9 @@ from typing import Any
 import numpy as np
 import torch
 
+from common.errors import UserError
+from common.io import atomic_write, write_json
+from common.provenance import versions
 from rl.common import limit_threads, resolve_device, seed_everything
 from rl.d3pg import D3PGArgs
 from rl.ddqn import DDQNArgs
@@ -40,10 +42,8 @@ from rl.presets import ALGOS, DEFAULT_PRESET, EPISODES, N_ENVS, PRESETS, hyperpa
 from testbed.config import ConfigError, EdgeConfig, build_config, validate_config
 
 
-class TrainError(ValueError):
+class TrainError(UserError):
     """Bad training input (unknown algorithm or preset, missing checkpoint): one sentence."""
-
-    exit_code = 2
 
 
 @dataclass
@@ -142,28 +142,7 @@ def _check(args: TrainArgs) -> None:
             raise TrainError(f"option '{name}' must be a positive integer, got {v!r}.")
 
 
-def versions() -> dict[str, str]:
-    import importlib.metadata as md
-
-    out = {"python": platform.python_version(), "torch": torch.__version__, "numpy": np.__version__}
-    with contextlib.suppress(md.PackageNotFoundError):
-        out["t2drl-testbed"] = md.version("t2drl-testbed")
-    return out
-
-
 # --------------------------------------------------------------------------- files
-
-
-def _atomic_torch_save(obj, path: Path) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
-
-
-def _atomic_write_text(text: str, path: Path) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 def _run_record(args, cfg, d3pg, ddqn, episodes, done) -> dict[str, Any]:
@@ -179,7 +158,8 @@ def _run_record(args, cfg, d3pg, ddqn, episodes, done) -> dict[str, Any]:
         "config": cfg.to_dict(),
         "d3pg": dataclasses.asdict(d3pg),
         "ddqn": dataclasses.asdict(ddqn) if args.algo != "ddpg" else None,
-        "versions": versions(),
+        "versions": versions("torch", "numpy", runtime=True)
+        | versions("t2drl-testbed", python=False),
     }
 
 
@@ -247,12 +227,11 @@ def main(args: TrainArgs) -> dict[str, Any]:
         writer = SummaryWriter(str(out / "tb"), purge_step=start + 1)
 
     def save(done: int) -> None:
-        _atomic_torch_save(
-            {"trainer": trainer.state_dict(True), "torch_rng": torch.get_rng_state()}, ckpt_path
-        )
-        _atomic_torch_save(trainer.state_dict(False), out / "policy.pt")
+        state = {"trainer": trainer.state_dict(True), "torch_rng": torch.get_rng_state()}
+        atomic_write(ckpt_path, functools.partial(torch.save, state))
+        atomic_write(out / "policy.pt", functools.partial(torch.save, trainer.state_dict(False)))
         record = _run_record(args, cfg, d3pg, ddqn, episodes, done)
-        _atomic_write_text(json.dumps(record, indent=2), out / "run.json")
+        write_json(out / "run.json", record, indent=2)
 
     end = episodes if args.stop_after is None else min(episodes, start + args.stop_after)
     history: list[dict[str, Any]] = []

@@ -3,9 +3,9 @@
 Subcommands live in small modules next to this one and import their heavy dependencies
 (torch, diffusers) inside the command, so `t2drl --help` and `t2drl check-config` start fast.
 
-Bad input convention: every package raises an exception whose class has ``exit_code = 2`` and
-whose message is one sentence naming the file/field and what was expected. `app_main` prints
-that sentence to stderr and exits with code 2, never a traceback.
+Bad input convention (`common.errors.UserError`): every package's error subclasses `UserError`
+and its message is one sentence naming the file/field and what was expected. `app_main` prints
+that sentence to stderr and exits with `UserError.exit_code` (2), never a traceback.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ import importlib
 import sys
 
 import typer
+
+from common.errors import UserError
 
 app = typer.Typer(
     name="t2drl",
@@ -52,14 +54,12 @@ def _register_commands() -> None:
 
 
 def run_guarded(fn, *args, **kwargs):
-    """Call `fn`; turn a user-input error (exit_code = 2) into one line on stderr and exit 2."""
+    """Call `fn`; turn a `UserError` into one line on stderr and its exit code (2)."""
     try:
         return fn(*args, **kwargs)
-    except Exception as exc:
-        if getattr(exc, "exit_code", None) == 2:
-            print(f"error: {exc}", file=sys.stderr)
-            sys.exit(2)
-        raise
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(exc.exit_code)
 
 
 def app_main() -> None:

@@ -138,14 +138,14 @@ def bench_rl(
     out: Annotated[str | None, typer.Option(help="Write the rows as JSON here.")] = None,
 ) -> None:
     """Decision time per slot (ms, one CPU thread) vs number of users, like the paper's Table 3."""
-    import json
     from pathlib import Path
 
     from rich.console import Console
     from rich.table import Table
 
+    from common.io import write_json
+    from common.provenance import provenance
     from rl.bench import DISPLAY, BenchArgs, BenchError, main
-    from rl.evaluate import provenance
 
     try:
         user_list = tuple(int(u) for u in users.split(",") if u.strip())
@@ -198,5 +198,5 @@ def bench_rl(
     if out:
         doc["provenance"] = provenance()
         Path(out).parent.mkdir(parents=True, exist_ok=True)
-        Path(out).write_text(json.dumps(doc, indent=2) + "\n")
+        write_json(out, doc, indent=2)
         console.print(f"wrote {out}")

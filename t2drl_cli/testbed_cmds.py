@@ -88,9 +88,9 @@ def simulate(
     from rich.progress import Progress
     from rich.table import Table
 
+    from common.stats import t_interval
     from testbed.config import ConfigError
     from testbed.simulate import simulate_random_equal
-    from testbed.stats import t_interval
 
     if episodes < 2:
         raise ConfigError(

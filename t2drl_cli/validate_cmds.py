@@ -61,7 +61,7 @@ def validate_cmd(
     from rich.console import Console
     from rich.table import Table
 
-    from rl.validate import ValidateArgs, main
+    from validation.closed_loop import ValidateArgs, main
 
     args = ValidateArgs(
         checkpoint=checkpoint,

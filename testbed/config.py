@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from common.errors import UserError
 from fitted_models.schema import FittedModelsError, load_fitted
 
 PRESETS = ("paper", "fitted")
@@ -51,10 +52,8 @@ BITS_PER_MB = 8e6
 BYTES_PER_GB = 1e9
 
 
-class ConfigError(ValueError):
+class ConfigError(UserError):
     """Invalid configuration: one sentence naming the field and what was expected."""
-
-    exit_code = 2
 
 
 @dataclass(frozen=True)

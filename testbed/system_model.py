@@ -14,13 +14,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from common.errors import UserError
 from testbed.config import BITS_PER_MB, EdgeConfig
 
 
-class ShapeError(ValueError):
+class ShapeError(UserError):
     """Arrays handed to the system model have the wrong shape (one sentence, names the array)."""
-
-    exit_code = 2
 
 
 def dbm_to_watt(dbm: float) -> float:

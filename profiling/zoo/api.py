@@ -7,13 +7,13 @@ The zoo needs nothing beyond the repository and the core dependencies: models ar
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
 
 import numpy as np
 
+from common.io import sha256_file
 from profiling.zoo.errors import ZooError
 
 ZOO_DIR = Path(__file__).resolve().parent
@@ -23,11 +23,7 @@ MANIFEST = "manifest.json"
 
 def file_record(path: Path) -> dict:
     """{'bytes': size, 'sha256': hex digest} of one file."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return {"bytes": path.stat().st_size, "sha256": digest.hexdigest()}
+    return {"bytes": path.stat().st_size, "sha256": sha256_file(path)}
 
 
 def _root(root: str | os.PathLike | None) -> Path:

@@ -1,4 +1,4 @@
-"""Errors of the zoo: one sentence each, ``exit_code = 2`` for the CLI."""
+"""Errors of the zoo: one sentence each (`common.errors.UserError`: exit code 2 in the CLI)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ from profiling.errors import ProfilingError
 
 class ZooError(ProfilingError):
     """A zoo file is missing or damaged, or a domain is unknown."""
-
-    exit_code = 2
 
 
 class ZooDataMissing(ZooError):

@@ -15,6 +15,7 @@ Output layout (``--out DIR``; the shipped zoo is ``profiling/zoo``)::
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import time
@@ -23,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from common.io import atomic_write, write_json
 from profiling.zoo.errors import ZooError
 
 NUM_TRAIN_TIMESTEPS = 1000
@@ -164,21 +166,17 @@ def train_domain(
         done = step + 1
         if checkpoint is not None and args.checkpoint_every and done % args.checkpoint_every == 0:
             checkpoint.parent.mkdir(parents=True, exist_ok=True)
-            tmp = checkpoint.with_suffix(".tmp")
-            torch.save(
-                {
-                    "args": asdict(args) | {"progress": None},
-                    "step": done,
-                    "unet": unet.state_dict(),
-                    "ema": ema.state_dict(),
-                    "opt": opt.state_dict(),
-                    "gen": gen.get_state(),
-                    "losses": losses,
-                    "wall_s": wall_before + time.perf_counter() - t0,
-                },
-                tmp,
-            )
-            tmp.replace(checkpoint)
+            state = {
+                "args": asdict(args) | {"progress": None},
+                "step": done,
+                "unet": unet.state_dict(),
+                "ema": ema.state_dict(),
+                "opt": opt.state_dict(),
+                "gen": gen.get_state(),
+                "losses": losses,
+                "wall_s": wall_before + time.perf_counter() - t0,
+            }
+            atomic_write(checkpoint, functools.partial(torch.save, state))
     bar.close()
     return ema.eval(), losses, wall_before + time.perf_counter() - t0
 
@@ -290,5 +288,5 @@ def train_zoo(args: TrainZooArgs, loaders: dict | None = None) -> dict:
         }
         order = list(loaders) + sorted(set(manifest["domains"]) - set(loaders))
         manifest["domains"] = {d: manifest["domains"][d] for d in order if d in manifest["domains"]}
-        manifest_path.write_text(json.dumps(manifest, indent=1) + "\n")
+        write_json(manifest_path, manifest, indent=1)
     return manifest

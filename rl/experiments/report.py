@@ -1,6 +1,6 @@
 """Aggregate finished runs into a CSV of per-seed results, the paper's figures and a report.
 
-Intervals (95%, Student t, `testbed.stats.t_interval`), by what varies between replicates:
+Intervals (95%, Student t, `common.stats.t_interval`), by what varies between replicates:
 
 * learned methods: one value per **training seed** (its mean over the held-out evaluation
   seeds); the interval is over training seeds;
@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from common.stats import CONFIDENCE, t_half_width, t_interval
 from rl.experiments.claims import CLAIMS, TABLE3_PAPER, TRENDS, improvement
 from rl.experiments.spec import (
     ALGOS,
@@ -41,7 +42,6 @@ from rl.experiments.spec import (
     Scale,
 )
 from rl.presets import ABLATIONS, DEFAULT_PRESET, EPISODES, N_ENVS
-from testbed.stats import CONFIDENCE, t_interval
 
 EVAL_METRICS = ("hit_ratio", "utility", "violation_share", "slot_reward", "frame_reward")
 BENCH_METRICS = ("choose_cache_ms", "allocate_ms", "decision_time_ms")
@@ -307,9 +307,7 @@ def curve_band(curves: list[list[float]], window: int):
     mean = arr.mean(0)
     if arr.shape[0] < 2:
         return mean, mean, mean
-    from scipy import stats
-
-    half = stats.t.ppf(0.975, arr.shape[0] - 1) * arr.std(0, ddof=1) / math.sqrt(arr.shape[0])
+    half = t_half_width(arr, axis=0)
     return mean, mean - half, mean + half
 
 

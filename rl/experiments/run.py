@@ -150,8 +150,8 @@ def bench(spec: RunSpec, cfg) -> dict[str, float]:
 
 def run_one(spec: RunSpec, out_dir: str | Path, progress: bool = False) -> dict[str, Any]:
     """Train/evaluate/time one run; return its record (the caller writes it)."""
+    from common.provenance import load_average, provenance
     from rl.common import limit_threads
-    from rl.evaluate import provenance
 
     limit_threads(1)  # one core per run: the sweep runs several side by side
     out_dir = Path(out_dir)
@@ -170,15 +170,5 @@ def run_one(spec: RunSpec, out_dir: str | Path, progress: bool = False) -> dict[
         record["train_wall_s"] = t1 - t0
         record["eval_wall_s"] = time.perf_counter() - t1
     record["provenance"] = provenance()
-    record["load_average"] = _load()
+    record["load_average"] = load_average()
     return record
-
-
-def _load() -> float | None:
-    """1-minute load average when the run ended (shared machines inflate every timing)."""
-    import os
-
-    try:
-        return os.getloadavg()[0]
-    except OSError:
-        return None

@@ -33,6 +33,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from common.errors import UserError
 from rl.presets import ABLATIONS, DEFAULT_PRESET, EPISODES, PRESETS
 
 LEARNED = ("t2drl", "ddpg-t2drl", "ddpg")
@@ -70,10 +71,8 @@ DEFAULT_ALGOS: dict[str, tuple[str, ...]] = {
 }
 
 
-class ExperimentError(ValueError):
+class ExperimentError(UserError):
     """Bad experiment input (one sentence naming the option and what was expected)."""
-
-    exit_code = 2
 
 
 @dataclass(frozen=True)

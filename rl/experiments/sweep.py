@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from common.io import write_json
 from rl.experiments.run import run_one
 from rl.experiments.spec import FULL, QUICK, ExperimentError, RunSpec, Scale, plan
 from rl.presets import DEFAULT_PRESET
@@ -109,22 +110,6 @@ def out_dir(args: ExperimentArgs) -> Path:
     )
 
 
-def write_json_atomic(doc: Any, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(doc, indent=1, default=_json_default) + "\n")
-    os.replace(tmp, path)
-
-
-def _json_default(x):
-    import numpy as np
-
-    if isinstance(x, np.generic):
-        return x.item()
-    if isinstance(x, np.ndarray):
-        return x.tolist()
-    raise TypeError(f"not JSON serialisable: {type(x).__name__}")
-
-
 def run_path(out: Path, spec: RunSpec) -> Path:
     return out / "runs" / f"{spec.run_id}.json"
 
@@ -192,14 +177,6 @@ def run_ray(specs, out: Path, on_done: Callable, max_runs, address, num_cpus) ->
             ray.shutdown()
 
 
-def _load() -> float | None:
-    """1-minute load average (timings from a busy machine are not comparable)."""
-    try:
-        return os.getloadavg()[0]
-    except OSError:
-        return None
-
-
 def available_cores() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -212,7 +189,7 @@ def available_cores() -> int:
 
 def main(args: ExperimentArgs, echo: Callable[[str], None] = print) -> dict[str, Any]:
     """Run (or resume) the sweep; write the report; return {'out', 'done', 'total', ...}."""
-    from rl.evaluate import provenance
+    from common.provenance import load_average, provenance
     from rl.experiments.spec import check_choice
 
     check_choice("--executor", args.executor, EXECUTORS)
@@ -236,9 +213,9 @@ def main(args: ExperimentArgs, echo: Callable[[str], None] = print) -> dict[str,
         "scale": vars(scale),
         "runs": [s.run_id for s in specs],
         "provenance": provenance(),
-        "load_average_start": _load(),
+        "load_average_start": load_average(),
     }
-    write_json_atomic(sweep_doc, out / "sweep.json")
+    write_json(out / "sweep.json", sweep_doc, indent=1)
     todo = pending(specs, out)
     echo(
         f"{args.name}: {len(specs)} runs, {len(specs) - len(todo)} already done, "
@@ -251,7 +228,7 @@ def main(args: ExperimentArgs, echo: Callable[[str], None] = print) -> dict[str,
         bar = tqdm(total=len(specs), initial=len(specs) - len(todo), desc=args.name, unit="run")
 
     def on_done(spec: RunSpec, record: dict[str, Any]) -> None:
-        write_json_atomic(record, run_path(out, spec))
+        write_json(run_path(out, spec), record, indent=1)
         if bar is not None:
             bar.update(1)
             bar.set_postfix_str(spec.run_id[:40])

@@ -43,7 +43,6 @@ from __future__ import annotations
 import csv
 import dataclasses
 import datetime as dt
-import hashlib
 import json
 import math
 import os
@@ -54,6 +53,10 @@ from typing import Any
 
 import numpy as np
 
+from common.errors import UserError
+from common.io import sha256_file, write_json
+from common.provenance import load_average, versions
+from common.provenance import provenance as run_provenance
 from testbed.config import EdgeConfig, build_config
 from testbed.system_model import generation_delay_s, tv_of_steps
 
@@ -69,10 +72,8 @@ DEFAULT_TRAJECTORY_STEPS = 250
 (profile-models' default)."""
 
 
-class ValidateError(ValueError):
+class ValidateError(UserError):
     """Bad validation input: one sentence naming the option or file."""
-
-    exit_code = 2
 
 
 @dataclass
@@ -117,14 +118,6 @@ class ValidateArgs:
 
 
 # --------------------------------------------------------------------------- inputs
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _check_args(args: ValidateArgs) -> ValidateArgs:
@@ -529,19 +522,14 @@ def _checkpoint_file(checkpoint: str) -> Path:
 
 
 def provenance(args: ValidateArgs, threads: int) -> dict:
+    """`common.provenance.provenance()` plus what the replays ran on."""
     import platform
 
-    import diffusers
-    import piq
-    import torch
-
-    from rl.evaluate import provenance as eval_provenance
-
-    prov = eval_provenance()
-    prov["versions"].update(diffusers=diffusers.__version__, piq=piq.__version__)
+    prov = run_provenance()
+    prov["versions"].update(versions("diffusers", "piq", python=False, runtime=True))
     prov["device"].update(torch_device=args.device, torch_threads=threads, cpus=os.cpu_count())
     prov["device"]["python_impl"] = platform.python_implementation()
-    prov["torch_version"] = torch.__version__
+    prov["torch_version"] = versions("torch", python=False, runtime=True)["torch"]
     return prov
 
 
@@ -611,8 +599,8 @@ def main(args: ValidateArgs) -> dict:
         )
     torch.set_num_threads(args.threads)
     out = Path(args.out)
-    fitted_sha = _sha256(fitted_path)
-    ckpt_sha = _sha256(_checkpoint_file(args.checkpoint)) if args.checkpoint else None
+    fitted_sha = sha256_file(fitted_path)
+    ckpt_sha = sha256_file(_checkpoint_file(args.checkpoint)) if args.checkpoint else None
     identity = _identity(args, cfg, fitted_sha, ckpt_sha)
     done = _prepare_out(out, identity, args.resume)
     run_doc = {
@@ -622,7 +610,7 @@ def main(args: ValidateArgs) -> dict:
         "policy": getattr(policy, "name", type(policy).__name__),
         "provenance": provenance(args, args.threads),
     }
-    (out / "run.json").write_text(json.dumps(run_doc, indent=2, default=_json_default) + "\n")
+    write_json(out / "run.json", run_doc, indent=2)
 
     picks = sampled_slots(cfg, args.frames, args.slots, args.seed)
     records = simulate(policy, cfg, args.seed, picks)
@@ -668,14 +656,19 @@ def _replay_all(todo, doc, args, table, cfg, out, run_doc) -> None:
         for req in todo:
             model = models[req["model_id"]]
             bar.set_postfix_str(f"{req['model_id']} n={req['n']} ({req['served']})")
-            load_before, cpu_before = os.getloadavg()[0], time.thread_time()
+            load_before, cpu_before = load_average(), time.thread_time()
             cols, m = replay_request(model, req, doc["protocol"])
             row = _measured_row(req, cols, cfg, doc)
             # Diagnostic, not D_gt: this thread's CPU time for the request (torch runs one
             # thread here), which other processes on a shared CPU do not inflate; it also
             # counts the metrics (a few ms).
             row["cpu_s"] = time.thread_time() - cpu_before
-            row["load_avg_1min"] = round((load_before + os.getloadavg()[0]) / 2, 2)
+            load_after = load_average()
+            row["load_avg_1min"] = (
+                None
+                if None in (load_before, load_after)
+                else round((load_before + load_after) / 2, 2)
+            )
             row["created_utc"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
             row.update(fixed)
             delivered = m.pred01 if _quality_column(doc) == "tv_l1_pred" else m.sample01
@@ -699,16 +692,6 @@ def _measured_row(req: dict, cols: dict, cfg: EdgeConfig, doc: dict) -> dict:
     row["meas_utility"] = cfg.alpha * min(d_tl, cfg.delay_cap_s) + (1 - cfg.alpha) * row["meas_tv"]
     row["meas_violated"] = bool(d_tl > cfg.slot_duration_s)
     return row
-
-
-def _json_default(x):
-    if isinstance(x, np.generic):
-        return x.item()
-    if isinstance(x, np.ndarray):
-        return x.tolist()
-    if isinstance(x, Path):
-        return str(x)
-    raise TypeError(f"not JSON serialisable: {type(x).__name__}")
 
 
 # --------------------------------------------------------------------------- analysis
@@ -883,9 +866,7 @@ def analyse(out: Path, cfg: EdgeConfig, doc: dict, run_doc: dict, picks, table) 
         "run": run_doc,
         "sampled_slots": {str(k): v for k, v in picks.items()},
     }
-    (out / "summary.json").write_text(
-        json.dumps(summary, indent=2, default=_json_default, allow_nan=True) + "\n"
-    )
+    write_json(out / "summary.json", summary, indent=2)
     write_plots(df, cfg, run_doc, contexts_of(df, cfg), out, run_doc["args"]["grid"])
     write_markdown(summary, cfg, doc, out)
     return summary
@@ -1264,7 +1245,7 @@ def write_markdown(summary: dict, cfg: EdgeConfig, doc: dict, out: Path) -> Path
     lines = [
         f"# Closed-loop validation: {run['policy']} on the `fitted` preset ({doc['name']})",
         "",
-        "Written by `t2drl validate` (rl/validate.py; method in docs/validation.md). "
+        "Written by `t2drl validate` (validation/closed_loop.py; method in docs/validation.md). "
         "Reproduce with:",
         "",
         "```bash",

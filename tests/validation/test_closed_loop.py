@@ -1,4 +1,4 @@
-"""Closed-loop validation (`rl/validate.py`, `t2drl validate`) with a tiny random UNet as the
+"""Closed-loop validation (`validation/closed_loop.py`, `t2drl validate`) with a tiny random UNet as the
 "zoo" and a one-episode T2DRL agent as the policy; nothing is downloaded."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from fitted_models.schema import dump_fitted
 from profiling.loop import RePaintSettings, UNetDenoiser, generators_for, inpaint, make_scheduler
 from profiling.models import load_unet, write_tiny_unet
 from profiling.sweep import measure_request
-from rl import validate as V
+from validation import closed_loop as V
 
 L_STEPS = 12  # the env's L: RCARS gives a lone hit all 12 steps, beyond the 10-step schedule
 N_FIT = 10

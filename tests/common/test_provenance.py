@@ -1,0 +1,31 @@
+"""`common.provenance`: the run record's provenance block and its pieces."""
+
+import re
+
+from common.provenance import RUN_DISTS, cpu_name, git_commit, load_average, provenance, versions
+
+
+def test_provenance_block():
+    prov = provenance()
+    assert set(prov) == {"versions", "git_commit", "device", "argv", "time_utc"}
+    assert list(prov["versions"]) == ["python", *RUN_DISTS]
+    assert prov["device"]["cpu"] == cpu_name() and prov["device"]["platform"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", prov["time_utc"])
+    commit = git_commit()
+    assert commit is None or re.fullmatch(r"[0-9a-f]{40}", commit)
+
+
+def test_versions_installed_or_runtime():
+    import numpy as np
+
+    assert versions("numpy", python=False) == {"numpy": np.__version__}
+    assert versions("numpy", python=False, runtime=True) == {"numpy": np.__version__}
+    assert versions("no-such-dist-xyz", python=False) == {"no-such-dist-xyz": None}
+    assert versions("no_such_module_xyz", python=False, runtime=True) == {
+        "no_such_module_xyz": None
+    }
+
+
+def test_load_average():
+    load = load_average()
+    assert load is None or load >= 0.0
