@@ -711,6 +711,20 @@ def error_stats(pred, meas) -> dict:
     return {"n": int(e.size), "mape": float(np.abs(e).mean()), "bias": float(e.mean())}
 
 
+def _error_columns(part) -> dict:
+    """MAPE and bias of TV and delay against the fit, and of the delay against CPU time, for
+    the requests in `part` (the summary's per-model and per-regime columns)."""
+    out = {}
+    for name, pred, meas in (
+        ("tv", part.pred_tv, part.meas_tv),
+        ("delay", part.pred_delay_s, part.meas_delay_s),
+        ("delay_cpu", part.pred_delay_s, part.cpu_s),
+    ):
+        e = error_stats(pred, meas)
+        out[f"{name}_mape"], out[f"{name}_bias"] = e["mape"], e["bias"]
+    return out
+
+
 def load_rows(out: Path):
     import pandas as pd
 
@@ -774,9 +788,6 @@ def analyse(out: Path, cfg: EdgeConfig, doc: dict, run_doc: dict, picks, table) 
         ):
             if part.empty:
                 continue
-            tv = error_stats(part.pred_tv, part.meas_tv)
-            delay = error_stats(part.pred_delay_s, part.meas_delay_s)
-            cpu = error_stats(part.pred_delay_s, part.cpu_s)
             ref = in_sample_mape(table, doc, mid, part.n.tolist(), _quality_column(doc))
             per_model.append(
                 {
@@ -785,12 +796,7 @@ def analyse(out: Path, cfg: EdgeConfig, doc: dict, run_doc: dict, picks, table) 
                     "requests": int(len(part)),
                     "n_min": int(part.n.min()),
                     "n_max": int(part.n.max()),
-                    "tv_mape": tv["mape"],
-                    "tv_bias": tv["bias"],
-                    "delay_mape": delay["mape"],
-                    "delay_bias": delay["bias"],
-                    "delay_cpu_mape": cpu["mape"],
-                    "delay_cpu_bias": cpu["bias"],
+                    **_error_columns(part),
                     "fit_in_sample_tv_mape": ref["tv"],
                     "fit_in_sample_delay_mape": ref["delay"],
                     "sim_utility": float(part.sim_utility.mean()),
@@ -806,21 +812,13 @@ def analyse(out: Path, cfg: EdgeConfig, doc: dict, run_doc: dict, picks, table) 
             part = sub[sub.regime == regime]
             if part.empty:
                 continue
-            tv = error_stats(part.pred_tv, part.meas_tv)
-            delay = error_stats(part.pred_delay_s, part.meas_delay_s)
-            cpu = error_stats(part.pred_delay_s, part.cpu_s)
             per_regime.append(
                 {
                     "model_id": mid,
                     "regime": regime,
                     "requests": int(len(part)),
                     "n_range": f"{int(part.n.min())}-{int(part.n.max())}",
-                    "tv_mape": tv["mape"],
-                    "tv_bias": tv["bias"],
-                    "delay_mape": delay["mape"],
-                    "delay_bias": delay["bias"],
-                    "delay_cpu_mape": cpu["mape"],
-                    "delay_cpu_bias": cpu["bias"],
+                    **_error_columns(part),
                 }
             )
     slots = (
