@@ -16,6 +16,8 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 
 from rl.d3pg import D3PGArgs
 from rl.ddqn import DDQNArgs
@@ -123,3 +125,27 @@ def hyperparameters(algo: str, preset: str) -> tuple[D3PGArgs, DDQNArgs]:
         if preset == "paper":
             d3pg = dataclasses.replace(d3pg, output_map="tanh")  # standard DDPG squashing
     return d3pg, DDQNArgs(**_DDQN[preset])
+
+
+# The digest of each preset's resolved hyperparameters before run ids included it: a run whose
+# hyperparameters still hash to this keeps its old id (and its committed record), any change to
+# a preset gives its runs new ids, so a sweep never reuses a record made with other values.
+LEGACY_DIGESTS = {
+    ("t2drl", "default"): "ad03d4d0f3",  # before the logit noise
+    ("ddpg-t2drl", "default"): "b6fda70b49",
+    ("ddpg", "default"): "b6fda70b49",
+    ("t2drl", "paper"): "7858f18058",
+    ("ddpg-t2drl", "paper"): "3401203e44",
+    ("ddpg", "paper"): "3401203e44",
+    ("t2drl", "tuned"): "b630e8fc07",
+    ("ddpg-t2drl", "tuned"): "9aa12f7958",
+    ("ddpg", "tuned"): "9aa12f7958",
+}
+
+
+def hparams_digest(algo: str, preset: str) -> str:
+    """A short SHA-256 of `hyperparameters(algo, preset)`, every field included."""
+    d3pg, ddqn = hyperparameters(algo, preset)
+    doc = {"d3pg": dataclasses.asdict(d3pg), "ddqn": dataclasses.asdict(ddqn)}
+    canon = json.dumps(doc, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canon.encode()).hexdigest()[:10]

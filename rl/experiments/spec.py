@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from common.errors import UserError
-from rl.presets import ABLATIONS, DEFAULT_PRESET, EPISODES, PRESETS
+from rl.presets import ABLATIONS, DEFAULT_PRESET, EPISODES, LEGACY_DIGESTS, PRESETS, hparams_digest
 
 LEARNED = ("t2drl", "ddpg-t2drl", "ddpg")
 BASELINES = ("rcars", "schrs", "hcras")
@@ -162,6 +162,10 @@ class RunSpec:
         for key, default in (("oracle_samples", None), ("env_seed", 0), ("ablation", None)):
             if d[key] == default:
                 del d[key]
+        if self.learned:  # the preset's values, not only its name, decide the id
+            digest = hparams_digest(self.algo, self.hparams)
+            if digest != LEGACY_DIGESTS.get((self.algo, self.hparams)):
+                d["hparams_digest"] = digest
         return d
 
     @property
@@ -185,6 +189,7 @@ class RunSpec:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> RunSpec:
         d = dict(d)
+        d.pop("hparams_digest", None)  # derived from `hparams` (`to_dict`)
         d["env_overrides"] = tuple(sorted(d["env_overrides"].items()))
         d["eval_seeds"] = tuple(d["eval_seeds"])
         d["ga"] = tuple(d["ga"]) if d["ga"] is not None else None

@@ -69,6 +69,20 @@ def test_run_ids_are_stable_and_distinct():
     assert len(specs) == 3 * 5 * 2 + 4 * 5
 
 
+def test_run_ids_follow_the_presets_values(monkeypatch):
+    """A preset changed under its name gives its runs new ids (a sweep never reuses a record
+    made with other values); presets unchanged since ids hashed only the name keep theirs."""
+    from rl import presets
+
+    ddpg = plan("fig7", QUICK, algos=("ddpg",))[0]
+    assert "hparams_digest" not in ddpg.to_dict()  # unchanged: the committed records stay valid
+    t2drl = plan("fig7", QUICK, algos=("t2drl",))[0]
+    before = t2drl.run_id
+    monkeypatch.setitem(presets._D3PG["default"], "actor_lr", 1e-2)
+    assert t2drl.run_id != before
+    assert RunSpec.from_dict(t2drl.to_dict()).run_id == t2drl.run_id
+
+
 def test_interrupted_sweep_resumes_to_the_same_csv(tmp_path):
     whole = main(tiny_args(tmp_path / "whole"), echo=lambda s: None)
     assert whole["done"] == whole["total"] == 4
