@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 
+from fitted_models.curves import tv_of_steps
 from testbed.config import build_config
 from testbed.system_model import (
     SystemParams,
@@ -15,7 +16,6 @@ from testbed.system_model import (
     frame_reward,
     path_loss_dB,
     slot_reward,
-    tv_of_steps,
     uplink_rate_bps,
 )
 
@@ -64,20 +64,6 @@ def test_rates_eq2_eq5(params):
     )
     assert downlink_rate_bps(np.array([h]), params)[0] == pytest.approx(r_dw, rel=1e-9)
     assert uplink_rate_bps(np.array([0.0]), np.array([h]), params)[0] == 0.0  # limit b -> 0
-
-
-@pytest.mark.parametrize(
-    "steps, expected",
-    [
-        (0, 110.0),
-        (60, 110.0),
-        (115, (28 - 110) / (170 - 60) * (115 - 60) + 110),
-        (170, 28.0),
-        (999, 28.0),
-    ],
-)
-def test_tv_eq7(steps, expected):
-    assert tv_of_steps(np.array(float(steps)), 60.0, 110.0, 170.0, 28.0) == pytest.approx(expected)
 
 
 def test_full_slot_by_hand(params):
