@@ -1,4 +1,4 @@
-"""Fit round trips on synthetic data, clear refusals, schema compatibility (incl. paper.json)."""
+"""Fit round trips on synthetic data, clear refusals, the written file read back."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fitted_models.schema import load_fitted
+from fitted_models.curves import tv_of_steps
+from fitted_models.reader import read_fitted
 from profiling.fitrun import FitArgs, run_fit
-from profiling.fitting import FitError, curves_from_entry, fit_delay, fit_tv, tv_model
+from profiling.fitting import FitError, fit_delay, fit_tv
 
 TRUE = dict(A1_steps=60.0, A2_tv=110.0, A3_steps=170.0, A4_tv=28.0)
 
@@ -19,7 +20,7 @@ def _synthetic(n_curves=8, steps=None, seed=0):
     x = np.tile(steps, n_curves).astype(float)
     groups = np.repeat(np.arange(n_curves), len(steps))
     tv = (
-        tv_model(x, *TRUE.values())
+        tv_of_steps(x, *TRUE.values())
         + rng.normal(0, 2, len(x))
         + np.repeat(rng.normal(0, 1, n_curves), len(steps))
     )
@@ -55,13 +56,6 @@ def test_refuses_unsupported_shapes():
         fit_tv(x, flat, groups, n_boot=40)
     with pytest.raises(FitError, match="at least 5 distinct"):
         fit_tv([1, 2, 3], [3, 2, 1])
-
-
-def test_paper_entry_is_valid_and_callable():
-    doc = load_fitted("paper")
-    tv, delay = curves_from_entry(doc["models"][0])
-    assert tv(0) == 110 and tv(250) == 28 and tv(115) == pytest.approx(69.0)
-    assert delay(100) == pytest.approx(23.74)
 
 
 def _table(tmp_path, protocol="trajectory"):
@@ -106,11 +100,12 @@ def _table(tmp_path, protocol="trajectory"):
 def test_fit_models_writes_valid_json_and_png(tmp_path):
     path = _table(tmp_path)
     [result] = run_fit(FitArgs(measurements=[path], out=tmp_path / "fits", n_boot=20))
-    doc = load_fitted(result["path"])
-    assert doc["protocol"] == "trajectory" and doc["source"]["measurements_sha256"]
-    entry = doc["models"][0]
-    assert (
-        abs(entry["tv_model"]["A1_steps"] - 60) < 3 and entry["tv_model"]["steps_axis"] == "step_n"
-    )
-    assert set(entry["tv_model"]["ci95"]) == set(TRUE)
+    fitted = result["fitted"]
+    assert fitted == read_fitted(result["path"])
+    assert fitted.protocol == "trajectory" and fitted.source.measurements_sha256
+    [model] = fitted.models
+    assert abs(model.A1_steps - 60) < 3 and model.tv_fit.steps_axis == "step_n"
+    assert set(model.tv_fit.ci95) == set(TRUE)
+    tv, _, _ = result["fits"]["fake"]
+    assert model.A1_steps == tv.params["A1_steps"] and model.tv_fit.r2 == tv.r2
     assert result["png"].stat().st_size > 10_000
