@@ -22,7 +22,7 @@ ERRORS = [
     ("rl.ga", "GAConfigError"),
     ("rl.oracle", "OracleError"),
     ("rl.train", "TrainError"),
-    ("validation.closed_loop", "ValidateError"),
+    ("validation.args", "ValidateError"),
 ]
 
 
