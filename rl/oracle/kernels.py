@@ -1,7 +1,10 @@
-"""Compiled inner loops of the slot oracle (rl/oracle.py): the special functions, the Lagrangian
-minimisers per user and option, and the Newton search for the bandwidth price.
+"""Compiled inner loops of the slot oracle: the special functions, the Lagrangian minimisers per
+user and option, the Newton search for the bandwidth price and the cutting planes for the step
+price.
 
-rl/oracle.py's module docstring derives every formula here; this file only makes them fast. At
+The docstrings of rl/oracle/problem.py and rl/oracle/dual.py derive every formula here; this file
+only makes them fast. All compiled code stays in this one file because numba's cache notices
+changes to the file a function is defined in, not to the files of the functions it calls. At
 U = 18 one dual evaluation is about 160 scalar option minimisations, which NumPy would spend some
 hundred array calls on (call overhead, not arithmetic, dominates at that size); numba runs each
 (step price, problem) point's whole Newton search as one compiled scalar loop instead.
@@ -166,6 +169,57 @@ LO_, HI_, LENGTH, C0U, C0A, BASE_U, BASE_A, BASE_S, S_HI_SAT, INTERIOR_OK, SAT_O
 
 
 @njit(**_JIT)
+def _user_roots(us, pc, log_lam, mu, exact, alpha, w_star, tables, b_root, f_root, db_root):
+    """Both roots of -f'(b) = lam / w for one user, as (b, f(b), d b / d log lam) into the three
+    rows: j = 0 unconstrained (w = alpha), j = 1 + k a satisfied user's interior optimum on
+    piece k's active branch (w = alpha - c / B1)."""
+    a = us[A]
+    for j in range(1 + N_PIECES):
+        w = w_star
+        if j > 0:
+            c_step = pc[C0U, j - 1] + mu
+            if c_step < 0 and pc[INTERIOR_OK, j - 1] > 0:
+                w = alpha - c_step / us[B1_SAFE]
+        lx, dlx = root_g(log_lam + us[KAPPA] - math.log(w), exact, tables)
+        b = min(a * math.exp(lx), 1.0)
+        b_root[j] = b
+        f_root[j] = us[C_OVER_A] / q_of(b / a)
+        db_root[j] = b * dlx if b < 1.0 else 0.0
+
+
+@njit(**_JIT)
+def _sat_point(us, pc, k, mu, exact, tables, f_root_k, db_root_k, b_star, f_star, db_star):
+    """A satisfied user's argmin on piece k: (b, f(b), d b / d log lam, s), s the interior
+    optimum's steps clipped to the piece, b the larger of b* and the least b meeting (11h)."""
+    lo = pc[LO_, k]
+    neg = pc[C0U, k] + mu < 0
+    interior_ok = pc[INTERIOR_OK, k] > 0
+    R = us[R_]
+    s_hat = (R - f_root_k) / us[B1_SAFE]
+    s_top = min(max(s_hat, lo), pc[S_HI_SAT, k]) if interior_ok else pc[S_HI_SAT, k]
+    s_sat = s_top if neg else lo
+    y = R - us[B1] * s_sat
+    if not y < f_star:
+        return b_star, f_star, db_star, s_sat
+    y_safe = max(y, us[F1])
+    lxq = root_q(us[LOG_C_OVER_A] - math.log(y_safe), exact, tables)
+    b_sat = min(us[A] * math.exp(lxq), 1.0)
+    db_sat = db_root_k if (neg and interior_ok and s_sat == s_hat) else 0.0
+    return b_sat, y_safe, db_sat, s_sat
+
+
+@njit(**_JIT)
+def _argmin_with_penalty(values, penalty_u):
+    """Add the options' penalties to `values` in place; the first option with the least value."""
+    best = 0
+    for o in range(N_OPTIONS):
+        values[o] += penalty_u[o]
+        if values[o] < values[best]:
+            best = o
+    return best
+
+
+@njit(**_JIT)
 def evaluate_point(n, log_lam, mu, exact, alpha, log_alpha, arrays, scratch, detail, out_opt,
                    out_vals):  # fmt: skip
     """min over b in [0, 1], s in piece of c_u + lam b + mu s for problem n at (lam, mu), per user
@@ -180,28 +234,12 @@ def evaluate_point(n, log_lam, mu, exact, alpha, log_alpha, arrays, scratch, det
     b_root, f_root, db_root = scratch[4], scratch[5], scratch[6]  # first 1 + N_PIECES used
     for u in range(users.shape[1]):
         us, pc = users[n, u], pieces[n, u]
-        a = us[A]
-        # both roots of -f'(b) = lam / w: j = 0 unconstrained (w = alpha), j = 1 + k a satisfied
-        # user's interior optimum on piece k's active branch (w = alpha - c / B1)
-        for j in range(1 + N_PIECES):
-            w = w_star
-            if j > 0:
-                c_step = pc[C0U, j - 1] + mu
-                if c_step < 0 and pc[INTERIOR_OK, j - 1] > 0:
-                    w = alpha - c_step / us[B1_SAFE]
-            lx, dlx = root_g(log_lam + us[KAPPA] - math.log(w), exact, tables)
-            b = min(a * math.exp(lx), 1.0)
-            b_root[j] = b
-            f_root[j] = us[C_OVER_A] / q_of(b / a)
-            db_root[j] = b * dlx if b < 1.0 else 0.0
+        _user_roots(us, pc, log_lam, mu, exact, alpha, w_star, tables, b_root, f_root, db_root)
         b_star, f_star, db_star = b_root[0], f_root[0], db_root[0]
         cost_star = alpha * f_star + lam * b_star
-        R = us[R_]
         for k in range(N_PIECES):
             lo, hi, length = pc[LO_, k], pc[HI_, k], pc[LENGTH, k]
             c_step = pc[C0U, k] + mu
-            neg = c_step < 0
-            interior_ok = pc[INTERIOR_OK, k] > 0
             mu_lo = mu * lo
             # abandon and unsat: s at an end of the piece
             c_ab = pc[C0A, k] + mu
@@ -211,31 +249,16 @@ def evaluate_point(n, log_lam, mu, exact, alpha, log_alpha, arrays, scratch, det
             dbs[k] = 0.0
             values[3 + k] = pc[BASE_U, k] + cost_star + mu_lo + min(c_step * length, 0.0)
             bs[3 + k] = b_star
-            ss[3 + k] = hi if neg else lo
+            ss[3 + k] = hi if c_step < 0 else lo
             dbs[3 + k] = db_star
-            # sat: the interior optimum's steps, clipped to the piece
-            s_hat = (R - f_root[1 + k]) / us[B1_SAFE]
-            s_top = min(max(s_hat, lo), pc[S_HI_SAT, k]) if interior_ok else pc[S_HI_SAT, k]
-            s_sat = s_top if neg else lo
-            y = R - us[B1] * s_sat
-            if y < f_star:
-                y_safe = max(y, us[F1])
-                lxq = root_q(us[LOG_C_OVER_A] - math.log(y_safe), exact, tables)
-                b_sat = min(a * math.exp(lxq), 1.0)
-                f_sat = y_safe
-                db_sat = db_root[1 + k] if (neg and interior_ok and s_sat == s_hat) else 0.0
-            else:
-                b_sat, f_sat, db_sat = b_star, f_star, db_star
+            b_sat, f_sat, db_sat, s_sat = _sat_point(us, pc, k, mu, exact, tables, f_root[1 + k],
+                                                     db_root[1 + k], b_star, f_star, db_star)  # fmt: skip
             pen = 0.0 if pc[SAT_OK, k] > 0 else np.inf
             values[6 + k] = pc[BASE_S, k] + alpha * f_sat + lam * b_sat + c_step * s_sat + pen
             bs[6 + k] = b_sat
             ss[6 + k] = s_sat
             dbs[6 + k] = db_sat
-        best = 0
-        for o in range(N_OPTIONS):
-            values[o] += penalty[n, u, o]
-            if values[o] < values[best]:
-                best = o
+        best = _argmin_with_penalty(values, penalty[n, u])
         g += values[best]
         b_sum += bs[best]
         s_sum += ss[best]
@@ -272,10 +295,10 @@ def evaluate_batch(log_lam, mu, exact, alpha, log_alpha, arrays, detail):
 @njit(**_JIT)
 def solve_lambda_point(n, mu, exact, alpha, log_alpha, arrays, x, step, max_iter, tol,
                        bracket_tol, log_lam_min, log_lam_max):  # fmt: skip
-    """rl.oracle.solve_lambda for one (step price, problem): safeguarded Newton on log lam from
-    x. Returns (x, lo, hi, sum b at x, h, sum s) where (h, sum s) are `at_optimum`'s: at a jump
-    of sum b, g where the tangents at the bracket's ends meet and sum s of their mixture with
-    sum b = 1 (Danskin), else g and sum s at x."""
+    """rl.oracle.dual.solve_lambda for one (step price, problem): safeguarded Newton on log lam
+    from x. Returns (x, lo, hi, sum b at x, h, sum s) where (h, sum s) are `_at_jump`'s at a
+    jump of sum b (g where the tangents at the bracket's ends meet, and sum s of their mixture
+    with sum b = 1: Danskin), else g and sum s at x."""
     lo, hi = log_lam_min, log_lam_max
     r_lo, r_hi = np.nan, np.nan
     g_lo = g_hi = s_lo = s_hi = 0.0
@@ -296,12 +319,7 @@ def solve_lambda_point(n, mu, exact, alpha, log_alpha, arrays, x, step, max_iter
         if down:
             hi, r_hi, g_hi, s_hi = x, r, g, s_sum
         both = not (np.isnan(r_lo) or np.isnan(r_hi))
-        if up and not down:
-            same_side = max(same_side, 0) + 1
-        elif down and not up:
-            same_side = min(same_side, 0) - 1
-        else:
-            same_side = 0
+        same_side = _run_of_one_end(same_side, up, down)
         if abs(r) <= tol or hi - lo <= bracket_tol:
             break
         newton = x - r / db_sum
@@ -322,12 +340,31 @@ def solve_lambda_point(n, mu, exact, alpha, log_alpha, arrays, x, step, max_iter
     on_jump = both and abs(b_sum - 1.0) > tol
     if not on_jump:
         return x, lo, hi, b_sum, g, s_sum
+    g_top, s_mix = _at_jump(lo, hi, r_lo, r_hi, g_lo, g_hi, s_lo, s_hi)
+    return x, lo, hi, b_sum, g_top, s_mix
+
+
+@njit(**_JIT)
+def _run_of_one_end(same_side, up, down):
+    """How many moves in a row the same bracket end made: + for lo (sum b >= 1), - for hi; 0
+    when sum b = 1 moved both."""
+    if up and not down:
+        return max(same_side, 0) + 1
+    if down and not up:
+        return min(same_side, 0) - 1
+    return 0
+
+
+@njit(**_JIT)
+def _at_jump(lo, hi, r_lo, r_hi, g_lo, g_hi, s_lo, s_hi):
+    """(h, sum s) on a jump of sum b: g where the tangents at the bracket's ends meet (the ends'
+    best g if that is not finite) and sum s of the ends' mixture with sum b = 1."""
     w = min(max(r_hi / (r_hi - r_lo), 0.0), 1.0)
     g_meet = _tangents_meet(lo, hi, r_lo, r_hi, g_lo, g_hi)[1]
     g_top = max(g_lo, g_hi)
     if np.isfinite(g_meet):
         g_top = max(g_meet, g_top)
-    return x, lo, hi, b_sum, g_top, w * s_lo + (1.0 - w) * s_hi
+    return g_top, w * s_lo + (1.0 - w) * s_hi
 
 
 @njit(**_JIT)
@@ -357,7 +394,7 @@ def solve_lambda_batch(mu, exact, alpha, log_alpha, arrays, start, step, max_ite
 
 # --------------------------------------------------------------------------- step price
 # A bracket end of the step price is a DualPoint packed as a column of 6: (mu, x, lo, hi,
-# sum s, h), the first four as in rl.oracle.DualPoint.
+# sum s, h), the first four as in rl.oracle.dual.DualPoint.
 
 MU, X, LO, HI, S_SUM, H = range(6)
 
@@ -365,7 +402,7 @@ MU, X, LO, HI, S_SUM, H = range(6)
 @njit(**_JIT)
 def cut_refine_batch(a, b, active, alpha, log_alpha, arrays, L, max_cuts, mu_rel_tol,
                      lam_tol, bracket_tol, log_lam_min, log_lam_max):  # fmt: skip
-    """rl.oracle._cut_refine for each active problem n: shrink [a.mu, b.mu] (a, b: (6, N), in
+    """rl.oracle.dual._cut_refine for each active problem n: shrink [a.mu, b.mu] (a, b: (6, N), in
     place) onto the maximiser of the concave h(mu) by cutting planes (that docstring)."""
     budget_ = arrays[3]
     N = a.shape[1]
