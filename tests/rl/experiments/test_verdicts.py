@@ -66,3 +66,26 @@ def test_fig7_trends_read_the_data(fig7_records):
     )
     assert lowest.endswith("10: T2DRL, 18: T2DRL. Agrees.")
     assert trend_lines("table3", [], []) == []
+
+
+def test_ablation_costs_are_welch_differences_of_the_gaps():
+    from rl.experiments.markdown import ci_text
+    from rl.experiments.rows import AblationX
+    from rl.experiments.stats import welch_difference
+    from rl.experiments.verdicts import ablation_lines
+
+    full, critic = AblationX(0), AblationX(1)
+    rows = [
+        {"algo": "t2drl", "x": x, "train_seed": s, "eval_seed": 1000, "utility": u}
+        for x, us in ((full, (11.0, 12.0, 13.0)), (critic, (15.0, 19.0, 17.0)))
+        for s, u in enumerate(us)
+    ]
+    rows += [
+        {"algo": "oracle", "x": critic, "train_seed": None, "eval_seed": 1000, "utility": 10.0}
+    ]
+    rows += [{**rows[-1], "x": full}]
+    lines = ablation_lines(rows)
+    assert lines[0] == "- full design: utility gap to the oracle 2 [-0.484, 4.48]."
+    cost = ci_text(*welch_difference([5.0, 9.0, 7.0], [1.0, 2.0, 3.0]))
+    assert lines[1].startswith("- reverting the critic: gap 7 [")
+    assert lines[1].endswith(f"costs {cost} utility units against the full design.")
