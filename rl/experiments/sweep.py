@@ -4,7 +4,7 @@ Layout of an experiment directory `out`::
 
     runs/<id>.json      one finished run each (written atomically: temp file + rename)
     train/<id>/         rl.train's run directory of a learned run (resumable checkpoint.pt)
-    <name>.csv          per-seed results of every run (see `rl.experiments.report`)
+    <name>.csv          per-seed results of every run (see `rl.experiments.rows`)
     <name>*.png         the paper's figures with mean and 95% intervals
     report.md           claims vs measurements, gaps to the oracle, scale and cost
     sweep.json          the sweep's arguments, plan and provenance

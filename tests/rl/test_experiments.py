@@ -1,4 +1,5 @@
-"""`rl.experiments`: stable run ids, resumable sweeps (same CSV), report wording, Ray path.
+"""`rl.experiments`: stable run ids, resumable sweeps (same CSV), the ablation, Ray path.
+(The report's pieces: tests/rl/experiments/.)
 
 Tiny sweeps: U = 3 users, T = 2 frames per episode, 1-2 training episodes; the oracle is a
 stand-in (most popular cache, equal split) so these tests do not depend on its cost.
@@ -6,14 +7,11 @@ stand-in (most popular cache, equal split) so these tests do not depend on its c
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 import torch
 
 from rl.experiments import run as run_mod
-from rl.experiments.report import claims_table, per_seed_rows, verdict
 from rl.experiments.spec import QUICK, ExperimentError, RunSpec, plan
 from rl.experiments.sweep import ExperimentArgs, main
 from testbed.policies import most_popular_cache
@@ -102,80 +100,6 @@ def test_interrupted_sweep_resumes_to_the_same_csv(tmp_path):
     assert (part / "fig7.png").stat().st_size > 0
     report = (part / "report.md").read_text()
     assert "## Gap to the oracle" in report and "Scale and cost" in report
-
-
-def _rows(values: dict[str, list[float]], metric="utility", x=10):
-    rows = []
-    for algo, vals in values.items():
-        for i, v in enumerate(vals):
-            learned = algo in ("t2drl", "ddpg-t2drl")
-            rows.append(
-                {
-                    "algo": algo,
-                    "x": x,
-                    metric: v,
-                    "train_seed": i if learned else None,
-                    "eval_seed": 1000 if learned else 1000 + i,
-                }
-            )
-    return rows
-
-
-def test_claims_table_reports_disagreement_plainly():
-    # T2DRL worse than every benchmark at U = 10: every claim must read as a disagreement.
-    rows = _rows(
-        {
-            "t2drl": [80, 82, 81],
-            "ddpg-t2drl": [60, 61, 59],
-            "schrs": [50, 52, 51],
-            "rcars": [55, 56, 54],
-        }
-    )
-    text = "\n".join(claims_table("fig7", rows))
-    assert "| 7.3.2, Fig. 7b text | utility | 10 | RCARS | 29.95% |" in text
-    assert text.count("**disagrees: T2DRL is worse here**") == 3
-    assert "not run" in text  # U = 18 and the hit-ratio claims have no data here
-
-
-def test_verdict_wording():
-    assert verdict(10.0, 9.0, 5.0, 12.0).startswith("agrees: T2DRL better")
-    assert verdict(10.0, 30.0, 25.0, 35.0).startswith("agrees in direction")
-    assert "no significant difference" in verdict(10.0, 1.0, -3.0, 4.0)
-    assert verdict(10.0, 1.0, -3.0, 40.0).startswith("inconclusive")
-    assert "worse" in verdict(10.0, -8.0, -12.0, -4.0)
-    assert "too few replicates" in verdict(10.0, 5.0, math.nan, math.nan)
-
-
-def test_per_seed_rows_are_sorted_and_deterministic():
-    rec = lambda algo, seed: {  # noqa: E731
-        "run_id": f"{algo}-{seed}",
-        "spec": {
-            "algo": algo,
-            "env_preset": "paper",
-            "hparams": "",
-            "train_seed": seed,
-            "episodes": None,
-            "env_overrides": {"n_users": 10},
-            "denoising_steps": None,
-        },
-        "config": {"n_frames": 10},
-        "eval": [
-            {
-                "eval_seed": 1000,
-                "hit_ratio": 0.5,
-                "utility": 50.0,
-                "violation_share": 0.1,
-                "slot_reward": -51.0,
-                "frame_reward": -51.0,
-                "decision_time_ms": 1.0,
-            }
-        ],
-    }
-    rows = per_seed_rows("fig7", [rec("oracle", None), rec("t2drl", 1), rec("t2drl", 0)])
-    assert [r["algo"] for r in rows] == ["t2drl", "t2drl", "oracle"]
-    assert [r["train_seed"] for r in rows[:2]] == [0, 1]
-    assert "decision_time_ms" not in rows[0]  # wall-clock numbers stay out of the CSV
-    assert rows[0]["episode_reward"] == pytest.approx(-510.0)
 
 
 @pytest.mark.parametrize(
