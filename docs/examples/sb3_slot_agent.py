@@ -1,7 +1,7 @@
 """A third-party agent on the public env contract: Stable-Baselines3 SAC on ``t2drl/EdgeSlot-v0``.
 
     pip install -e ".[sb3]"
-    python docs/examples/sb3_slot_agent.py --timesteps 30000 --seed 0
+    python docs/examples/sb3_slot_agent.py --timesteps 10000 --seed 0
 
 The agent sees only what any gymnasium learner sees: the slot env (problem P2) of the `paper`
 preset with its default cacher (the most popular models that fit,
@@ -48,7 +48,7 @@ Allocator = Callable[[SlotState, np.ndarray, np.random.Generator], tuple[np.ndar
 class Args:
     """Arguments of this example (the command line mirrors them)."""
 
-    timesteps: int = 30_000
+    timesteps: int = 10_000
     """SAC environment steps (slots) of training; one episode is T x K = 100 slots."""
     seed: int = 0
     """Seed of SB3 (networks, replay sampling, exploration) and of the training env's reset."""
@@ -66,13 +66,13 @@ class Args:
     """SB3 algorithm: sac (off-policy, the default) or ppo."""
     learning_starts: int = 1_000
     """SAC: uniformly random actions before the first update."""
-    batch_size: int = 256
+    batch_size: int = 64
     """Minibatch size of each gradient step."""
     learning_rate: float = 3e-4
     """Adam step size of every network."""
     ent_coef: str = "auto"
     """SAC: entropy coefficient; "auto_0.1" tunes it from 0.1 (SB3's syntax)."""
-    hidden: int = 256
+    hidden: int = 64
     """Width of SAC's two hidden layers (actor and critics)."""
     threads: int = 1
     """torch threads (one keeps CPU runs reproducible and light)."""

@@ -28,6 +28,7 @@ def test_sb3_agent_is_scored_beside_the_oracle(capsys):
     ex = load_example()
     args = ex.Args(
         timesteps=300,
+        batch_size=32,
         learning_starts=100,
         hidden=16,
         users=3,
@@ -50,3 +51,15 @@ def test_command_line_mirrors_args():
     ex = load_example()
     args = ex.parse_args(["--timesteps", "5", "--seed", "3", "--eval-seeds", "7", "8"])
     assert args == ex.Args(timesteps=5, seed=3, eval_seeds=(7, 8))
+
+
+def test_same_seed_same_agent():
+    ex = load_example()
+    args = ex.Args(timesteps=200, learning_starts=100, hidden=16, batch_size=32)
+    cfg = ex.build_config("paper", seed=0, overrides={"n_users": 3, "n_frames": 2, "n_slots": 5})
+    actions = []
+    for _ in range(2):
+        model, env = ex.train(args, cfg)
+        obs, _ = env.reset(seed=7)
+        actions.append(model.predict(obs, deterministic=True)[0])
+    assert (actions[0] == actions[1]).all()
