@@ -1,4 +1,4 @@
-"""A third-party agent on the public env contract: Stable-Baselines3 SAC on ``t2drl/EdgeSlot-v0``.
+"""A third-party agent on the public env contract: Stable-Baselines3 on ``t2drl/EdgeSlot-v0``.
 
     pip install -e ".[sb3]"
     python docs/examples/sb3_slot_agent.py --timesteps 10000 --seed 0
@@ -49,7 +49,7 @@ class Args:
     """Arguments of this example (the command line mirrors them)."""
 
     timesteps: int = 10_000
-    """SAC environment steps (slots) of training; one episode is T x K = 100 slots."""
+    """Environment steps (slots) of training; one episode is T x K = 100 slots."""
     seed: int = 0
     """Seed of SB3 (networks, replay sampling, exploration) and of the training env's reset."""
     env_seed: int = 0
