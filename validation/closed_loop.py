@@ -48,12 +48,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+import platform
 import time
 from pathlib import Path
 
 from common.io import sha256_file, write_json
 from common.provenance import load_average, versions
 from common.provenance import provenance as run_provenance
+from fitted_models.reader import FittedModels
 from testbed.config import EdgeConfig
 from validation.args import ValidateArgs, check_args
 from validation.comparison import measured_row, summarise
@@ -67,9 +69,9 @@ from validation.decisions import (
 from validation.fits import (
     check_protocol,
     fit_context,
-    load_fitted_doc,
     measurement_table,
     quality_column,
+    read_fits,
 )
 from validation.generation import delivered_image, load_replay_model, replay_request, warm_up
 from validation.outputs import (
@@ -105,8 +107,6 @@ def _identity(args: ValidateArgs, cfg: EdgeConfig, fitted_sha: str, ckpt_sha: st
 
 def provenance(args: ValidateArgs, threads: int) -> dict:
     """`common.provenance.provenance()` plus what the replays ran on."""
-    import platform
-
     prov = run_provenance()
     prov["versions"].update(versions("diffusers", "piq", python=False, runtime=True))
     prov["device"].update(torch_device=args.device, torch_threads=threads, cpus=os.cpu_count())
@@ -120,19 +120,19 @@ def main(args: ValidateArgs) -> dict:
     import torch
 
     args = check_args(args)
-    doc, fitted_path = load_fitted_doc(args.fitted)
-    cfg, policy = resolve_policy(args, doc, fitted_path)
-    check_protocol(doc, args.fitted)
+    fits = read_fits(args.fitted)
+    cfg, policy = resolve_policy(args, fits)
+    check_protocol(fits, args.fitted)
     torch.set_num_threads(args.threads)
     out = Path(args.out)
-    fitted_sha = sha256_file(fitted_path)
+    fitted_sha = sha256_file(fits.path)
     ckpt_sha = sha256_file(checkpoint_file(args.checkpoint)) if args.checkpoint else None
     identity = _identity(args, cfg, fitted_sha, ckpt_sha)
     done = prepare_out(out, identity, args.resume)
     run_doc = {
         "identity": identity,
         "args": dataclasses.asdict(args),
-        "fitted_file": display_path(fitted_path),
+        "fitted_file": display_path(fits.path),
         "policy": getattr(policy, "name", type(policy).__name__),
         "provenance": provenance(args, args.threads),
     }
@@ -140,24 +140,22 @@ def main(args: ValidateArgs) -> dict:
 
     picks = sampled_slots(cfg, args.frames, args.slots, args.seed)
     records = simulate(policy, cfg, args.seed, picks)
-    table = measurement_table(doc)
-    models_by_id = {e["id"]: e for e in doc["models"]}
-    contexts = {mid: fit_context(doc, e, args, table) for mid, e in models_by_id.items()}
-    n_fits = [contexts[mid]["n_fit"] for mid in cfg.model_ids]
-    requests = build_requests(records, cfg, args.seed, n_fits)
+    table = measurement_table(fits)
+    n_fits = {m.id: fit_context(fits, m, args, table)["n_fit"] for m in fits.models}
+    requests = build_requests(records, cfg, args.seed, [n_fits[mid] for mid in cfg.model_ids])
     todo = [r for r in requests if r["key"] not in done]
-    _replay_all(todo, doc, args, table, cfg, out, run_doc)
-    summary = analyse(out, cfg, doc, run_doc, picks, table)
+    _replay_all(todo, fits, args, table, cfg, out, run_doc)
+    summary = analyse(out, cfg, fits, run_doc, picks, table, n_fits)
     return summary
 
 
 # --------------------------------------------------------------------------- replay
 
 
-def _fixed_columns(doc: dict, args: ValidateArgs, run_doc: dict) -> dict:
+def _fixed_columns(fits: FittedModels, args: ValidateArgs, run_doc: dict) -> dict:
     """The columns every row of this run shares (provenance in the table)."""
     return {
-        "protocol": doc["protocol"],
+        "protocol": fits.protocol,
         "policy": run_doc["policy"],
         "checkpoint_path": args.checkpoint or "",
         "fitted_sha256": run_doc["identity"]["fitted_sha256"],
@@ -167,11 +165,13 @@ def _fixed_columns(doc: dict, args: ValidateArgs, run_doc: dict) -> dict:
     }
 
 
-def _replay_one(model, req: dict, doc: dict, cfg: EdgeConfig, out: Path, fixed: dict) -> None:
+def _replay_one(
+    model, req: dict, fits: FittedModels, cfg: EdgeConfig, out: Path, fixed: dict
+) -> None:
     """Replay one request; its PNG and then its CSV row on disk (the row marks it done)."""
     load_before, cpu_before = load_average(), time.thread_time()
-    cols, m = replay_request(model, req, doc["protocol"])
-    row = measured_row(req, cols, cfg, doc)
+    cols, m = replay_request(model, req, fits.protocol)
+    row = measured_row(req, cols, cfg, fits)
     # Diagnostic, not D_gt: this thread's CPU time for the request (torch runs one
     # thread here), which other processes on a shared CPU do not inflate; it also
     # counts the metrics (a few ms).
@@ -182,22 +182,21 @@ def _replay_one(model, req: dict, doc: dict, cfg: EdgeConfig, out: Path, fixed: 
     )
     row["created_utc"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     row.update(fixed)
-    save_png(delivered_image(m, quality_column(doc)), out / "outputs" / f"{req['key']}.png")
+    save_png(delivered_image(m, quality_column(fits)), out / "outputs" / f"{req['key']}.png")
     append_row(out / CSV_NAME, row)
 
 
-def _replay_all(todo, doc, args, table, cfg, out, run_doc) -> None:
+def _replay_all(todo, fits: FittedModels, args, table, cfg, out, run_doc) -> None:
     """Load the models the requests in `todo` need, warm each up, replay the requests in order."""
     from tqdm.auto import tqdm
 
     if not todo:
         return
     needed = sorted({r["model_id"] for r in todo})
-    entries = {e["id"]: e for e in doc["models"]}
-    models = {mid: load_replay_model(doc, entries[mid], args, table, out) for mid in needed}
+    models = {mid: load_replay_model(fits, fits.model(mid), args, table, out) for mid in needed}
     for model in models.values():
         warm_up(model)
-    fixed = _fixed_columns(doc, args, run_doc)
+    fixed = _fixed_columns(fits, args, run_doc)
     bar = tqdm(
         total=sum(max(r["n"], 1) for r in todo),
         unit="step",
@@ -208,7 +207,7 @@ def _replay_all(todo, doc, args, table, cfg, out, run_doc) -> None:
     try:
         for req in todo:
             bar.set_postfix_str(f"{req['model_id']} n={req['n']} ({req['served']})")
-            _replay_one(models[req["model_id"]], req, doc, cfg, out, fixed)
+            _replay_one(models[req["model_id"]], req, fits, cfg, out, fixed)
             bar.update(max(req["n"], 1))
     finally:
         bar.close()
@@ -217,13 +216,16 @@ def _replay_all(todo, doc, args, table, cfg, out, run_doc) -> None:
 # --------------------------------------------------------------------------- analysis
 
 
-def analyse(out: Path, cfg: EdgeConfig, doc: dict, run_doc: dict, picks, table) -> dict:
-    """Statistics, plots and the markdown summary from out/requests.csv."""
+def analyse(
+    out: Path, cfg: EdgeConfig, fits: FittedModels, run_doc: dict, picks, table, n_fits: dict
+) -> dict:
+    """Statistics, plots and the markdown summary from out/requests.csv (`n_fits`: each model's
+    trajectory schedule N, `fits.fit_context`)."""
     df = load_rows(out)
     keys = sampled_keys(run_doc["identity"]["seed"], picks, cfg.n_users)
     df = df[df["key"].isin(keys)].copy()
-    summary = summarise(df, cfg, doc, run_doc, picks, table)
+    summary = summarise(df, cfg, fits, run_doc, picks, table)
     write_json(out / "summary.json", summary, indent=2)
-    write_plots(df, cfg, run_doc, out, run_doc["args"]["grid"])
-    write_markdown(summary, cfg, doc, out)
+    write_plots(df, cfg, run_doc, n_fits, out, run_doc["args"]["grid"])
+    write_markdown(summary, cfg, fits, out)
     return summary

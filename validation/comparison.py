@@ -8,8 +8,8 @@ import math
 
 import numpy as np
 
+from fitted_models.reader import FittedModels
 from testbed.config import EdgeConfig
-from testbed.system_model import generation_delay_s, tv_of_steps
 from validation.decisions import REGIMES
 from validation.fits import quality_column
 
@@ -19,10 +19,10 @@ GOAL_TV_MAPE = 15.0
 """Issue 7's goal: TV MAPE <= 15 % per model."""
 
 
-def measured_row(req: dict, cols: dict, cfg: EdgeConfig, doc: dict) -> dict:
+def measured_row(req: dict, cols: dict, cfg: EdgeConfig, fits: FittedModels) -> dict:
     """The request with its measurements and the utility (10) / (11h) from measured values."""
     row = {**req, **cols}
-    row["meas_tv"] = cols[quality_column(doc)]
+    row["meas_tv"] = cols[quality_column(fits)]
     d_tl = req["D_up_s"] + req["D_dw_s"] + cols["meas_delay_s"]  # (9) with the measured D_gt
     row["meas_D_tl_s"] = d_tl
     row["meas_utility"] = cfg.alpha * min(d_tl, cfg.delay_cap_s) + (1 - cfg.alpha) * row["meas_tv"]
@@ -62,31 +62,28 @@ def error_columns(part) -> dict:
     return out
 
 
-def in_sample_mape(table, doc: dict, model_id: str, ns, column: str) -> dict:
+def in_sample_mape(table, fits: FittedModels, model_id: str, ns, column: str) -> dict:
     """The fit's own per-point errors at the same step counts (the spread between images that
     any per-request comparison carries), from the fit's measurement table."""
     if table is None:
         return {"tv": math.nan, "delay": math.nan}
-    axis = "step_n" if doc["protocol"] == "trajectory" else "steps_N"
-    record = "step" if doc["protocol"] == "trajectory" else "final"
+    axis = "step_n" if fits.protocol == "trajectory" else "steps_N"
+    record = "step" if fits.protocol == "trajectory" else "final"
     rows = table[
         (table["model_id"] == model_id)
         & (table["record"] == record)
         & (~table["is_warmup"].astype(bool))
-        & (table["protocol"] == doc["protocol"])
+        & (table["protocol"] == fits.protocol)
         & (table["batch_size"] == 1)
     ]
-    entry = next(e for e in doc["models"] if e["id"] == model_id)
-    t, d = entry["tv_model"], entry["delay_model"]
+    model = fits.model(model_id)
     tv_e, d_e = [], []
     for n in ns:
         at = rows[rows[axis] == n]
         if at.empty:
             continue
-        p_tv = tv_of_steps(float(n), t["A1_steps"], t["A2_tv"], t["A3_steps"], t["A4_tv"])
-        p_d = generation_delay_s(float(n), d["B1_s_per_step"], d["B2_s"])
-        tv_e += list(np.abs(pct_errors(p_tv, at[column])))
-        d_e += list(np.abs(pct_errors(p_d, at["latency_s"])))
+        tv_e += list(np.abs(pct_errors(model.tv(float(n)), at[column])))
+        d_e += list(np.abs(pct_errors(model.delay_s(float(n)), at["latency_s"])))
     return {
         "tv": float(np.mean(tv_e)) if tv_e else math.nan,
         "delay": float(np.mean(d_e)) if d_e else math.nan,
@@ -96,7 +93,7 @@ def in_sample_mape(table, doc: dict, model_id: str, ns, column: str) -> dict:
 # --------------------------------------------------------------------------- tables
 
 
-def per_model_rows(df, cfg: EdgeConfig, doc: dict, table) -> list[dict]:
+def per_model_rows(df, cfg: EdgeConfig, fits: FittedModels, table) -> list[dict]:
     """Per model and where it was served (all, edge, cloud): errors, utility, violations."""
     rows = []
     for mid in cfg.model_ids:
@@ -108,7 +105,7 @@ def per_model_rows(df, cfg: EdgeConfig, doc: dict, table) -> list[dict]:
         ):
             if part.empty:
                 continue
-            ref = in_sample_mape(table, doc, mid, part.n.tolist(), quality_column(doc))
+            ref = in_sample_mape(table, fits, mid, part.n.tolist(), quality_column(fits))
             rows.append(
                 {
                     "model_id": mid,
@@ -225,10 +222,10 @@ def goal_verdicts(per_model: list[dict], per_regime: list[dict]) -> list[dict]:
     return verdicts
 
 
-def summarise(df, cfg: EdgeConfig, doc: dict, run_doc: dict, picks, table) -> dict:
+def summarise(df, cfg: EdgeConfig, fits: FittedModels, run_doc: dict, picks, table) -> dict:
     """The summary document of the replayed rows `df` (already restricted to the run's
     sampled slots)."""
-    per_model = per_model_rows(df, cfg, doc, table)
+    per_model = per_model_rows(df, cfg, fits, table)
     per_regime = per_regime_rows(df, cfg)
     slots = per_slot_table(df)
     return {

@@ -11,8 +11,12 @@ from typing import Any
 
 import numpy as np
 
-from testbed.config import EdgeConfig, build_config
-from testbed.system_model import generation_delay_s, tv_of_steps
+from fitted_models.curves import generation_delay_s, tv_of_steps
+from fitted_models.reader import FittedModels
+from fitted_models.schema import DELAY_KEYS, TV_KEYS
+from rl.evaluate import EvaluateArgs, EvaluationError, build_policy, checkpoint_config
+from testbed.batched import BatchedEdgeSim
+from testbed.config import ConfigError, EdgeConfig, build_config, parse_set_options
 from validation.args import ValidateArgs, ValidateError
 
 CLOUD_REGIME = "cloud: n = round(A3)"
@@ -30,32 +34,22 @@ REGIMES = (
 # --------------------------------------------------------------------------- policy
 
 
-def same_models(cfg: EdgeConfig, doc: dict) -> str | None:
-    """The first model field where `cfg` differs from the fitted file `doc`, or None."""
-    models = doc["models"]
-    if list(cfg.model_ids) != [m["id"] for m in models]:
+def same_models(cfg: EdgeConfig, fits: FittedModels) -> str | None:
+    """The first model field where `cfg` differs from the fitted file `fits`, or None."""
+    if list(cfg.model_ids) != list(fits.ids):
         return "model_ids"
-    for key, where in (
-        ("A1_steps", "tv_model"),
-        ("A2_tv", "tv_model"),
-        ("A3_steps", "tv_model"),
-        ("A4_tv", "tv_model"),
-        ("B1_s_per_step", "delay_model"),
-        ("B2_s", "delay_model"),
-    ):
+    for key in (*TV_KEYS, *DELAY_KEYS):
         mine = getattr(cfg, key)
         if any(
-            not math.isclose(a, m[where][key], rel_tol=1e-9)
-            for a, m in zip(mine, models, strict=True)
+            not math.isclose(a, getattr(m, key), rel_tol=1e-9)
+            for a, m in zip(mine, fits.models, strict=True)
         ):
             return key
     return None
 
 
-def _checkpoint_env(args: ValidateArgs, doc: dict) -> EdgeConfig:
+def _checkpoint_env(args: ValidateArgs, fits: FittedModels) -> EdgeConfig:
     """The environment a checkpoint was trained on, checked against --fitted."""
-    from rl.evaluate import checkpoint_config
-
     if not Path(args.checkpoint).exists():
         raise ValidateError(f"checkpoint '{args.checkpoint}' does not exist.")
     cfg = checkpoint_config(args.checkpoint)
@@ -66,7 +60,7 @@ def _checkpoint_env(args: ValidateArgs, doc: dict) -> EdgeConfig:
             f"checkpoint '{args.checkpoint}' was trained on the '{cfg.preset}' preset; "
             "closed-loop validation needs an agent trained with --env-preset fitted."
         )
-    key = same_models(cfg, doc)
+    key = same_models(cfg, fits)
     if key is not None:
         raise ValidateError(
             f"checkpoint '{args.checkpoint}' was trained on fitted file "
@@ -77,8 +71,6 @@ def _checkpoint_env(args: ValidateArgs, doc: dict) -> EdgeConfig:
 
 def _baseline_env(args: ValidateArgs, fitted_path: Path) -> EdgeConfig:
     """The `fitted` preset built from --fitted plus the --set overrides."""
-    from testbed.config import ConfigError, parse_set_options
-
     try:
         return build_config(
             "fitted", fitted_file=str(fitted_path), overrides=parse_set_options(args.sets)
@@ -87,14 +79,12 @@ def _baseline_env(args: ValidateArgs, fitted_path: Path) -> EdgeConfig:
         raise ValidateError(str(exc)) from None
 
 
-def resolve_policy(args: ValidateArgs, doc: dict, fitted_path: Path):
+def resolve_policy(args: ValidateArgs, fits: FittedModels):
     """(config, policy) for a checkpoint or a baseline on the fitted preset."""
-    from rl.evaluate import EvaluateArgs, EvaluationError, build_policy
-
     if args.checkpoint is not None:
-        cfg = _checkpoint_env(args, doc)
+        cfg = _checkpoint_env(args, fits)
     else:
-        cfg = _baseline_env(args, fitted_path)
+        cfg = _baseline_env(args, fits.path)
     try:
         policy = build_policy(EvaluateArgs(algo=args.algo, checkpoint=args.checkpoint), cfg)
     except EvaluationError as exc:
@@ -133,8 +123,6 @@ def simulate(policy, cfg: EdgeConfig, seed: int, picks: dict[int, list[int]]) ->
 
     Validation's own copy of the policy rollout loop (it needs each sampled slot's state and
     outcome, which the evaluator does not return); the one place to switch to a shared loop."""
-    from testbed.batched import BatchedEdgeSim
-
     env_seq, policy_seq = np.random.SeedSequence(seed).spawn(2)
     env_rng, policy_rng = np.random.default_rng(env_seq), np.random.default_rng(policy_seq)
     sim = BatchedEdgeSim(cfg, n_envs=1, rng=env_rng)

@@ -1,10 +1,15 @@
-"""The fit's side of a validation run: the fitted-models file and what its measurement table
-says about how each model was measured (schedule N, mask family, the images the fit saw)."""
+"""The fit's side of a validation run: the fitted-models file (through `read_fitted`) and what
+its measurement table says about how each model was measured (schedule N, mask family, the
+images the fit saw)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
+from fitted_models.reader import FittedModel, FittedModels, read_fitted
+from fitted_models.schema import FittedModelsError
 from validation.args import ValidateArgs, ValidateError
 
 DEFAULT_TRAJECTORY_STEPS = 250
@@ -12,24 +17,22 @@ DEFAULT_TRAJECTORY_STEPS = 250
 (profile-models' default)."""
 
 
-def load_fitted_doc(fitted: str) -> tuple[dict, Path]:
-    """(the fitted-models document, its resolved path): the one place validation reads it."""
-    from fitted_models.schema import FittedModelsError, load_fitted, resolve_fitted_path
-
+def read_fits(fitted: str) -> FittedModels:
+    """The fitted-models file `fitted` (path or bundled name): the one place validation reads it."""
     try:
-        return load_fitted(fitted), resolve_fitted_path(fitted)
+        return read_fitted(fitted)
     except FittedModelsError as exc:
         raise ValidateError(str(exc)) from None
 
 
-def quality_column(doc: dict) -> str:
+def quality_column(fits: FittedModels) -> str:
     """The measurement column the fit's TV model (7) was fitted on."""
-    return doc.get("quality_metric", {}).get("column", "tv_l1_pred")
+    return fits.quality_metric.get("column", "tv_l1_pred")
 
 
-def measurement_table(doc: dict):
+def measurement_table(fits: FittedModels):
     """The fit's measurement table (pandas) when its file is here, else None."""
-    path = doc.get("source", {}).get("measurements_path")
+    path = fits.source.measurements_path
     if not path:
         return None
     p = Path(path)
@@ -37,19 +40,17 @@ def measurement_table(doc: dict):
         p = Path(__file__).resolve().parents[1] / path
     if not p.is_file():
         return None
-    import pandas as pd
-
     return pd.read_parquet(p) if p.suffix == ".parquet" else pd.read_csv(p)
 
 
-def fit_context(doc: dict, entry: dict, args: ValidateArgs, table) -> dict:
+def fit_context(fits: FittedModels, model: FittedModel, args: ValidateArgs, table) -> dict:
     """Schedule N, mask family and measured image ids of one model's fit."""
     rows = None
     if table is not None and "model_id" in table:
-        rows = table[(table["model_id"] == entry["id"]) & (~table["is_warmup"].astype(bool))]
-        rows = rows[rows["protocol"] == doc["protocol"]]
+        rows = table[(table["model_id"] == model.id) & (~table["is_warmup"].astype(bool))]
+        rows = rows[rows["protocol"] == fits.protocol]
     n_fit = args.trajectory_steps
-    if n_fit is None and doc["protocol"] == "trajectory":
+    if n_fit is None and fits.protocol == "trajectory":
         steps = rows[rows["record"] == "step"]["steps_N"] if rows is not None else []
         n_fit = int(max(steps)) if len(steps) else DEFAULT_TRAJECTORY_STEPS
     mask = args.mask
@@ -60,13 +61,13 @@ def fit_context(doc: dict, entry: dict, args: ValidateArgs, table) -> dict:
     if rows is not None:
         for image_id in rows["image_id"].dropna().unique():
             seen.update(str(image_id).split("+"))
-    return {"n_fit": n_fit if doc["protocol"] == "trajectory" else None, "mask": mask, "seen": seen}
+    return {"n_fit": n_fit if fits.protocol == "trajectory" else None, "mask": mask, "seen": seen}
 
 
-def check_protocol(doc: dict, fitted: str) -> None:
+def check_protocol(fits: FittedModels, fitted: str) -> None:
     """Only a measured fit names models and a step protocol that can be replayed."""
-    if doc["protocol"] not in ("trajectory", "respaced"):
+    if fits.protocol not in ("trajectory", "respaced"):
         raise ValidateError(
-            f"fitted file '{fitted}' has protocol '{doc['protocol']}'; only measured fits "
+            f"fitted file '{fitted}' has protocol '{fits.protocol}'; only measured fits "
             "(trajectory or respaced) name models that can be run."
         )

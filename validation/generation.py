@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from fitted_models.reader import FittedModel, FittedModels
 from validation.args import ValidateArgs, ValidateError
 from validation.fits import fit_context
 
@@ -41,7 +42,9 @@ def held_out_images(spec: str, info):
     return source.images(info.sample_size, info.in_channels)
 
 
-def load_replay_model(doc: dict, entry: dict, args: ValidateArgs, table, workdir: Path):
+def load_replay_model(
+    fits: FittedModels, model: FittedModel, args: ValidateArgs, table, workdir: Path
+):
     import torch
 
     from profiling.errors import ProfilingError
@@ -51,28 +54,26 @@ def load_replay_model(doc: dict, entry: dict, args: ValidateArgs, table, workdir
     from profiling.models import load_unet
     from profiling.sweep import images_for
 
-    ctx = fit_context(doc, entry, args, table)
+    ctx = fit_context(fits, model, args, table)
     if ctx["mask"] not in MASK_KINDS:
         raise ValidateError(f"--mask must be one of {', '.join(MASK_KINDS)}, got '{ctx['mask']}'.")
-    settings = entry.get("settings", {})
+    settings = model.settings
     try:
-        unet, info = load_unet(entry["checkpoint"], workdir=workdir)
+        unet, info = load_unet(model.checkpoint, workdir=workdir)
         device = resolve_device(args.device)
         dtype = resolve_dtype(settings.get("dtype", "fp32"))
     except ProfilingError as exc:
-        raise ValidateError(f"model '{entry['id']}': {exc}") from None
-    pool = [
-        (i, img) for i, img in held_out_images(entry["checkpoint"], info) if i not in ctx["seen"]
-    ]
+        raise ValidateError(f"model '{model.id}': {exc}") from None
+    pool = [(i, img) for i, img in held_out_images(model.checkpoint, info) if i not in ctx["seen"]]
     if not pool:
-        source = images_for(entry["checkpoint"], "auto")
+        source = images_for(model.checkpoint, "auto")
         raise ValidateError(
-            f"model '{entry['id']}' has no held-out image left: the fit measured all of '{source}'."
+            f"model '{model.id}' has no held-out image left: the fit measured all of '{source}'."
         )
     denoiser = UNetDenoiser(unet, device=torch.device(device), dtype=dtype)
     return ReplayModel(
-        model_id=entry["id"],
-        spec=entry["checkpoint"],
+        model_id=model.id,
+        spec=model.checkpoint,
         info=info,
         denoiser=denoiser,
         jump_length=int(settings.get("jump_length", 10)),

@@ -12,14 +12,12 @@ from validation.comparison import GOAL_DELAY_MAPE, GOAL_TV_MAPE, error_stats, pc
 from validation.generation import held_out_images
 
 
-def contexts_of(df, cfg: EdgeConfig) -> dict[str, dict]:
-    """Per model: A1, A3 and the trajectory schedule N seen in the rows (for plot markers)."""
+def contexts_of(df, cfg: EdgeConfig, n_fits: dict[str, int | None]) -> dict[str, dict]:
+    """Per model: A1, A3 and the fit's trajectory schedule N (`n_fits`; None under respaced),
+    the plot markers; a model without replayed rows gets no N marker."""
     out = {}
     for m, mid in enumerate(cfg.model_ids):
-        sub = df[(df.model_id == mid) & (df.n <= df.schedule_N)]
-        n_fit = None
-        if (sub.protocol == "trajectory").any():
-            n_fit = int(sub.schedule_N.min())
+        n_fit = n_fits[mid] if (df.model_id == mid).any() else None
         out[mid] = {"A1": cfg.A1_steps[m], "A3": cfg.A3_steps[m], "n_fit": n_fit}
     return out
 
@@ -308,8 +306,9 @@ def _grid(df, cfg, run_doc, out: Path, k: int) -> None:
     plt.close(fig)
 
 
-def write_plots(df, cfg, run_doc, out: Path, grid: int) -> None:
-    """scatter-tv.png, scatter-delay.png, error-vs-steps.png and grid.png in `out`."""
+def write_plots(df, cfg, run_doc, n_fits: dict[str, int | None], out: Path, grid: int) -> None:
+    """scatter-tv.png, scatter-delay.png, error-vs-steps.png and grid.png in `out`; `n_fits`:
+    each model's trajectory schedule N (`fits.fit_context`)."""
     _scatter(df, cfg, run_doc, out, "pred_tv", "meas_tv", GOAL_TV_MAPE, "TV", "scatter-tv.png")
     _scatter(
         df,
@@ -323,5 +322,5 @@ def write_plots(df, cfg, run_doc, out: Path, grid: int) -> None:
         "scatter-delay.png",
         cpu=True,
     )
-    _error_vs_steps(df, cfg, run_doc, contexts_of(df, cfg), out)
+    _error_vs_steps(df, cfg, run_doc, contexts_of(df, cfg, n_fits), out)
     _grid(df, cfg, run_doc, out, grid)

@@ -9,6 +9,7 @@ import math
 from pathlib import Path
 
 from common.io import atomic_write_text
+from fitted_models.reader import FittedModels
 from testbed.config import EdgeConfig
 from validation.comparison import GOAL_DELAY_MAPE, GOAL_TV_MAPE
 from validation.fits import quality_column
@@ -62,11 +63,11 @@ def reproduce_commands(run_doc: dict) -> list[str]:
     return cmds
 
 
-def _what_was_run(summary: dict, cfg: EdgeConfig, doc: dict) -> list[str]:
+def _what_was_run(summary: dict, cfg: EdgeConfig, fits: FittedModels) -> list[str]:
     run, ov = summary["run"], summary["overall"]
     ident, prov = run["identity"], run["provenance"]
     return [
-        f"# Closed-loop validation: {run['policy']} on the `fitted` preset ({doc['name']})",
+        f"# Closed-loop validation: {run['policy']} on the `fitted` preset ({fits.name})",
         "",
         "Written by `t2drl validate` (validation/closed_loop.py; method in docs/validation.md). "
         "Reproduce with:",
@@ -84,8 +85,8 @@ def _what_was_run(summary: dict, cfg: EdgeConfig, doc: dict) -> list[str]:
             else f"baseline `{ident['algo']}`"
         ),
         f"- Fitted file: `{run['fitted_file']}` (sha256 `{ident['fitted_sha256'][:16]}`), "
-        f"protocol `{doc['protocol']}`, quality column `{quality_column(doc)}`, fitted on "
-        f"{doc['device'].get('kind')} ({doc['device'].get('name')})",
+        f"protocol `{fits.protocol}`, quality column `{quality_column(fits)}`, fitted on "
+        f"{fits.device.get('kind')} ({fits.device.get('name')})",
         f"- Environment: U = {cfg.n_users}, L = {cfg.total_denoising_steps:g} steps, "
         f"tau = {cfg.slot_duration_s:g} s, alpha = {cfg.alpha:g}, amender "
         f"`{cfg.step_amender}`, cache capacity {cfg.cache_capacity_GB:.4g} GB; model types "
@@ -253,10 +254,10 @@ FIGURES = [
 ]
 
 
-def summary_markdown(summary: dict, cfg: EdgeConfig, doc: dict) -> str:
+def summary_markdown(summary: dict, cfg: EdgeConfig, fits: FittedModels) -> str:
     """The text of summary.md."""
     lines = (
-        _what_was_run(summary, cfg, doc)
+        _what_was_run(summary, cfg, fits)
         + _per_model(summary)
         + _goals(summary)
         + _per_regime(summary)
@@ -266,6 +267,6 @@ def summary_markdown(summary: dict, cfg: EdgeConfig, doc: dict) -> str:
     return "\n".join(lines)
 
 
-def write_markdown(summary: dict, cfg: EdgeConfig, doc: dict, out: Path) -> Path:
+def write_markdown(summary: dict, cfg: EdgeConfig, fits: FittedModels, out: Path) -> Path:
     """summary.md in `out`."""
-    return atomic_write_text(out / "summary.md", summary_markdown(summary, cfg, doc))
+    return atomic_write_text(out / "summary.md", summary_markdown(summary, cfg, fits))

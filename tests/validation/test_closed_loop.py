@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from fitted_models.schema import dump_fitted
 from validation import closed_loop as V
 from validation.args import ValidateArgs, ValidateError
 from validation.outputs import CSV_NAME
@@ -20,35 +19,6 @@ L_STEPS = 12  # the env's L: RCARS gives a lone hit all 12 steps, beyond the 10-
 N_FIT = 10
 ENV = {"n_users": 3, "n_frames": 2, "n_slots": 2, "total_denoising_steps": L_STEPS}
 SETS = [f"{k}={v}" for k, v in ENV.items()]
-
-
-@pytest.fixture(scope="module")
-def fitted_file(tmp_path_factory, tiny_dir):
-    """A fitted-models file naming the tiny UNet twice (two request types)."""
-
-    def entry(mid: str, a1: float, a3: float) -> dict:
-        return {
-            "id": mid,
-            "checkpoint": str(tiny_dir),
-            "checkpoint_sha256": None,
-            "storage_size_bytes": 1000,
-            "output_size_bits": 16 * 16 * 3 * 8,
-            "tv_model": {"A1_steps": a1, "A2_tv": 600.0, "A3_steps": a3, "A4_tv": 200.0},
-            "delay_model": {"B1_s_per_step": 0.02, "B2_s": 0.001},
-            "settings": {"jump_length": 10, "jump_n_sample": 1, "eta": 1.0, "dtype": "fp32"},
-        }
-
-    doc = {
-        "schema": "t2drl.fitted-models",
-        "schema_version": 1,
-        "name": "tiny-test",
-        "protocol": "trajectory",
-        "quality_metric": {"name": "total_variation", "norm_type": "l1", "column": "tv_l1_pred"},
-        "device": {"name": "cpu", "kind": "cpu"},
-        "source": {"kind": "measurements", "measurements_path": "/no/such/table.parquet"},
-        "models": [entry("tiny-a", 2.0, 6.0), entry("tiny-b", 3.0, 8.0)],
-    }
-    return dump_fitted(doc, tmp_path_factory.mktemp("fitted") / "tiny.json")
 
 
 @pytest.fixture(scope="module")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
+from fitted_models.reader import read_fitted
 from validation.comparison import (
     GOAL_DELAY_MAPE,
     GOAL_TV_MAPE,
@@ -29,13 +31,13 @@ def test_error_stats_known_values():
 
 def test_measured_row_recomputes_utility_and_violation():
     cfg = SimpleNamespace(alpha=0.25, delay_cap_s=5.0, slot_duration_s=4.0)
-    doc = {"quality_metric": {"column": "tv_l1_pred"}}
+    fits = dataclasses.replace(read_fitted("zoo-cpu"), quality_metric={"column": "tv_l1_pred"})
     req = {"key": "k", "D_up_s": 1.0, "D_dw_s": 0.5}
-    row = measured_row(req, {"meas_delay_s": 3.0, "tv_l1_pred": 100.0}, cfg, doc)
+    row = measured_row(req, {"meas_delay_s": 3.0, "tv_l1_pred": 100.0}, cfg, fits)
     assert row["meas_tv"] == 100.0 and row["meas_D_tl_s"] == 4.5
     assert row["meas_utility"] == pytest.approx(0.25 * 4.5 + 0.75 * 100.0)
     assert row["meas_violated"] is True
-    capped = measured_row(req, {"meas_delay_s": 9.0, "tv_l1_pred": 0.0}, cfg, doc)
+    capped = measured_row(req, {"meas_delay_s": 9.0, "tv_l1_pred": 0.0}, cfg, fits)
     assert capped["meas_utility"] == pytest.approx(0.25 * 5.0)  # D_tl capped at delay_cap_s
 
 

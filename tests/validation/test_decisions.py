@@ -14,7 +14,7 @@ from validation.decisions import (
     sampled_slots,
     steps_regime,
 )
-from validation.fits import load_fitted_doc
+from validation.fits import read_fits
 
 
 def _cfg(**overrides):
@@ -62,12 +62,12 @@ def test_steps_regime_bins():
 
 
 def test_same_models_names_the_first_difference():
-    doc, _ = load_fitted_doc("zoo-cpu")
+    fits = read_fits("zoo-cpu")
     cfg = _cfg()
-    assert same_models(cfg, doc) is None
+    assert same_models(cfg, fits) is None
     b1 = list(cfg.B1_s_per_step)
     b1[1] *= 1.01
-    assert same_models(dataclasses.replace(cfg, B1_s_per_step=tuple(b1)), doc) == "B1_s_per_step"
-    assert same_models(dataclasses.replace(cfg, model_ids=tuple(reversed(cfg.model_ids))), doc) == (
-        "model_ids"
-    )
+    assert same_models(dataclasses.replace(cfg, B1_s_per_step=tuple(b1)), fits) == "B1_s_per_step"
+    assert same_models(
+        dataclasses.replace(cfg, model_ids=tuple(reversed(cfg.model_ids))), fits
+    ) == ("model_ids")

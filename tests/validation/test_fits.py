@@ -1,22 +1,31 @@
-"""`validation/fits.py`: what a fit's measurement table says about how a model was measured."""
+"""`validation/fits.py`: the fitted file as `read_fitted` gives it, and what a fit's measurement
+table says about how a model was measured."""
 
 from __future__ import annotations
+
+import dataclasses
 
 import pandas as pd
 import pytest
 
+from fitted_models.reader import FitSource, read_fitted
 from validation.args import ValidateArgs, ValidateError
 from validation.fits import (
     DEFAULT_TRAJECTORY_STEPS,
     check_protocol,
     fit_context,
-    load_fitted_doc,
     measurement_table,
     quality_column,
+    read_fits,
 )
 
-DOC = {"protocol": "trajectory", "source": {"measurements_path": "/no/such/table.parquet"}}
-ENTRY = {"id": "m"}
+ZOO = read_fitted("zoo-cpu")
+FITS = dataclasses.replace(
+    ZOO,
+    protocol="trajectory",
+    source=dataclasses.replace(ZOO.source, measurements_path="/no/such/table.parquet"),
+)
+MODEL = dataclasses.replace(ZOO.models[0], id="m")
 
 
 def _table() -> pd.DataFrame:
@@ -33,33 +42,44 @@ def _table() -> pd.DataFrame:
 
 
 def test_fit_context_from_the_table():
-    ctx = fit_context(DOC, ENTRY, ValidateArgs(), _table())
+    ctx = fit_context(FITS, MODEL, ValidateArgs(), _table())
     assert ctx == {"n_fit": 200, "mask": "wide", "seen": {"a", "b", "c"}}
 
 
 def test_fit_context_options_and_defaults():
-    assert fit_context(DOC, ENTRY, ValidateArgs(), None) == {
+    assert fit_context(FITS, MODEL, ValidateArgs(), None) == {
         "n_fit": DEFAULT_TRAJECTORY_STEPS,
         "mask": "thick",
         "seen": set(),
     }
-    ctx = fit_context(DOC, ENTRY, ValidateArgs(trajectory_steps=7, mask="thin"), _table())
+    ctx = fit_context(FITS, MODEL, ValidateArgs(trajectory_steps=7, mask="thin"), _table())
     assert (ctx["n_fit"], ctx["mask"]) == (7, "thin")
-    respaced = fit_context({**DOC, "protocol": "respaced"}, ENTRY, ValidateArgs(), _table())
+    respaced_fits = dataclasses.replace(FITS, protocol="respaced")
+    respaced = fit_context(respaced_fits, MODEL, ValidateArgs(), _table())
     assert respaced["n_fit"] is None and respaced["seen"] == {"r"}
 
 
 def test_missing_table_protocol_and_quality_column():
-    assert measurement_table(DOC) is None and measurement_table({}) is None
-    assert quality_column({}) == "tv_l1_pred"
-    assert quality_column({"quality_metric": {"column": "tv_l1"}}) == "tv_l1"
-    check_protocol(DOC, "f.json")
+    no_path = dataclasses.replace(FITS, source=FitSource("paper", None, None, None))
+    assert measurement_table(FITS) is None and measurement_table(no_path) is None
+    assert quality_column(dataclasses.replace(FITS, quality_metric={})) == "tv_l1_pred"
+    assert quality_column(dataclasses.replace(FITS, quality_metric={"column": "tv_l1"})) == "tv_l1"
+    check_protocol(FITS, "f.json")
     with pytest.raises(ValidateError, match="only measured fits"):
-        check_protocol({"protocol": "paper"}, "f.json")
+        check_protocol(read_fits("paper"), "paper")
 
 
-def test_load_fitted_doc_errors_are_validate_errors():
+def test_read_fits_errors_are_validate_errors(tmp_path):
     with pytest.raises(ValidateError, match="does not exist"):
-        load_fitted_doc("/no/such.json")
-    doc, path = load_fitted_doc("zoo-cpu")
-    assert doc["protocol"] == "trajectory" and path.is_file()
+        read_fits("/no/such.json")
+    bad = tmp_path / "bad.json"
+    bad.write_text("{")
+    with pytest.raises(ValidateError, match="not valid JSON"):
+        read_fits(str(bad))
+    fits = read_fits("zoo-cpu")
+    assert fits == ZOO and fits.protocol == "trajectory" and fits.path.is_file()
+
+
+def test_the_zoo_table_is_found_relative_to_the_repository():
+    table = measurement_table(ZOO)
+    assert table is not None and set(ZOO.ids) <= set(table["model_id"])

@@ -8,6 +8,7 @@ import math
 import pytest
 import torch
 
+from fitted_models.reader import read_fitted
 from profiling.loop import RePaintSettings, UNetDenoiser, generators_for, inpaint, make_scheduler
 from profiling.models import load_unet
 from profiling.sweep import measure_request
@@ -58,19 +59,10 @@ def test_schedule_of_each_protocol():
     assert schedule_of(0, None, "respaced") == (1, 0)
 
 
-def _doc_entry(tiny_dir):
-    entry = {
-        "id": "tiny",
-        "checkpoint": str(tiny_dir),
-        "settings": {"jump_length": 10, "jump_n_sample": 1, "eta": 1.0, "dtype": "fp32"},
-    }
-    return {"protocol": "trajectory", "models": [entry]}, entry
-
-
-def test_replay_request_is_seeded_by_its_key(tiny_dir, tmp_path):
-    doc, entry = _doc_entry(tiny_dir)
+def test_replay_request_is_seeded_by_its_key(fitted_file, tmp_path):
+    fits = read_fitted(fitted_file)
     args = ValidateArgs(algo="rcars", trajectory_steps=6)
-    model = load_replay_model(doc, entry, args, None, tmp_path)
+    model = load_replay_model(fits, fits.model("tiny-a"), args, None, tmp_path)
     assert model.n_fit == 6 and model.mask_family == "thick" and model.pool
     req = {"key": "s0-f0-k0-u1", "n": 4}
     cols, m = replay_request(model, req, "trajectory")
@@ -82,7 +74,8 @@ def test_replay_request_is_seeded_by_its_key(tiny_dir, tmp_path):
     assert other["noise_seed"] != cols["noise_seed"]
 
 
-def test_unknown_mask_is_refused(tiny_dir, tmp_path):
-    doc, entry = _doc_entry(tiny_dir)
+def test_unknown_mask_is_refused(fitted_file, tmp_path):
+    fits = read_fitted(fitted_file)
+    args = ValidateArgs(algo="rcars", mask="nope")
     with pytest.raises(ValidateError, match="--mask must be one of"):
-        load_replay_model(doc, entry, ValidateArgs(algo="rcars", mask="nope"), None, tmp_path)
+        load_replay_model(fits, fits.models[0], args, None, tmp_path)
