@@ -180,7 +180,7 @@ def _same_models(cfg: EdgeConfig, doc: dict) -> str | None:
 
 def resolve_policy(args: ValidateArgs, doc: dict, fitted_path: Path):
     """(config, policy, description) for a checkpoint or a baseline on the fitted preset."""
-    from rl.evaluate import EvaluateArgs, EvaluationError, build_policy, checkpoint_config
+    from rl.harness.evaluate import EvaluateArgs, EvaluationError, build_policy, checkpoint_config
 
     if args.checkpoint is not None:
         if not Path(args.checkpoint).exists():

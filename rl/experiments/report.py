@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from common.stats import CONFIDENCE, t_half_width, t_interval
+from rl.agents.presets import ABLATIONS, DEFAULT_PRESET, EPISODES, N_ENVS
 from rl.experiments.claims import CLAIMS, TABLE3_PAPER, TRENDS, improvement
 from rl.experiments.spec import (
     ALGOS,
@@ -41,7 +42,6 @@ from rl.experiments.spec import (
     RunSpec,
     Scale,
 )
-from rl.presets import ABLATIONS, DEFAULT_PRESET, EPISODES, N_ENVS
 
 EVAL_METRICS = ("hit_ratio", "utility", "violation_share", "slot_reward", "frame_reward")
 BENCH_METRICS = ("choose_cache_ms", "allocate_ms", "decision_time_ms")

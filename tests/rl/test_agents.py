@@ -10,17 +10,18 @@ import numpy as np
 import pytest
 import torch
 
-from rl.d3pg import D3PG
-from rl.ddqn import DDQN, DDQNArgs
-from rl.networks import (
+from rl.agents.d3pg import D3PG
+from rl.agents.ddqn import DDQN, DDQNArgs
+from rl.agents.networks import (
     DiffusionActor,
     NumpyDiffusionSampler,
     SlotStateEncoder,
     diffusion_schedule,
     raw_slot_state,
 )
-from rl.presets import PRESETS, hyperparameters
-from rl.train import TrainArgs, TrainError, load_policy, main
+from rl.agents.presets import PRESETS, hyperparameters
+from rl.harness.train import TrainArgs, TrainError, main
+from rl.registry import load_policy
 from testbed.batched import BatchedEdgeSim
 from testbed.config import build_config
 from testbed.policies import most_popular_cache
@@ -399,7 +400,7 @@ def train_tiny_d3pg(preset: str, episodes: int):
 
 @pytest.mark.slow
 def test_d3pg_beats_equal_allocation():
-    torch.set_num_threads(1)  # as training does (rl.train.TrainArgs.threads)
+    torch.set_num_threads(1)  # as training does (rl.harness.train.TrainArgs.threads)
     cfg, _, learned = train_tiny_d3pg("tuned", episodes=30)  # 1 500 updates
 
     seeds = range(100, 104)
@@ -412,7 +413,7 @@ def test_d3pg_beats_equal_allocation():
 def test_factored_critic_fits_the_slot_reward():
     """The factored critic regresses the slot reward (23) of random allocations far better
     than one MLP over [features(s), a] at the same budget: its structure is (23)'s."""
-    from rl.networks import Critic, FactoredCritic
+    from rl.agents.networks import Critic, FactoredCritic
 
     torch.set_num_threads(1)
     torch.manual_seed(0)
@@ -494,7 +495,7 @@ def test_tuned_preset_smoke(tmp_path, algo):
 
 @pytest.mark.parametrize("step_amender", ["normalise", "cap"])
 def test_amend_torch_matches_testbed(step_amender):
-    from rl.networks import amend_torch
+    from rl.agents.networks import amend_torch
     from testbed.system_model import amend_action
 
     cfg = build_config("paper", 0, {**TINY, "step_amender": step_amender})

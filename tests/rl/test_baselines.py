@@ -3,9 +3,7 @@
 import numpy as np
 import pytest
 
-from rl.baselines import HCRAS, RCARS, SCHRS, UnknownAlgorithmError, make_baseline
-from rl.evaluate import run_seed
-from rl.ga import (
+from rl.baselines.ga import (
     GAConfig,
     SlotData,
     cache_to_genes,
@@ -13,9 +11,11 @@ from rl.ga import (
     slot_fitness,
     solve_slot,
 )
+from rl.baselines.policies import HCRAS, RCARS, SCHRS, UnknownAlgorithmError, make_baseline
 from testbed.batched import BatchedEdgeSim
 from testbed.config import build_config
 from testbed.policies import most_popular_cache
+from testbed.rollout import run_seed
 from testbed.system_model import (
     SystemParams,
     amend_action,
@@ -181,7 +181,7 @@ def test_unknown_baseline_is_a_user_error(cfg):
 
 
 def test_bad_ga_settings_are_user_errors():
-    from rl.ga import GAConfigError
+    from rl.baselines.ga import GAConfigError
 
     with pytest.raises(GAConfigError) as info:
         GAConfig(pop_size=1)

@@ -10,15 +10,15 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from rl.baselines import RCARS, make_baseline
-from rl.evaluate import (
+from rl.baselines.ga import GAConfig
+from rl.baselines.policies import RCARS, make_baseline
+from rl.harness.evaluate import (
     METRICS,
     EvaluationError,
     evaluate_policy,
     parse_seeds,
     run_seed,
 )
-from rl.ga import GAConfig
 from testbed.config import build_config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,7 +72,7 @@ def test_policies_see_the_same_episodes(cfg):
 
 
 def test_checkpoint_config_is_the_default_and_must_agree(cfg, tmp_path):
-    from rl.evaluate import EvaluateArgs, resolve_config
+    from rl.harness.evaluate import EvaluateArgs, resolve_config
 
     (tmp_path / "policy.pt").write_bytes(b"")
     (tmp_path / "run.json").write_text(json.dumps({"config": cfg.to_dict()}))
@@ -88,8 +88,8 @@ def test_checkpoint_config_is_the_default_and_must_agree(cfg, tmp_path):
 @pytest.mark.parametrize("algo", ["ddpg-t2drl", "ddpg"])
 def test_trained_agent_evaluates_through_load_policy(cfg, tmp_path, algo):
     """ddpg re-caches every slot through `decide_slot`; ddpg-t2drl holds a cache per frame."""
-    train = pytest.importorskip("rl.train")
-    from rl.evaluate import EvaluateArgs, main
+    train = pytest.importorskip("rl.harness.train")
+    from rl.harness.evaluate import EvaluateArgs, main
 
     out = tmp_path / "run"
     train.main(
@@ -123,7 +123,7 @@ def test_parse_seeds():
 
 
 def test_bench_rows_and_ratio(cfg):
-    from rl.bench import BenchArgs, main
+    from rl.harness.bench import BenchArgs, main
 
     doc = main(
         BenchArgs(

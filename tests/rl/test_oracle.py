@@ -5,8 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from rl.evaluate import run_seed
-from rl.ga import GAConfig, SlotData, solve_slot
+from rl.baselines.ga import GAConfig, SlotData, solve_slot
 from rl.oracle import (
     OracleArgs,
     OracleError,
@@ -26,6 +25,7 @@ from rl.oracle import main as oracle_main
 from testbed.batched import BatchedEdgeSim
 from testbed.config import build_config
 from testbed.policies import most_popular_cache
+from testbed.rollout import run_seed
 from testbed.system_model import amend_action, evaluate_slot, slot_reward
 
 CONFIGS = [
@@ -178,7 +178,7 @@ def random_allocations(sim, n, count, rng):
 def test_never_worse_than_other_methods(preset, amender):
     """Same slots: equal allocation (RCARS), SCHRS's GA, an untrained T2DRL actor and the best of
     1,000 random allocations never beat the oracle, nor its bound."""
-    from rl.train import untrained_policy
+    from rl.registry import untrained_policy
 
     torch.set_num_threads(1)
     cfg = make_cfg(preset, amender, 5)

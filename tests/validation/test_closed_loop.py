@@ -66,7 +66,7 @@ def fitted_file(tmp_path_factory, tiny_dir):
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory, fitted_file):
     """A T2DRL agent trained for one episode on the tiny fitted env."""
-    from rl.train import TrainArgs, main
+    from rl.harness.train import TrainArgs, main
 
     out = tmp_path_factory.mktemp("agent") / "t2drl"
     main(
