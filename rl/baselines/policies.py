@@ -13,8 +13,9 @@
   Our simulator is two-timescale, so HCRAS offers `decide_slot`, which
   `testbed.rollout.policy_steps` calls each slot (and then sets the cache for that slot);
   through the plain frame/slot contract alone, `choose_cache` returns the most-popular cache
-  and `allocate` runs the allocation-only GA (then HCRAS behaves like SCHRS). HCRAS sees the slot's requests before it caches, which the two-timescale methods
-  cannot; read its numbers with that in mind.
+  and `allocate` runs the allocation-only GA (then HCRAS behaves like SCHRS). HCRAS sees the
+  slot's requests before it caches, which the two-timescale methods cannot; read its numbers
+  with that in mind.
 
 Every random choice comes from the generator the caller hands in: RCARS's cache order, and one
 pymoo seed per GA run drawn from it, so a given generator state gives the same decisions.
