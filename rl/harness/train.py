@@ -9,7 +9,7 @@ Writes into `out/`:
   buffers, NumPy generator states, torch generator state), tensors and plain Python only,
   so `torch.load(..., weights_only=True)` reads it; written atomically (tmp file + rename)
   every `checkpoint_every` episodes and at the end;
-* ``policy.pt``: the same without the replay buffers (small), for `load_policy`;
+* ``policy.pt``: the same without the replay buffers (small), for `rl.registry.load_policy`;
 * ``run.json``: environment config, hyperparameters, episodes done, versions.
 
 Resuming (`resume=True`, the default) continues from ``checkpoint.pt`` and reaches the same

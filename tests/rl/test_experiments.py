@@ -72,7 +72,7 @@ def test_run_ids_are_stable_and_distinct():
 def test_run_ids_follow_the_presets_values(monkeypatch):
     """A preset changed under its name gives its runs new ids (a sweep never reuses a record
     made with other values); presets unchanged since ids hashed only the name keep theirs."""
-    from rl import presets
+    from rl.agents import presets
 
     ddpg = plan("fig7", QUICK, algos=("ddpg",))[0]
     assert "hparams_digest" not in ddpg.to_dict()  # unchanged: the committed records stay valid
