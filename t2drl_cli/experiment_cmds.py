@@ -30,7 +30,7 @@ def experiment(
     hparams: Annotated[
         str,
         typer.Option(
-            help="Learned agents' hyperparameters (rl/presets.py): default, paper or tuned."
+            help="Learned agents' hyperparameters (rl/agents/presets.py): default, paper or tuned."
         ),
     ] = "default",
     env_seed: Annotated[
@@ -109,8 +109,8 @@ def experiment(
 
 
 def _eval_seeds(text: str | None) -> tuple[int, ...] | None:
-    from rl.evaluate import EvaluationError, parse_seeds
     from rl.experiments.spec import ExperimentError
+    from rl.harness.evaluate import EvaluationError, parse_seeds
 
     if text is None:
         return None

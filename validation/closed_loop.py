@@ -4,7 +4,7 @@ Everything the agents learn rests on the fitted curves (7) (TV vs steps) and (8)
 steps). `main(ValidateArgs)` checks them where it matters:
 
 1. run the `fitted` environment with a trained policy (or a baseline) on one seeded episode,
-   exactly as `rl.evaluate.run_seed` does (same seed split, so `t2drl evaluate --seeds S` sees
+   exactly as `testbed.rollout.run_seed` does (same seed split, so `t2drl evaluate --seeds S` sees
    the same episode);
 2. in F sampled frames x S sampled slots, replay every request with the real model behind its
    request type (the fitted file's `checkpoint`, e.g. `zoo:digits`): an edge request with

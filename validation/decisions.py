@@ -14,7 +14,7 @@ import numpy as np
 from fitted_models.curves import generation_delay_s, tv_of_steps
 from fitted_models.reader import FittedModels
 from fitted_models.schema import DELAY_KEYS, TV_KEYS
-from rl.evaluate import EvaluateArgs, EvaluationError, build_policy, checkpoint_config
+from rl.harness.evaluate import EvaluateArgs, EvaluationError, build_policy, checkpoint_config
 from testbed.batched import BatchedEdgeSim
 from testbed.config import ConfigError, EdgeConfig, build_config, parse_set_options
 from validation.args import ValidateArgs, ValidateError
@@ -119,7 +119,7 @@ def sampled_slots(cfg: EdgeConfig, frames: int, slots: int, seed: int) -> dict[i
 
 
 def simulate(policy, cfg: EdgeConfig, seed: int, picks: dict[int, list[int]]) -> list[SlotRecord]:
-    """Run one episode as `rl.evaluate.run_seed` does; keep the sampled slots.
+    """Run one episode as `testbed.rollout.run_seed` does; keep the sampled slots.
 
     Validation's own copy of the policy rollout loop (it needs each sampled slot's state and
     outcome, which the evaluator does not return); the one place to switch to a shared loop."""

@@ -8,7 +8,7 @@ preset with its default cacher (the most popular models that fit,
 `testbed.policies.most_popular_cache`) and the Box action [b~ (U), xi~ (U)] in [0, 1], which the
 env's amender makes feasible. Once trained, the model is wrapped as a `TwoTimescalePolicy` (the
 same cache rule each frame, the model's deterministic action each slot) and scored by the
-project's evaluator (`rl.evaluate.evaluate_policy`) on held-out seeds, beside equal allocation
+project's evaluator (`rl.harness.evaluate.evaluate_policy`) on held-out seeds, beside equal allocation
 and the slot oracle (`rl.oracle.OraclePolicy.allocate`) under the same cache. For the paper
 preset with env seed 0 the oracle's own P3 cache is this cache in every popularity state
 (docs/oracle/p3-paper-normalise.json), so there the oracle row is the full oracle.
@@ -32,7 +32,7 @@ from gymnasium import spaces
 from stable_baselines3 import PPO, SAC
 from stable_baselines3.common.base_class import BaseAlgorithm
 
-from rl.evaluate import evaluate_policy
+from rl.harness.evaluate import evaluate_policy
 from rl.oracle import OraclePolicy
 from testbed import SLOT_ENV_ID, build_config
 from testbed.batched import SlotState

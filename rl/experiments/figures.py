@@ -78,7 +78,7 @@ def _greedy_panel(ax, experiment, groups, rows, x) -> None:
 
 
 def plot_greedy_curves(experiment, records, rows, path: Path, title: str) -> str | None:
-    """The greedy policy's utility (11) every few episodes (`rl.train.greedy_score`, held-out
+    """The greedy policy's utility (11) every few episodes (`rl.harness.train.greedy_score`, held-out
     seeds 900, 901) against episodes, mean over training seeds with a 95% t band, one panel per
     swept value, the oracle's utility there (evaluation seeds) as a dashed reference line.
     None when the runs logged no greedy curve."""

@@ -15,10 +15,10 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from rl.agents.presets import DEFAULT_PRESET, EPISODES, N_ENVS
 from rl.experiments.rows import algos_of, x_label, x_text, xs_of
 from rl.experiments.spec import DISPLAY, FULL, RunSpec, Scale, plan
 from rl.experiments.stats import oracle_gaps, relative_gaps, replicates, summary
-from rl.presets import DEFAULT_PRESET, EPISODES, N_ENVS
 
 
 def ci_text(m, lo, hi, digits=3) -> str:
@@ -112,7 +112,7 @@ def scale_lines(name: str, scale: Scale, n_learned: int, hparams: str) -> list[s
     if name == "table3":
         return [
             f"- scale: {scale.train_seeds} timing seeds x {scale.bench_slots} timed slots (after "
-            "one warm-up slot) per method and U, `rl.bench.time_policy`; untrained networks "
+            "one warm-up slot) per method and U, `rl.harness.bench.time_policy`; untrained networks "
             "(inference time does not depend on the weights); GA of SCHRS/HCRAS at its default "
             "40 chromosomes x 50 generations."
         ]
@@ -135,7 +135,7 @@ def scale_lines(name: str, scale: Scale, n_learned: int, hparams: str) -> list[s
         f"configuration ({n_learned} learned runs), held-out evaluation seeds "
         f"{list(scale.eval_seeds)} x {scale.eval_episodes} episode(s) of T K slots; GA of "
         f"SCHRS/HCRAS {scale.ga_pop_size} chromosomes x {scale.ga_generations} generations; "
-        f"learned agents use the `{hparams}` hyperparameters (`rl/presets.py`).",
+        f"learned agents use the `{hparams}` hyperparameters (`rl/agents/presets.py`).",
         f"- {budget}",
     ]
 

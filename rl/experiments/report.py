@@ -164,7 +164,7 @@ def report_markdown(name, rows, records, scale, sweep_doc, figs, complete) -> st
         "(each the mean over the held-out evaluation seeds), evaluation seeds for the "
         "others; improvements: 95% percentile bootstrap (4 000 resamples) over the same "
         "replicates. Every method sees the same evaluation episodes (common random "
-        "numbers, `rl.evaluate`). Per-seed numbers: "
+        "numbers, `rl.harness.evaluate`). Per-seed numbers: "
         f"[`{name}.csv`]({name}.csv).",
         "",
     ]

@@ -13,8 +13,8 @@ import math
 from pathlib import Path
 from typing import Any
 
+from rl.agents.presets import ABLATIONS
 from rl.experiments.spec import ALGOS, LEARNED, SWEEPS
-from rl.presets import ABLATIONS
 
 EVAL_METRICS = ("hit_ratio", "utility", "violation_share", "slot_reward", "frame_reward")
 BENCH_METRICS = ("choose_cache_ms", "allocate_ms", "decision_time_ms")

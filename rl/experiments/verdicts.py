@@ -202,7 +202,7 @@ def ablation_lines(rows) -> list[str]:
         if len(gaps) < 2 or len(ref) < 2:
             continue
         what = f"reverting the {x}"
-        if str(x) == "beta-schedule":  # a change, not a revert (rl.presets)
+        if str(x) == "beta-schedule":  # a change, not a revert (rl.agents.presets)
             what = "changing the beta schedule (beta_max 10 -> 2)"
         out.append(
             f"- {what}: gap {ci_text(*summary(gaps)[:3])}; costs "

@@ -15,13 +15,13 @@ ERRORS = [
     ("profiling.fitting", "FitError"),
     ("profiling.zoo.errors", "ZooError"),
     ("profiling.zoo.errors", "ZooDataMissing"),
-    ("rl.baselines", "UnknownAlgorithmError"),
-    ("rl.bench", "BenchError"),
-    ("rl.evaluate", "EvaluationError"),
+    ("rl.baselines.policies", "UnknownAlgorithmError"),
+    ("rl.harness.bench", "BenchError"),
+    ("rl.harness.evaluate", "EvaluationError"),
     ("rl.experiments.spec", "ExperimentError"),
-    ("rl.ga", "GAConfigError"),
+    ("rl.baselines.ga", "GAConfigError"),
     ("rl.oracle", "OracleError"),
-    ("rl.train", "TrainError"),
+    ("rl.harness.train", "TrainError"),
     ("validation.args", "ValidateError"),
 ]
 

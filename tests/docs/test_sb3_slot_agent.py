@@ -11,7 +11,7 @@ import pytest
 
 pytest.importorskip("stable_baselines3")
 
-from rl.evaluate import METRICS  # noqa: E402
+from testbed.rollout import METRICS  # noqa: E402
 
 SCRIPT = Path(__file__).resolve().parents[2] / "docs" / "examples" / "sb3_slot_agent.py"
 

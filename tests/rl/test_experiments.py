@@ -70,7 +70,7 @@ def test_run_ids_are_stable_and_distinct():
 def test_run_ids_follow_the_presets_values(monkeypatch):
     """A preset changed under its name gives its runs new ids (a sweep never reuses a record
     made with other values); presets unchanged since ids hashed only the name keep theirs."""
-    from rl import presets
+    from rl.agents import presets
 
     ddpg = plan("fig7", QUICK, algos=("ddpg",))[0]
     assert "hparams_digest" not in ddpg.to_dict()  # unchanged: the committed records stay valid
@@ -89,7 +89,7 @@ def test_interrupted_sweep_resumes_to_the_same_csv(tmp_path):
     first = main(tiny_args(part, max_runs=1), echo=lambda s: None)
     assert first["done"] == 1
     # A crash between training and writing the run file: the run must be redone (its
-    # training resumes from rl.train's checkpoint) and give the same numbers.
+    # training resumes from rl.harness.train's checkpoint) and give the same numbers.
     (done_file,) = (part / "runs").glob("*.json")
     done_file.unlink()
     resumed = main(tiny_args(part), echo=lambda s: None)
@@ -153,7 +153,7 @@ def test_cli_bad_input_is_one_sentence(tmp_path):
 def test_ablation_plan_and_report(tmp_path):
     """The ablation: one T2DRL run per reverted part and seed, one oracle run shared by all
     variants; the report names each variant and its cost against the full design."""
-    from rl.presets import ABLATIONS, ablated, hyperparameters
+    from rl.agents.presets import ABLATIONS, ablated, hyperparameters
 
     specs = plan("ablation", QUICK)
     learned = [s for s in specs if s.learned]

@@ -24,7 +24,7 @@ SETS = [f"{k}={v}" for k, v in ENV.items()]
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory, fitted_file):
     """A T2DRL agent trained for one episode on the tiny fitted env."""
-    from rl.train import TrainArgs, main
+    from rl.harness.train import TrainArgs, main
 
     out = tmp_path_factory.mktemp("agent") / "t2drl"
     main(

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from rl.evaluate import run_seed
 from rl.oracle.policy import OraclePolicy
+from testbed.rollout import run_seed
 from tests.rl.oracle.conftest import constructed_cfg
 
 

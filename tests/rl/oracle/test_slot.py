@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from rl.ga import GAConfig, SlotData, solve_slot
+from rl.baselines.ga import GAConfig, SlotData, solve_slot
 from rl.oracle.primal import achieved_reward
 from rl.oracle.slot import slot_oracle
 from testbed.batched import BatchedEdgeSim
@@ -45,7 +45,7 @@ def test_brute_force_three_users(preset, amender):
 def test_never_worse_than_other_methods(preset, amender):
     """Same slots: equal allocation (RCARS), SCHRS's GA, an untrained T2DRL actor and the best of
     1,000 random allocations never beat the oracle, nor its bound."""
-    from rl.train import untrained_policy
+    from rl.registry import untrained_policy
 
     torch.set_num_threads(1)
     cfg = make_cfg(preset, amender, 5)

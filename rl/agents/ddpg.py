@@ -3,7 +3,7 @@
 One agent decides caching *and* allocation every slot. State (16):
 s(k) = {gamma, h, phi, d_in, d_op} (no cache; `SlotStateEncoder(with_gamma=True)`).
 Action (17): M + 2U values in [0, 1] from an MLP actor (`D3PGArgs.actor = 'mlp'`; the same
-`rl.d3pg.D3PG` machinery, so the critic, buffer, losses and soft updates are (24)-(29)).
+`rl.agents.d3pg.D3PG` machinery, so the critic, buffer, losses and soft updates are (24)-(29)).
 
 Cache mapping (our choice; the companion paper does not say how rho is read from a continuous
 actor): models whose score exceeds `cache_threshold` are candidates; they are cached in
@@ -17,9 +17,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from rl.d3pg import D3PG, D3PGArgs
-from rl.networks import SlotStateEncoder, raw_slot_state
-from rl.t2drl import EpisodeStats
+from rl.agents.common import EpisodeStats
+from rl.agents.d3pg import D3PG, D3PGArgs
+from rl.agents.networks import SlotStateEncoder, raw_slot_state
 from testbed.batched import BatchedEdgeSim, SlotState
 from testbed.config import EdgeConfig
 from testbed.policies import fill_cache_in_order, most_popular_cache

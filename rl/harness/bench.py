@@ -1,14 +1,12 @@
-"""Decision time per slot for every available algorithm and U in {10, ..., 18} (Table 3).
+"""Decision time per slot for every method and U in {10, ..., 18} (Table 3).
 
 `t2drl bench rl` prints the table; nothing here is a timed test. The measure is the paper's:
 wall time of one slot's decision on one CPU core (`torch.set_num_threads(1)`) for a single
 network copy (N = 1), i.e. `allocate` (or HCRAS's `decide_slot`) plus `choose_cache`
 amortised over the K slots of a frame. One untimed warm-up slot precedes the timed ones.
 
-Learned agents (T2DRL, DDPG-based T2DRL) are untrained networks of the right shape (inference
-time does not depend on the weights): built by `rl.train.untrained_policy(algo, cfg)` when that
-exists, else by `rl.t2drl.T2DRLTrainer(...).policy()`; if neither imports they are skipped
-with a note.
+Learned agents are untrained networks of the right shape (inference time does not depend on
+the weights), built by `rl.registry.make_policy` like every other method.
 """
 
 from __future__ import annotations
@@ -17,25 +15,20 @@ import dataclasses
 import time
 from dataclasses import dataclass, field
 
-import numpy as np
+import torch
 
 from common.errors import UserError
 from common.provenance import cpu_name, load_average
-from rl.ga import GAConfig
+from rl import registry
+from rl.baselines.ga import GAConfig
+from testbed.config import config_from_sources
+from testbed.rollout import policy_steps, seeded_sim
 
-ALGOS = ("t2drl", "ddpg-t2drl", "schrs", "hcras", "rcars", "oracle")
-DEFAULT_ALGOS = ALGOS[:-1]
-"""The oracle's P3 table is computed before its timing (offline work, not a slot decision), so
-it is timed only when asked for (`--algos ...,oracle`)."""
-LEARNED = {"t2drl": "diffusion", "ddpg-t2drl": "mlp"}
-DISPLAY = {
-    "t2drl": "T2DRL",
-    "ddpg-t2drl": "DDPG-based T2DRL",
-    "schrs": "SCHRS",
-    "hcras": "HCRAS",
-    "rcars": "RCARS",
-    "oracle": "Oracle",
-}
+ALGOS = registry.TABLE3_ORDER
+DEFAULT_ALGOS = tuple(a for a in ALGOS if registry.BY_NAME[a].paper_table3)
+"""The paper's rows. The oracle's P3 table is computed before its timing (offline work, not a
+slot decision), so it is timed only when asked for (`--algos ...,oracle`)."""
+DISPLAY = registry.DISPLAY
 REFERENCE = "ddpg-t2drl"
 
 
@@ -50,7 +43,7 @@ class BenchArgs:
     users: tuple[int, ...] = (10, 12, 14, 16, 18)
     """Numbers of users U to time (Table 3's columns)."""
     algos: tuple[str, ...] = DEFAULT_ALGOS
-    """Algorithms to time (any of ALGOS); unavailable learned agents are skipped with a note."""
+    """Algorithms to time (any of `ALGOS`)."""
     slots: int = 5
     """Timed slots per (algorithm, U), after one untimed warm-up slot."""
     seed: int = 0
@@ -67,64 +60,19 @@ class BenchArgs:
     """GA settings of SCHRS and HCRAS."""
 
 
-def learned_policy(algo: str, cfg):
-    """An untrained T2DRL / DDPG-T2DRL policy, or a str saying why there is none."""
-    import importlib
-
-    import torch
-
-    try:
-        train = importlib.import_module("rl.train")
-    except ModuleNotFoundError as exc:
-        if exc.name != "rl.train":
-            return f"rl.train failed to import ({exc})"
-        train = None
-    if train is not None and hasattr(train, "untrained_policy"):
-        return train.untrained_policy(algo, cfg)
-    try:
-        from rl.d3pg import D3PGArgs
-        from rl.ddqn import DDQNArgs
-        from rl.t2drl import T2DRLTrainer
-    except ImportError as exc:
-        return f"no rl.train.untrained_policy and rl.t2drl is unavailable ({exc})"
-    trainer = T2DRLTrainer(
-        cfg, D3PGArgs(actor=LEARNED[algo]), DDQNArgs(), torch.device("cpu"), seed=0
-    )
-    return trainer.policy()
-
-
 def time_policy(policy, cfg, seed: int, n_slots: int) -> dict[str, float]:
     """Mean ms of `choose_cache` per call, of the slot decision per slot, and their sum per slot
-    with `choose_cache` amortised over K."""
-    from testbed.batched import BatchedEdgeSim
-
-    env_seq, policy_seq = np.random.SeedSequence(seed).spawn(2)
-    rng = np.random.default_rng(policy_seq)
-    sim = BatchedEdgeSim(cfg, n_envs=1, rng=np.random.default_rng(env_seq))
-    per_slot_cache = bool(getattr(policy, "per_slot_cache", False))
-    sim.reset()
+    with `choose_cache` amortised over K (`testbed.rollout.policy_steps`; slot 0 is the
+    warm-up)."""
+    sim, rng = seeded_sim(cfg, seed)
     cache_s, slot_s, n_cache = 0.0, 0.0, 0
-    for i in range(n_slots + 1):  # slot 0 is the warm-up
-        if sim.done:
-            sim.reset()
-        if sim.slot == 0 or i == 0:
-            t0 = time.perf_counter()
-            cache = policy.choose_cache(sim.gamma, rng)
-            dt = time.perf_counter() - t0
-            if i > 0:
-                cache_s, n_cache = cache_s + dt, n_cache + 1
-            sim.set_cache(cache)
-        t0 = time.perf_counter()
-        if per_slot_cache:
-            slot_cache, b, xi = policy.decide_slot(sim.state, sim.cache, rng)
-        else:
-            b, xi = policy.allocate(sim.state, sim.cache, rng)
-        dt = time.perf_counter() - t0
+    for i, step in enumerate(policy_steps(policy, sim, rng)):
         if i > 0:
-            slot_s += dt
-        if per_slot_cache:
-            sim.set_cache(slot_cache)
-        sim.step(b, xi)
+            if step.frame_start:
+                cache_s, n_cache = cache_s + step.cache_s, n_cache + 1
+            slot_s += step.decide_s
+        if i == n_slots:
+            break
     if n_cache == 0:  # no frame started inside the timed slots: time one more call
         t0 = time.perf_counter()
         policy.choose_cache(sim.gamma, rng)
@@ -139,12 +87,7 @@ def time_policy(policy, cfg, seed: int, n_slots: int) -> dict[str, float]:
 
 
 def main(args: BenchArgs, on_row=None) -> dict:
-    """Time every algorithm at every U; returns rows, notes and provenance."""
-    import torch
-
-    from rl.baselines import make_baseline
-    from testbed.config import config_from_sources
-
+    """Time every algorithm at every U; returns the rows and the settings."""
     unknown = [a for a in args.algos if a not in ALGOS]
     if unknown:
         raise BenchError(f"unknown algorithm '{unknown[0]}'; expected some of: {', '.join(ALGOS)}.")
@@ -155,7 +98,7 @@ def main(args: BenchArgs, on_row=None) -> dict:
     load_before = _load_text()
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
-    rows, notes, skipped = [], [], set()
+    rows = []
     try:
         for algo in args.algos:
             for u in args.users:
@@ -165,21 +108,9 @@ def main(args: BenchArgs, on_row=None) -> dict:
                     preset=args.preset,
                     fitted_file=args.fitted_file,
                 )
-                if algo in LEARNED:
-                    if algo in skipped:
-                        continue
-                    policy = learned_policy(algo, cfg)
-                    if isinstance(policy, str):
-                        notes.append(f"{DISPLAY[algo]} skipped: {policy}")
-                        skipped.add(algo)
-                        continue
-                elif algo == "oracle":
-                    from rl.oracle import OraclePolicy
-
-                    policy = OraclePolicy(cfg, n_frame_samples=2)
+                policy = registry.make_policy(algo, cfg, ga=args.ga, oracle_samples=2)
+                if algo == "oracle":
                     policy.frame_table()  # P3 per popularity state, before (not in) the timing
-                else:
-                    policy = make_baseline(algo, cfg, args.ga)
                 row = {
                     "algo": algo,
                     "n_users": u,
@@ -197,7 +128,6 @@ def main(args: BenchArgs, on_row=None) -> dict:
         )
     return {
         "rows": rows,
-        "notes": notes,
         "settings": {
             "users": list(args.users),
             "slots": args.slots,

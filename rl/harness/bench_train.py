@@ -2,20 +2,29 @@
 
 * `decision_time`: ms per slot of a greedy T2DRL / DDPG-T2DRL policy (`choose_cache` amortised
   over K, plus `allocate`) for one network copy, torch on one thread (Table 3's measure).
-  The evaluation helper's `rl.bench` (`t2drl bench rl`) measures the same thing next to the
-  baselines; this one is kept for `t2drl bench train`.
+  `rl.harness.bench` (`t2drl bench rl`) measures the same thing next to the baselines, through
+  the same loop (`testbed.rollout.policy_steps`); this one is kept for `t2drl bench train`.
 * `train_throughput`: slots per second of `T2DRLTrainer.run_episode` including every update,
   and the extrapolated wall time of a paper-scale run (H = 500 episodes of T K slots).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import tempfile
 import time
 
 import numpy as np
 import torch
 
-from rl.common import limit_threads
+from rl.agents.common import limit_threads
+from rl.agents.presets import EPISODES, N_ENVS, hyperparameters
+from rl.agents.t2drl import T2DRLTrainer
+from rl.harness.train import TrainArgs, main
+from rl.registry import untrained_policy
+from testbed.batched import BatchedEdgeSim
+from testbed.config import build_config
+from testbed.rollout import policy_steps
 
 USERS = (10, 12, 14, 16, 18)
 
@@ -24,28 +33,17 @@ def decision_time(
     algo: str, n_users: int, n_slots: int = 200, env_preset: str = "paper", seed: int = 0
 ) -> float:
     """Mean ms per slot (cache choice amortised over K) on one thread, after 10 warm-up slots."""
-    from rl.train import untrained_policy
-    from testbed.batched import BatchedEdgeSim
-    from testbed.config import build_config
-
     limit_threads(1)
     cfg = build_config(env_preset, 0, {"n_users": n_users})
     policy = untrained_policy(algo, cfg)
     sim = BatchedEdgeSim(cfg, 1, np.random.default_rng(seed))
     rng = np.random.default_rng(seed)
-    sim.reset()
     elapsed = 0.0
-    for i in range(n_slots + 10):
-        if sim.done:
-            sim.reset()
-        t0 = time.perf_counter()
-        if sim.slot == 0:
-            sim.set_cache(policy.choose_cache(sim.gamma, rng))
-        b, xi = policy.allocate(sim.state, sim.cache, rng)
-        dt = time.perf_counter() - t0
+    for i, step in enumerate(policy_steps(policy, sim, rng)):
         if i >= 10:
-            elapsed += dt
-        sim.step(b, xi)
+            elapsed += step.cache_s + step.decide_s
+        if i == n_slots + 9:
+            break
     return 1e3 * elapsed / n_slots
 
 
@@ -55,11 +53,6 @@ def train_throughput(
     """Slots/s of training (updates and the preset's copies included) on the paper environment,
     one thread, and the preset's full run extrapolated; the first `warmup` episodes (buffer
     filling, fewer updates) are run untimed. The greedy curve's scoring is left out."""
-    import tempfile
-
-    from rl.presets import EPISODES, N_ENVS
-    from rl.train import TrainArgs, main
-
     with tempfile.TemporaryDirectory() as tmp:
         res = main(
             TrainArgs(
@@ -74,8 +67,6 @@ def train_throughput(
                 device="cpu",
             )
         )
-    from testbed.config import build_config
-
     cfg = build_config("paper", 0)
     slots = cfg.n_frames * cfg.n_slots
     walls = [r["wall_s"] for r in res["history"][warmup:]]
@@ -100,12 +91,6 @@ def update_time(
     changes hit all alike; compiling happens in an untimed warm-up. A variant that cannot
     run (no C++ compiler for torch.compile) is left out and its error returned:
     ({variant: ms}, {variant: why})."""
-    import dataclasses
-
-    from rl.presets import hyperparameters
-    from rl.t2drl import T2DRLTrainer
-    from testbed.config import build_config
-
     limit_threads(1)
     cfg = build_config("paper", 0)
     d3pg, ddqn = hyperparameters(algo, "paper")

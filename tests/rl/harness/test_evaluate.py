@@ -1,4 +1,5 @@
-"""Evaluation on held-out seeds, its t-intervals, the bench and the `t2drl evaluate` CLI."""
+"""Evaluation on held-out seeds (`rl.harness.evaluate`), its t-intervals and the
+`t2drl evaluate` CLI."""
 
 import json
 import math
@@ -10,18 +11,22 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from rl.baselines import RCARS, make_baseline
-from rl.evaluate import (
+from rl.baselines.ga import GAConfig
+from rl.baselines.policies import RCARS, make_baseline
+from rl.harness.evaluate import (
     METRICS,
+    EvaluateArgs,
     EvaluationError,
     evaluate_policy,
+    main,
     parse_seeds,
-    run_seed,
+    resolve_config,
 )
-from rl.ga import GAConfig
+from rl.harness.train import TrainArgs
+from rl.harness.train import main as train_main
 from testbed.config import build_config
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 TINY = {"n_users": 3, "n_frames": 2, "n_slots": 3}
 TINY_SETS = ["--set", "n_users=3", "--set", "n_frames=2", "--set", "n_slots=3"]
 
@@ -52,28 +57,7 @@ def test_one_seed_has_no_interval(cfg):
     assert res.to_dict()["metrics"]["utility"]["ci95_low"] is None
 
 
-def test_policies_see_the_same_episodes(cfg):
-    """Common random numbers: a seed's environment stream does not depend on the policy."""
-    seen = {}
-
-    def recording(policy):
-        allocate, seen[policy.name] = policy.allocate, []
-
-        def wrapped(state, cache, rng):
-            seen[policy.name].append(state.model.copy())
-            return allocate(state, cache, rng)
-
-        policy.allocate = wrapped
-        return policy
-
-    run_seed(recording(RCARS(cfg)), cfg, seed=4)
-    run_seed(recording(make_baseline("schrs", cfg, GAConfig(pop_size=4, n_gen=1))), cfg, seed=4)
-    np.testing.assert_array_equal(np.stack(seen["RCARS"]), np.stack(seen["SCHRS"]))
-
-
 def test_checkpoint_config_is_the_default_and_must_agree(cfg, tmp_path):
-    from rl.evaluate import EvaluateArgs, resolve_config
-
     (tmp_path / "policy.pt").write_bytes(b"")
     (tmp_path / "run.json").write_text(json.dumps({"config": cfg.to_dict()}))
     ckpt = str(tmp_path / "policy.pt")
@@ -88,12 +72,9 @@ def test_checkpoint_config_is_the_default_and_must_agree(cfg, tmp_path):
 @pytest.mark.parametrize("algo", ["ddpg-t2drl", "ddpg"])
 def test_trained_agent_evaluates_through_load_policy(cfg, tmp_path, algo):
     """ddpg re-caches every slot through `decide_slot`; ddpg-t2drl holds a cache per frame."""
-    train = pytest.importorskip("rl.train")
-    from rl.evaluate import EvaluateArgs, main
-
     out = tmp_path / "run"
-    train.main(
-        train.TrainArgs(
+    train_main(
+        TrainArgs(
             algo=algo,
             env_overrides=dict(TINY),
             episodes=1,
@@ -108,37 +89,12 @@ def test_trained_agent_evaluates_through_load_policy(cfg, tmp_path, algo):
     assert np.isfinite(doc["result"]["metrics"]["utility"]["ci95_low"])
 
 
-def test_episodes_per_seed(cfg):
-    one = run_seed(RCARS(cfg), cfg, seed=4, n_episodes=1)
-    two = run_seed(RCARS(cfg), cfg, seed=4, n_episodes=2)
-    assert one["utility"] != two["utility"]  # the second episode adds new slots
-
-
 def test_parse_seeds():
     assert parse_seeds("100-102,7") == (100, 101, 102, 7)
     for bad in ("", "1,x", "-3", "5-2", "1,1"):
         with pytest.raises(EvaluationError) as info:
             parse_seeds(bad)
         assert info.value.exit_code == 2
-
-
-def test_bench_rows_and_ratio(cfg):
-    from rl.bench import BenchArgs, main
-
-    doc = main(
-        BenchArgs(
-            users=(3,),
-            algos=("rcars", "schrs"),
-            slots=2,
-            sets=["n_frames=2", "n_slots=3"],
-            ga=GAConfig(pop_size=4, n_gen=2),
-        )
-    )
-    assert [(r["algo"], r["n_users"]) for r in doc["rows"]] == [("rcars", 3), ("schrs", 3)]
-    assert all(r["decision_time_ms"] > 0 and r["ratio_to_ddpg_t2drl"] is None for r in doc["rows"])
-
-
-# --------------------------------------------------------------------------- CLI
 
 
 @pytest.fixture(scope="module")
@@ -190,3 +146,9 @@ def test_cli_bad_input_exits_2_with_one_line():
     assert proc.stderr.strip().splitlines() == [
         "error: unknown algorithm 'foo'; expected one of: rcars, schrs, hcras."
     ]
+
+
+def test_a_learned_name_needs_a_checkpoint(cfg):
+    with pytest.raises(EvaluationError, match="learned method") as info:
+        main(EvaluateArgs(algo="t2drl", seeds=(1,), sets=[f"{k}={v}" for k, v in TINY.items()]))
+    assert info.value.exit_code == 2

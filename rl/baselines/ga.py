@@ -45,8 +45,8 @@ CACHE_GENE_THRESHOLD = 0.5
 
 @dataclass(frozen=True)
 class GAConfig:
-    """Settings of one GA run (one slot). Defaults give about 0.5 s per slot at U = 10 on one
-    CPU core, close to the 625 ms the paper reports for SCHRS (Table 3)."""
+    """Settings of one GA run (one slot). The defaults cost about what the paper reports for
+    SCHRS (625 ms per slot, Table 3; ours in docs/benchmarks.md)."""
 
     pop_size: int = 40
     """Chromosomes per generation."""

@@ -6,14 +6,16 @@
 * **SCHRS** (7.2, after [19]): a static cache of the most popular models under gamma_1 = 0.2,
   greedy in popularity order while they fit (`most_popular_cache`). Zipf's order of (1) does
   not depend on gamma, so this is the same cache for every skewness state; gamma_1 only matters
-  in that the paper names it. Each slot a genetic algorithm (`rl.ga`) chooses the allocation.
+  in that the paper names it. Each slot a genetic algorithm (`rl.baselines.ga`) chooses the
+  allocation.
 * **HCRAS** (companion paper V-B): every slot a genetic algorithm chooses the cache *and* the
-  allocation together (cache genes decoded and repaired to capacity, see `rl.ga`). Our simulator
-  is two-timescale, so HCRAS offers `decide_slot`, which `rl.evaluate` calls each slot (and then
-  sets the cache for that slot); through the plain frame/slot contract alone, `choose_cache`
-  returns the most-popular cache and `allocate` runs the allocation-only GA (then HCRAS behaves
-  like SCHRS). HCRAS sees the slot's requests before it caches, which the two-timescale methods
-  cannot; read its numbers with that in mind.
+  allocation together (cache genes decoded and repaired to capacity, see `rl.baselines.ga`).
+  Our simulator is two-timescale, so HCRAS offers `decide_slot`, which
+  `testbed.rollout.policy_steps` calls each slot (and then sets the cache for that slot);
+  through the plain frame/slot contract alone, `choose_cache` returns the most-popular cache
+  and `allocate` runs the allocation-only GA (then HCRAS behaves like SCHRS). HCRAS sees the
+  slot's requests before it caches, which the two-timescale methods cannot; read its numbers
+  with that in mind.
 
 Every random choice comes from the generator the caller hands in: RCARS's cache order, and one
 pymoo seed per GA run drawn from it, so a given generator state gives the same decisions.
@@ -24,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from common.errors import UserError
-from rl.ga import GAConfig, SlotData, solve_slot
+from rl.baselines.ga import GAConfig, SlotData, solve_slot
 from testbed.batched import SlotState
 from testbed.config import EdgeConfig
 from testbed.policies import most_popular_cache, random_cache
@@ -93,7 +95,7 @@ class HCRAS:
 
     name = "HCRAS"
     per_slot_cache = True
-    """Tells `rl.evaluate` to call `decide_slot` and re-cache every slot."""
+    """Tells `testbed.rollout.policy_steps` to call `decide_slot` and re-cache every slot."""
 
     def __init__(self, cfg: EdgeConfig, ga: GAConfig | None = None):
         self.params = SystemParams.from_config(cfg)

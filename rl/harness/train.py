@@ -9,7 +9,7 @@ Writes into `out/`:
   buffers, NumPy generator states, torch generator state), tensors and plain Python only,
   so `torch.load(..., weights_only=True)` reads it; written atomically (tmp file + rename)
   every `checkpoint_every` episodes and at the end;
-* ``policy.pt``: the same without the replay buffers (small), for `load_policy`;
+* ``policy.pt``: the same without the replay buffers (small), for `rl.registry.load_policy`;
 * ``run.json``: environment config, hyperparameters, episodes done, versions.
 
 Resuming (`resume=True`, the default) continues from ``checkpoint.pt`` and reaches the same
@@ -23,7 +23,6 @@ import csv
 import dataclasses
 import functools
 import json
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,19 +30,17 @@ from typing import Any
 
 import numpy as np
 import torch
+from tqdm.auto import tqdm
 
-from common.errors import UserError
 from common.io import atomic_write, write_json
 from common.provenance import versions
-from rl.common import limit_threads, resolve_device, seed_everything
-from rl.d3pg import D3PGArgs
-from rl.ddqn import DDQNArgs
-from rl.presets import ALGOS, DEFAULT_PRESET, EPISODES, N_ENVS, PRESETS, hyperparameters
-from testbed.config import ConfigError, EdgeConfig, build_config, validate_config
-
-
-class TrainError(UserError):
-    """Bad training input (unknown algorithm or preset, missing checkpoint): one sentence."""
+from rl.agents.common import limit_threads, seed_everything
+from rl.agents.d3pg import D3PGArgs
+from rl.agents.ddqn import DDQNArgs
+from rl.agents.presets import DEFAULT_PRESET, EPISODES, N_ENVS, PRESETS, hyperparameters
+from rl.registry import LEARNED, TrainError, build_trainer
+from testbed.config import EdgeConfig, build_config
+from testbed.rollout import run_seed
 
 
 @dataclass
@@ -51,7 +48,7 @@ class TrainArgs:
     algo: str = "t2drl"
     """'t2drl' (DDQN + D3PG), 'ddpg-t2drl' (DDQN + MLP actor), 'ddpg' (single timescale)."""
     preset: str = DEFAULT_PRESET
-    """Hyperparameter preset, `rl.presets`: 'default', 'paper' or 'tuned'."""
+    """Hyperparameter preset, `rl.agents.presets`: 'default', 'paper' or 'tuned'."""
     env_preset: str = "paper"
     """Environment preset of `testbed.config.build_config`: 'paper' or 'fitted'."""
     env_seed: int = 0
@@ -70,13 +67,13 @@ class TrainArgs:
     device: str = "auto"
     """'auto' (CUDA when present), 'cpu' or 'cuda'."""
     threads: int | None = 1
-    """torch and NumPy-BLAS threads for this process (`rl.common.limit_threads`; None leaves
-    them). 1 by default: the networks are
-    small, and with 2+ threads on a busy 2-core machine one update was 15x slower."""
+    """torch and NumPy-BLAS threads for this process (`rl.agents.common.limit_threads`; None
+    leaves them). 1 by default: the networks are small, and more threads on a busy machine
+    made updates much slower (docs/benchmarks.md)."""
     compile: bool = False
-    """torch.compile the D3PG/DDPG losses (`rl.d3pg.D3PG.compile`): ~15 % cheaper updates on
-    the 2-core build machine for ~20-40 s of compiling; needs a C++ compiler. Recorded in
-    run.json; a run resumes only with the same choice."""
+    """torch.compile the D3PG/DDPG losses (`rl.agents.d3pg.D3PG.compile`): cheaper updates for
+    some seconds of compiling (docs/benchmarks.md); needs a C++ compiler. Recorded in run.json;
+    a run resumes only with the same choice."""
     checkpoint_every: int = 10
     """Episodes between checkpoints (also written after the last episode)."""
     resume: bool = True
@@ -85,7 +82,7 @@ class TrainArgs:
     """Stop after this many episodes in this call (to slice a run; resume continues it)."""
     greedy_every: int = 10
     """Score the greedy policy every this many episodes (and after the last) on
-    `greedy_seeds` with the evaluator (`rl.evaluate.run_seed`); 0 never. Logged as the
+    `greedy_seeds` with the evaluator (`testbed.rollout.run_seed`); 0 never. Logged as the
     progress.csv columns greedy_* (empty otherwise) and TensorBoard's greedy/*."""
     greedy_seeds: tuple[int, ...] = (900, 901)
     """Held-out seeds of the greedy curve (disjoint from the experiments' 1000-1009)."""
@@ -99,35 +96,12 @@ class TrainArgs:
     """Override the preset's DDQN hyperparameters entirely."""
 
 
-# --------------------------------------------------------------------------- building
-
-
-def _config_from_dict(d: dict[str, Any]) -> EdgeConfig:
-    def tup(v):
-        return tuple(tup(x) for x in v) if isinstance(v, list) else v
-
-    cfg = EdgeConfig(**{k: tup(v) for k, v in d.items()})
-    validate_config(cfg)
-    return cfg
-
-
-def _build(args: TrainArgs, cfg: EdgeConfig, d3pg: D3PGArgs, ddqn: DDQNArgs, episodes: int):
-    from rl.ddpg import DDPGTrainer
-    from rl.t2drl import T2DRLTrainer
-
-    device = resolve_device(args.device)
-    if args.algo == "ddpg":
-        trainer = DDPGTrainer(cfg, d3pg, device, args.seed, args.n_envs, episodes)
-        trainer.agent.compile = args.compile
-    else:
-        trainer = T2DRLTrainer(cfg, d3pg, ddqn, device, args.seed, args.n_envs, episodes)
-        trainer.d3pg.compile = args.compile
-    return trainer
+# --------------------------------------------------------------------------- checks
 
 
 def _check(args: TrainArgs) -> None:
-    if args.algo not in ALGOS:
-        raise TrainError(f"unknown algorithm '{args.algo}'; expected one of {', '.join(ALGOS)}.")
+    if args.algo not in LEARNED:
+        raise TrainError(f"unknown algorithm '{args.algo}'; expected one of {', '.join(LEARNED)}.")
     if args.preset not in PRESETS:
         raise TrainError(
             f"unknown hyperparameter preset '{args.preset}'; expected one of {', '.join(PRESETS)}."
@@ -185,63 +159,34 @@ def _truncate_csv(path: Path, episodes_done: int) -> None:
 def main(args: TrainArgs) -> dict[str, Any]:
     """Train; return {'out': run dir, 'episodes_done': n, 'history': list of episode rows}."""
     _check(args)
-    try:
-        cfg = build_config(args.env_preset, args.env_seed, dict(args.env_overrides))
-    except ConfigError:
-        raise
+    cfg = build_config(args.env_preset, args.env_seed, dict(args.env_overrides))
     d3pg, ddqn = hyperparameters(args.algo, args.preset)
     d3pg, ddqn = args.d3pg or d3pg, args.ddqn or ddqn
     episodes = args.episodes or EPISODES[args.preset]
     args = dataclasses.replace(args, n_envs=args.n_envs or N_ENVS[args.preset])
     out = Path(args.out or f"runs/{args.algo}-{args.preset}-{args.env_preset}-s{args.seed}")
     out.mkdir(parents=True, exist_ok=True)
-    ckpt_path, csv_path = out / "checkpoint.pt", out / "progress.csv"
 
     if args.threads is not None:
         limit_threads(args.threads)
     seed_everything(args.seed)
-    trainer = _build(args, cfg, d3pg, ddqn, episodes)
-    if args.resume and ckpt_path.exists():
-        record = json.loads((out / "run.json").read_text())
-        mine = _run_record(args, cfg, d3pg, ddqn, episodes, 0)
-        record.setdefault("compile", False)  # run.json written before the option existed
-        for key in ("algo", "preset", "seed", "n_envs", "compile", "config", "d3pg", "ddqn"):
-            if record.get(key) != json.loads(json.dumps(mine[key])):
-                raise TrainError(
-                    f"run directory '{out}' holds a different run ({key} differs); "
-                    "choose another --out or pass --no-resume to overwrite it."
-                )
-        sd = torch.load(ckpt_path, weights_only=True)
-        trainer.load_state_dict(sd["trainer"])
-        torch.set_rng_state(sd["torch_rng"])
-    else:
-        for p in (ckpt_path, csv_path):
-            p.unlink(missing_ok=True)
+    trainer = build_trainer(
+        args.algo, cfg, d3pg, ddqn, args.device, args.seed, args.n_envs, episodes, args.compile
+    )
+    _resume_or_start(args, out, trainer, lambda: _run_record(args, cfg, d3pg, ddqn, episodes, 0))
     start = trainer.episode
-    _truncate_csv(csv_path, start)
-
-    writer = None
-    if args.tensorboard:
-        from torch.utils.tensorboard import SummaryWriter
-
-        writer = SummaryWriter(str(out / "tb"), purge_step=start + 1)
+    _truncate_csv(out / "progress.csv", start)
 
     def save(done: int) -> None:
         state = {"trainer": trainer.state_dict(True), "torch_rng": torch.get_rng_state()}
-        atomic_write(ckpt_path, functools.partial(torch.save, state))
+        atomic_write(out / "checkpoint.pt", functools.partial(torch.save, state))
         atomic_write(out / "policy.pt", functools.partial(torch.save, trainer.state_dict(False)))
         record = _run_record(args, cfg, d3pg, ddqn, episodes, done)
         write_json(out / "run.json", record, indent=2)
 
     end = episodes if args.stop_after is None else min(episodes, start + args.stop_after)
     history: list[dict[str, Any]] = []
-    bar = None
-    if args.progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=episodes, initial=start, desc=f"{args.algo}/{args.preset}", unit="ep")
-    csv_file = csv_path.open("a", newline="")
-    csv_writer = None
+    log = _EpisodeLog(args, out, start, episodes)
     try:
         for ep in range(start + 1, end + 1):
             t0 = time.perf_counter()
@@ -250,33 +195,83 @@ def main(args: TrainArgs) -> dict[str, Any]:
             greedy = args.greedy_every and (ep % args.greedy_every == 0 or ep == episodes)
             row.update(greedy_score(trainer, cfg, args.greedy_seeds) if greedy else GREEDY_BLANK)
             history.append(row)
-            if csv_writer is None:
-                csv_writer = csv.DictWriter(csv_file, fieldnames=list(row), extrasaction="ignore")
-                if csv_path.stat().st_size == 0:
-                    csv_writer.writeheader()
-            csv_writer.writerow(row)
-            csv_file.flush()
-            if writer is not None:
-                for k, v in row.items():
-                    if k.startswith("greedy_"):
-                        if greedy:
-                            writer.add_scalar(f"greedy/{k[7:]}", v, ep)
-                    elif k != "episode":
-                        writer.add_scalar(f"train/{k}", v, ep)
-            if bar is not None:
-                bar.update(1)
-                bar.set_postfix(
-                    reward=f"{row['episode_reward']:.2f}", hit=f"{row['hit_ratio']:.2f}"
-                )
+            log.write(row, ep, greedy)
             if ep % args.checkpoint_every == 0 or ep == end:
                 save(ep)
     finally:
-        csv_file.close()
-        if bar is not None:
-            bar.close()
-        if writer is not None:
-            writer.close()
+        log.close()
     return {"out": str(out), "episodes_done": trainer.episode, "history": history}
+
+
+def _resume_or_start(args: TrainArgs, out: Path, trainer, run_record) -> None:
+    """Load out/checkpoint.pt into `trainer` when resuming (the run must be the same as
+    `run_record()`, the record this call would write); otherwise clear the old files."""
+    ckpt_path = out / "checkpoint.pt"
+    if not (args.resume and ckpt_path.exists()):
+        for p in (ckpt_path, out / "progress.csv"):
+            p.unlink(missing_ok=True)
+        return
+    record = json.loads((out / "run.json").read_text())
+    mine = run_record()
+    record.setdefault("compile", False)  # run.json written before the option existed
+    for key in ("algo", "preset", "seed", "n_envs", "compile", "config", "d3pg", "ddqn"):
+        if record.get(key) != json.loads(json.dumps(mine[key])):
+            raise TrainError(
+                f"run directory '{out}' holds a different run ({key} differs); "
+                "choose another --out or pass --no-resume to overwrite it."
+            )
+    sd = torch.load(ckpt_path, weights_only=True)
+    trainer.load_state_dict(sd["trainer"])
+    torch.set_rng_state(sd["torch_rng"])
+
+
+class _EpisodeLog:
+    """One row per episode into progress.csv, TensorBoard (train/*, greedy/* when scored) and
+    the progress bar."""
+
+    def __init__(self, args: TrainArgs, out: Path, start: int, episodes: int):
+        self.writer = None
+        if args.tensorboard:
+            # imported only when asked for: tensorboard is slow to import and optional here
+            from torch.utils.tensorboard import SummaryWriter
+
+            self.writer = SummaryWriter(str(out / "tb"), purge_step=start + 1)
+        self.bar = None
+        if args.progress:
+            desc = f"{args.algo}/{args.preset}"
+            self.bar = tqdm(total=episodes, initial=start, desc=desc, unit="ep")
+        self.csv_path = out / "progress.csv"
+        self.csv_file = self.csv_path.open("a", newline="")
+        self.csv_writer = None
+
+    def write(self, row: dict[str, Any], ep: int, greedy: bool) -> None:
+        if self.csv_writer is None:
+            self.csv_writer = csv.DictWriter(
+                self.csv_file, fieldnames=list(row), extrasaction="ignore"
+            )
+            if self.csv_path.stat().st_size == 0:
+                self.csv_writer.writeheader()
+        self.csv_writer.writerow(row)
+        self.csv_file.flush()
+        if self.writer is not None:
+            for k, v in row.items():
+                if k.startswith("greedy_"):
+                    if greedy:
+                        self.writer.add_scalar(f"greedy/{k[7:]}", v, ep)
+                elif k != "episode":
+                    self.writer.add_scalar(f"train/{k}", v, ep)
+        if self.bar is not None:
+            self.bar.update(1)
+            self.bar.set_postfix(
+                reward=f"{row['episode_reward']:.2f}", hit=f"{row['hit_ratio']:.2f}"
+            )
+
+    def close(self) -> None:
+        self.csv_file.close()
+        if self.bar is not None:
+            self.bar.close()
+        if self.writer is not None:
+            self.writer.close()
 
 
 # --------------------------------------------------------------------------- greedy curve
@@ -286,12 +281,10 @@ GREEDY_BLANK = {f"greedy_{k}": float("nan") for k in GREEDY_METRICS}
 
 
 def greedy_score(trainer, cfg: EdgeConfig, seeds: tuple[int, ...]) -> dict[str, float]:
-    """The greedy policy's metrics (`rl.evaluate.run_seed`), averaged over `seeds`.
+    """The greedy policy's metrics (`testbed.rollout.run_seed`), averaged over `seeds`.
 
     Training's randomness is untouched: the evaluator draws from its own per-seed generators,
     and the agent's torch generator (which an MLP policy reseeds) is restored afterwards."""
-    from rl.evaluate import run_seed
-
     agents = [getattr(trainer, n) for n in ("d3pg", "agent") if hasattr(trainer, n)]
     gen_states = [a.gen.get_state() for a in agents]
     try:
@@ -301,50 +294,3 @@ def greedy_score(trainer, cfg: EdgeConfig, seeds: tuple[int, ...]) -> dict[str, 
         for a, st in zip(agents, gen_states, strict=True):
             a.gen.set_state(st)
     return {f"greedy_{k}": float(np.mean([r[k] for r in rows])) for k in GREEDY_METRICS}
-
-
-# --------------------------------------------------------------------------- loading
-
-
-def load_policy(checkpoint_path: str | os.PathLike, device: str = "cpu", deterministic=False):
-    """A trained agent as a `rl.common.TwoTimescalePolicy` (greedy, no exploration noise).
-
-    `checkpoint_path`: a run directory, its ``policy.pt`` or its ``checkpoint.pt``; ``run.json``
-    must sit beside it. `deterministic` (T2DRL only): the diffusion actor's mean path instead of
-    sampling with noise seeded from the caller's rng.
-    """
-    p = Path(checkpoint_path)
-    if p.is_dir():
-        p = p / "policy.pt"
-    meta = p.with_name("run.json")
-    if not p.is_file():
-        raise TrainError(f"checkpoint '{p}' does not exist.")
-    if not meta.is_file():
-        raise TrainError(f"checkpoint '{p}' has no run.json beside it.")
-    record = json.loads(meta.read_text())
-    if record.get("algo") not in ALGOS:
-        raise TrainError(f"'{meta}' names no known algorithm (got {record.get('algo')!r}).")
-    cfg = _config_from_dict(record["config"])
-    d3pg = D3PGArgs(**{k: _tuple(v) for k, v in record["d3pg"].items()})
-    ddqn = DDQNArgs(**{k: _tuple(v) for k, v in (record["ddqn"] or {}).items()})
-    args = TrainArgs(algo=record["algo"], seed=record["seed"], device=device, n_envs=1)
-    trainer = _build(args, cfg, d3pg, ddqn, record["episodes"])
-    sd = torch.load(p, weights_only=True, map_location=device)
-    trainer.load_state_dict(sd.get("trainer", sd))
-    return trainer.policy(deterministic=deterministic)
-
-
-def _tuple(v):
-    return tuple(v) if isinstance(v, list) else v
-
-
-def untrained_policy(algo: str, cfg: EdgeConfig, preset: str = "paper", seed: int = 0):
-    """A freshly initialised agent of `algo` on `cfg` as a policy (for decision-time benches:
-    inference time does not depend on the weights)."""
-    if algo not in ALGOS:
-        raise TrainError(f"unknown algorithm '{algo}'; expected one of {', '.join(ALGOS)}.")
-    d3pg, ddqn = hyperparameters(algo, preset)
-    d3pg = dataclasses.replace(d3pg, buffer_size=1)
-    ddqn = dataclasses.replace(ddqn, buffer_size=1)
-    args = TrainArgs(algo=algo, seed=seed, device="cpu", n_envs=1)
-    return _build(args, cfg, d3pg, ddqn, 1).policy()

@@ -1,35 +1,19 @@
 """Evaluate any `TwoTimescalePolicy` on held-out seeds (main paper 7.3, Figs. 7-8, Table 3).
 
 For every seed, `n_episodes` episodes of T frames x K slots run one after another on a
-`BatchedEdgeSim` with one copy (N = 1, as the BS of the paper decides for one cell). The seed
-is split with `numpy.random.SeedSequence(seed).spawn(2)` into the environment's generator and
-the policy's generator; the environment's draws (positions, fading, requests, popularity) do
-not depend on the actions, so every policy sees the same episodes for a given seed (common
-random numbers), and a given seed always gives the same numbers.
-
-Per seed we average over all slots of all its episodes:
-
-============================  ==============================================================
-``hit_ratio``                 share of requests whose model is cached at the BS (Fig. 7a)
-``utility``                   mean G of (10), i.e. the objective (11) (Fig. 7b; lower is better)
-``violation_share``           share of user-slots with D_tl > tau, i.e. (11h) broken
-``slot_reward``               mean r_t(k) of (23) (penalty chi per violation)
-``frame_reward``              mean r(t) of (32) over frames (penalty Xi if (11d) is broken)
-``decision_time_ms``          wall time of `allocate` (or `decide_slot`) per slot plus
-                              `choose_cache` amortised over the frame's K slots (Table 3)
-============================  ==============================================================
-
-and report, over seeds, the mean and a 95% Student-t confidence interval
-(mean +- t_{0.975, n-1} s / sqrt(n)); with one seed the interval is undefined (NaN).
-
-A policy with ``per_slot_cache = True`` (HCRAS) is asked `decide_slot(state, cache, rng)`
-each slot, returning (cache, b~, xi~); the cache is set for that slot before the step.
+`BatchedEdgeSim` with one copy (N = 1, as the BS of the paper decides for one cell), through
+`testbed.rollout.run_seed`, which says how the seed is split (common random numbers across
+policies) and defines the metrics (`METRICS`). Over seeds we report, per metric, the mean and a
+95% Student-t confidence interval (mean +- t_{0.975, n-1} s / sqrt(n)); with one seed the
+interval is undefined (NaN).
 """
 
 from __future__ import annotations
 
+import csv
+import dataclasses
+import json
 import math
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,18 +24,11 @@ from common.errors import UserError
 from common.io import write_json
 from common.provenance import provenance
 from common.stats import CONFIDENCE, t_interval
-from testbed.batched import BatchedEdgeSim
-from testbed.config import EdgeConfig
-from testbed.system_model import slot_metrics
-
-METRICS: dict[str, str] = {
-    "hit_ratio": "model hit ratio",
-    "utility": "utility (11), mean G (lower is better)",
-    "violation_share": "share of user-slots violating (11h)",
-    "slot_reward": "slot reward (23)",
-    "frame_reward": "frame reward (32)",
-    "decision_time_ms": "decision time per slot (ms)",
-}
+from rl import registry
+from rl.baselines.ga import GAConfig
+from rl.baselines.policies import BASELINES
+from testbed.config import EdgeConfig, build_config, config_from_sources
+from testbed.rollout import METRICS, run_seed
 
 
 class EvaluationError(UserError):
@@ -111,48 +88,6 @@ def check_seeds(seeds: Sequence[int]) -> tuple[int, ...]:
     if len(set(seeds)) != len(seeds):
         raise EvaluationError(f"evaluation seeds must be distinct, got {list(seeds)}.")
     return tuple(int(s) for s in seeds)
-
-
-def run_seed(policy, cfg: EdgeConfig, seed: int, n_episodes: int = 1) -> dict[str, float]:
-    """All metrics of `policy` on `n_episodes` episodes drawn from `seed` (see module doc)."""
-    env_seq, policy_seq = np.random.SeedSequence(seed).spawn(2)
-    env_rng, policy_rng = np.random.default_rng(env_seq), np.random.default_rng(policy_seq)
-    sim = BatchedEdgeSim(cfg, n_envs=1, rng=env_rng)
-    per_slot_cache = bool(getattr(policy, "per_slot_cache", False))
-    sums = dict.fromkeys(("hit_ratio", "utility", "violation_share", "slot_reward"), 0.0)
-    frame_rewards: list[float] = []
-    n_slots, decide_s = 0, 0.0
-    for _ in range(n_episodes):
-        sim.reset()
-        done = False
-        while not done:
-            t0 = time.perf_counter()
-            cache = policy.choose_cache(sim.gamma, policy_rng)
-            decide_s += time.perf_counter() - t0
-            sim.set_cache(cache)
-            for _k in range(cfg.n_slots):
-                state = sim.state
-                t0 = time.perf_counter()
-                if per_slot_cache:
-                    slot_cache, b, xi = policy.decide_slot(state, sim.cache, policy_rng)
-                else:
-                    b, xi = policy.allocate(state, sim.cache, policy_rng)
-                decide_s += time.perf_counter() - t0
-                if per_slot_cache:
-                    sim.set_cache(slot_cache)
-                res = sim.step(b, xi)
-                m = slot_metrics(res.outcome)
-                for key in ("hit_ratio", "utility", "violation_share"):
-                    sums[key] += float(m[key].mean())
-                sums["slot_reward"] += float(res.reward.mean())
-                n_slots += 1
-                if res.frame_end:
-                    frame_rewards.append(float(res.frame_reward.mean()))
-                done = res.done
-    out = {k: v / n_slots for k, v in sums.items()}
-    out["frame_reward"] = float(np.mean(frame_rewards))
-    out["decision_time_ms"] = 1e3 * decide_s / n_slots
-    return out
 
 
 def evaluate_policy(
@@ -218,9 +153,9 @@ class EvaluateArgs:
 
     algo: str | None = None
     """Baseline to evaluate: rcars, schrs, hcras or oracle (`rl.oracle.OraclePolicy`), or leave
-    unset and give `checkpoint`."""
+    unset and give `checkpoint` (`rl.registry` lists every method)."""
     checkpoint: str | None = None
-    """A trained agent's checkpoint, loaded by `rl.train.load_policy`."""
+    """A trained agent's checkpoint, loaded by `rl.registry.load_policy`."""
     seeds: tuple[int, ...] = (100, 101, 102, 103, 104)
     """Held-out evaluation seeds (training should not use them)."""
     episodes: int = 1
@@ -233,39 +168,14 @@ class EvaluateArgs:
     """TOML/JSON file of config fields."""
     sets: list[str] = field(default_factory=list)
     """--set name=value config overrides."""
-    ga: object = None
-    """`rl.ga.GAConfig` for SCHRS/HCRAS (None: defaults)."""
+    ga: GAConfig | None = None
+    """`rl.baselines.ga.GAConfig` for SCHRS/HCRAS (None: defaults)."""
     out: str | None = None
     """Write the result as JSON here and as CSV beside it (same stem, .csv)."""
 
 
-def load_agent(checkpoint: str):
-    """`rl.train.load_policy(checkpoint)`, with one-sentence errors when it cannot be had."""
-    import importlib
-
-    if not Path(checkpoint).exists():
-        raise EvaluationError(f"checkpoint '{checkpoint}' does not exist.")
-    try:
-        train = importlib.import_module("rl.train")
-    except ModuleNotFoundError as exc:
-        if exc.name != "rl.train":
-            raise
-        raise EvaluationError(
-            "--checkpoint needs rl.train.load_policy, which is not in this checkout yet; "
-            "evaluate a baseline with --algo instead."
-        ) from None
-    if not hasattr(train, "load_policy"):
-        raise EvaluationError("rl.train has no load_policy; cannot load a checkpoint.")
-    return train.load_policy(checkpoint)
-
-
 def checkpoint_config(checkpoint: str) -> EdgeConfig | None:
     """The config a checkpoint was trained on, from the ``run.json`` beside it (None if absent)."""
-    import json
-    from dataclasses import fields as dc_fields
-
-    from testbed.config import build_config
-
     p = Path(checkpoint)
     meta = (p if p.is_dir() else p.parent) / "run.json"
     if not meta.is_file():
@@ -275,7 +185,7 @@ def checkpoint_config(checkpoint: str) -> EdgeConfig | None:
     except (json.JSONDecodeError, KeyError, TypeError):
         return None
     skip = {"preset", "seed", "fitted_file", "notes"}
-    names = {f.name for f in dc_fields(EdgeConfig)} - skip
+    names = {f.name for f in dataclasses.fields(EdgeConfig)} - skip
     return build_config(
         preset=d["preset"],
         seed=d["seed"],
@@ -294,30 +204,30 @@ def config_mismatch(trained: EdgeConfig, evaluated: EdgeConfig) -> str | None:
 
 
 def build_policy(args: EvaluateArgs, cfg: EdgeConfig):
-    from rl.baselines import BASELINES, make_baseline
-
+    """The trained agent of `args.checkpoint`, or the baseline or oracle `args.algo`
+    (`rl.registry.make_policy`)."""
     if args.algo is not None and args.checkpoint is not None:
         raise EvaluationError(
             "give either --algo (a baseline) or --checkpoint (a trained agent), not both."
         )
     if args.checkpoint is not None:
-        return load_agent(args.checkpoint)
+        if not Path(args.checkpoint).exists():
+            raise EvaluationError(f"checkpoint '{args.checkpoint}' does not exist.")
+        return registry.load_policy(args.checkpoint)
     if args.algo is None:
         raise EvaluationError(
             f"give --algo (one of {', '.join(BASELINES)}, oracle) or --checkpoint PATH."
         )
-    if args.algo.lower() == "oracle":
-        from rl.oracle import OraclePolicy
-
-        return OraclePolicy(cfg)
-    return make_baseline(args.algo, cfg, args.ga)
+    if args.algo.lower() in registry.LEARNED:
+        raise EvaluationError(
+            f"'{args.algo}' is a learned method: give --checkpoint PATH of its trained run."
+        )
+    return registry.make_policy(args.algo, cfg, ga=args.ga)
 
 
 def resolve_config(args: EvaluateArgs) -> EdgeConfig:
     """--preset/--set/--config as in check-config; for a checkpoint without any of them, the
     config it was trained on (and with them, they must agree with it)."""
-    from testbed.config import config_from_sources
-
     given = args.preset or args.fitted_file or args.config_file or args.sets
     trained = checkpoint_config(args.checkpoint) if args.checkpoint else None
     if trained is not None and not given:
@@ -338,8 +248,6 @@ def resolve_config(args: EvaluateArgs) -> EdgeConfig:
 
 def write_outputs(doc: dict, out: str) -> tuple[str, str]:
     """JSON at `out` (or its .json sibling) and a CSV of the metric summaries beside it."""
-    import csv
-
     p = Path(out)
     json_path = p if p.suffix != ".csv" else p.with_suffix(".json")
     csv_path = p.with_suffix(".csv")
@@ -386,10 +294,6 @@ def write_outputs(doc: dict, out: str) -> tuple[str, str]:
 
 def main(args: EvaluateArgs, on_seed=None) -> dict:
     """Build the config and policy, evaluate, optionally write JSON/CSV; return the document."""
-    import dataclasses
-
-    from rl.ga import GAConfig
-
     seeds = check_seeds(args.seeds)
     if args.checkpoint is not None and not Path(args.checkpoint).exists():
         raise EvaluationError(f"checkpoint '{args.checkpoint}' does not exist.")

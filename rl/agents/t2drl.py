@@ -21,54 +21,17 @@ without it. The last slot of an episode is terminal (done = 1), as is the last f
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 import torch
 
-from rl.d3pg import D3PG, D3PGArgs
-from rl.ddqn import DDQN, DDQNArgs
-from rl.networks import DiffusionActor, NumpyDiffusionSampler, SlotStateEncoder, raw_slot_state
+from rl.agents.common import EpisodeStats
+from rl.agents.d3pg import D3PG, D3PGArgs
+from rl.agents.ddqn import DDQN, DDQNArgs
+from rl.agents.diffusion import DiffusionActor, NumpyDiffusionSampler
+from rl.agents.networks import SlotStateEncoder, raw_slot_state
 from testbed.batched import BatchedEdgeSim, SlotState
 from testbed.config import EdgeConfig
-from testbed.system_model import cache_over_capacity, decode_cache, slot_metrics
-
-
-@dataclass
-class EpisodeStats:
-    """Per-episode means over copies and slots, plus the episodic reward.
-
-    episode_reward = sum over the T frames of (32): mean_k r_t(k) - Xi 1{over capacity}
-    (averaged over the N copies), the same formula for every algorithm.
-    """
-
-    frame_rewards: list = field(default_factory=list)
-    slot: dict = field(default_factory=lambda: {"hit_ratio": [], "utility": [], "violation": []})
-    over_capacity: list = field(default_factory=list)
-    losses: dict = field(default_factory=dict)
-
-    def add_slot(self, outcome) -> None:
-        m = slot_metrics(outcome)
-        self.slot["hit_ratio"].append(float(m["hit_ratio"].mean()))
-        self.slot["utility"].append(float(m["utility"].mean()))
-        self.slot["violation"].append(float(m["violation_share"].mean()))
-
-    def add_losses(self, d: dict[str, float]) -> None:
-        for k, v in d.items():
-            self.losses.setdefault(k, []).append(v)
-
-    def summary(self, loss_names: tuple[str, ...] = ()) -> dict[str, float]:
-        """Fixed keys: the metrics, then `loss_names` (NaN before the first update)."""
-        out = {
-            "episode_reward": float(np.sum(self.frame_rewards)),
-            "hit_ratio": float(np.mean(self.slot["hit_ratio"])),
-            "utility": float(np.mean(self.slot["utility"])),
-            "violation_share": float(np.mean(self.slot["violation"])),
-            "over_capacity_share": float(np.mean(self.over_capacity)),
-        }
-        for k in loss_names:
-            out[k] = float(np.mean(self.losses[k])) if self.losses.get(k) else float("nan")
-        return out
+from testbed.system_model import cache_over_capacity, decode_cache
 
 
 class T2DRLTrainer:
@@ -169,7 +132,7 @@ class T2DRLTrainer:
 
 
 class T2DRLPolicy:
-    """A trained T2DRL / DDPG-T2DRL agent as a `rl.common.TwoTimescalePolicy` (greedy).
+    """A trained T2DRL / DDPG-T2DRL agent as a `testbed.rollout.TwoTimescalePolicy` (greedy).
 
     choose_cache: argmax_a Q_eta(gamma, a) (masked if the agent was trained with masking),
     decoded by (31). allocate: the actor's x^0 without extra exploration noise; the diffusion

@@ -1,6 +1,7 @@
 """Replay buffers E (D3PG, 6.2.3) and F (DDQN, 6.3.3): a ring of (s, a, r, s', done) rows.
 
-States are stored raw (the networks normalise them, see `rl.networks`), as float32 on the CPU.
+States are stored raw (the networks normalise them, see `rl.agents.networks`), as float32 on
+the CPU.
 `state_dict()` holds only the filled rows as tensors, so a checkpoint loads with
 `torch.load(..., weights_only=True)` and a resumed run samples exactly the same batches.
 """

@@ -6,9 +6,9 @@ slot reward minus Xi if the cache exceeds the capacity (the simulator computes i
 Two readings of the Q-network (section 6.3; docs/rl.md):
 
 * ``q_input="index"``: one output per cache index 0..2^M - 1 (2 x 128, ReLU;
-  `rl.networks.QNetwork`), as 6.3.2 (a~ in {0, .., 2^M - 1}) and 6.4's complexity imply;
+  `rl.agents.networks.QNetwork`), as 6.3.2 (a~ in {0, .., 2^M - 1}) and 6.4's complexity imply;
 * ``q_input="cache"``: Q(s(t), a(t)) with the cache vector rho as an input, as 6.3.3 says
-  ("takes s(t) and a(t) as inputs"; `rl.networks.CacheQNetwork`); greedy by enumerating the
+  ("takes s(t) and a(t) as inputs"; `rl.agents.networks.CacheQNetwork`); greedy by enumerating the
   caches that fit (11d) (145 of the 1 024 in the paper's draw), epsilon-greedy over them. Values
   are shared between caches holding the same models, so it learns from far fewer frames.
 
@@ -33,9 +33,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from rl.buffer import ReplayBuffer
-from rl.d3pg import make_adam, soft_update
-from rl.networks import CacheQNetwork, QNetwork
+from rl.agents.buffer import ReplayBuffer
+from rl.agents.common import make_adam, soft_update
+from rl.agents.networks import CacheQNetwork, QNetwork
 from testbed.system_model import SystemParams, cache_over_capacity, decode_cache
 
 
@@ -68,8 +68,8 @@ class DDQNArgs:
     reward_scale: float = 1.0
     """Frame rewards (32) are multiplied by this before learning (the paper: 1)."""
     q_input: str = "index"
-    """'index' (2^M outputs, `rl.networks.QNetwork`) or 'cache' (Q(gamma, rho) over the caches
-    that fit, `rl.networks.CacheQNetwork`); see the module docstring."""
+    """'index' (2^M outputs, `rl.agents.networks.QNetwork`) or 'cache' (Q(gamma, rho) over the
+    caches that fit, `rl.agents.networks.CacheQNetwork`); see the module docstring."""
 
 
 class DDQN:

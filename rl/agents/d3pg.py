@@ -2,9 +2,10 @@
 
 The short-timescale agent: each slot it maps the state (21) to raw allocations (b~, xi~) in
 [0, 1]^{2U}, which the simulator's amender (6.2.2) turns into feasible shares. The actor is a
-parameter: `actor="diffusion"` is D3PG (reverse process (17)-(20), `rl.networks.DiffusionActor`),
-`actor="mlp"` is plain DDPG (the 'DDPG-based T2DRL' benchmark of 7.2, and, with the companion
-paper's state (16) and a larger action, the single-timescale DDPG of `rl.ddpg`).
+parameter: `actor="diffusion"` is D3PG (reverse process (17)-(20),
+`rl.agents.diffusion.DiffusionActor`), `actor="mlp"` is plain DDPG (the 'DDPG-based T2DRL'
+benchmark of 7.2, and, with the companion paper's state (16) and a larger action, the
+single-timescale DDPG of `rl.agents.ddpg`).
 
 Learning, per update: critic loss (24) = mean 1/2 (y^ - Q_phi(s, a))^2 with
 y^ = r + omega (1 - done) Q^_phi^(s', pi^_theta^(s')) (24b), Adam step (25); actor ascent on
@@ -26,16 +27,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from rl.buffer import ReplayBuffer
-from rl.networks import (
-    SOFTMAX_GAIN,
-    Critic,
-    DiffusionActor,
-    FactoredCritic,
-    MLPActor,
-    NumpyDiffusionSampler,
-    SlotStateEncoder,
-)
+from rl.agents.buffer import ReplayBuffer
+from rl.agents.common import make_adam
+from rl.agents.diffusion import DiffusionActor, NumpyDiffusionSampler
+from rl.agents.networks import SOFTMAX_GAIN, Critic, FactoredCritic, MLPActor, SlotStateEncoder
 
 
 @dataclass
@@ -50,24 +45,24 @@ class D3PGArgs:
     """beta^max of the schedule under (14) (paper silent; same source)."""
     clip_denoised: bool = True
     """Clip the predicted x^0 to [-1, 1] inside each reverse step (18) (the authors' reference
-    sampler); False uses (19) as printed (see `rl.networks.DiffusionActor`)."""
+    sampler); False uses (19) as printed (see `rl.agents.diffusion.DiffusionActor`)."""
     actor_hidden: tuple[int, ...] = (128, 128, 128)
     """Denoiser (and MLP actor) hidden layers: 3 FC x 128, ReLU (7.1)."""
     critic_hidden: tuple[int, ...] = (256, 256)
     """Critic hidden layers: 2 FC x 256, ReLU (7.1)."""
     critic: str = "mlp"
-    """'mlp': one MLP over [features(s), a] (6.2.3, `rl.networks.Critic`); 'factored': one
+    """'mlp': one MLP over [features(s), a] (6.2.3, `rl.agents.networks.Critic`); 'factored': one
     shared per-user MLP, Q = -(1/U) sum_u q(s_u, b_u, xi_u), the structure of (23)
-    (`rl.networks.FactoredCritic`, ours; it always sees the amended action)."""
+    (`rl.agents.networks.FactoredCritic`, ours; it always sees the amended action)."""
     critic_sees_amended: bool = False
     """Feed the 'mlp' critic the amended action (6.2.2, differentiable) instead of the raw one
-    (`rl.networks.Critic`); the paper feeds a_t(k), which we read as raw."""
+    (`rl.agents.networks.Critic`); the paper feeds a_t(k), which we read as raw."""
     step_embedding_dim: int = 16
     """Size of the sinusoidal embedding of the denoising step l fed to the denoiser."""
     output_map: str = "clamp"
     """How the actor output becomes [0, 1]: 'clamp' ((clip(x, -1, 1) + 1) / 2), 'tanh',
     'softmax' (softmax(3 tanh x), a split over users per resource) or 'simplex' (softmax(x))
-    (`rl.networks.squash`)."""
+    (`rl.agents.networks.squash`)."""
     actor_lr: float = 1e-6
     """sigma^a of (27); Adam, 1e-6 in 7.1."""
     critic_lr: float = 1e-6
@@ -78,8 +73,8 @@ class D3PGArgs:
     """epsilon of (28)-(29), Table 2."""
     batch_size: int = 32
     """E, transitions per update (paper silent). Chosen for the 15-minute CPU budget of a
-    paper-scale run (50 000 updates, docs/benchmarks.md): on one core of the 2-core build
-    machine 64 cost ~2.0 s per episode (~17 min), 32 ~1.8-1.9 s. The `tuned` preset uses 64."""
+    paper-scale run (50 000 updates): 64 did not fit it, 32 did (docs/benchmarks.md). The
+    `tuned` preset uses 64."""
     buffer_size: int = 100_000
     """Capacity of the replay buffer E (paper silent; holds all 50 000 slots of a paper run)."""
     learning_starts: int = 64
@@ -106,7 +101,7 @@ class D3PG:
         cache_fn=None,
     ):
         """`cache_fn`: scores (N, M) -> caches (N, M), for a factored critic on the companion
-        state (16) (`rl.networks.FactoredCritic`)."""
+        state (16) (`rl.agents.networks.FactoredCritic`)."""
         self.args, self.device, self.act_dim = args, device, act_dim
         self.n_scores = n_scores
         if args.actor == "diffusion":
@@ -159,8 +154,8 @@ class D3PG:
         self.compile = False
         """torch.compile the losses (24) and (26): forward and backward become fused kernels
         (AOTAutograd). An execution option, not a hyperparameter (`TrainArgs.compile`): needs a
-        C++ compiler, costs ~20-40 s of compiling once per process, and agrees with eager to
-        float rounding, not bit for bit."""
+        C++ compiler, costs a compile once per process (docs/benchmarks.md), and agrees with
+        eager to float rounding, not bit for bit."""
         self._compiled = None  # (critic loss, actor loss) after torch.compile, made on first use
 
     def _numpy_sampler(self, which: str) -> NumpyDiffusionSampler | None:
@@ -315,19 +310,3 @@ class D3PG:
             self.n_updates = int(sd["n_updates"])
         if "buffer" in sd:
             self.buffer.load_state_dict(sd["buffer"])
-
-
-def make_adam(params, lr: float) -> torch.optim.Adam:
-    """Adam with torch's fused kernel (CPU and CUDA): one call per step instead of a few per
-    parameter tensor; these networks have 6-10 small tensors, so the per-op cost dominated
-    (0.84 -> 0.34 ms per step on the 2-core build machine, `docs/benchmarks.md`)."""
-    return torch.optim.Adam(params, lr=lr, fused=True)
-
-
-@torch.no_grad()
-def soft_update(target: torch.nn.Module, source: torch.nn.Module, tau: float) -> None:
-    """target <- tau source + (1 - tau) target ((28), (29), (35)), one fused call."""
-    t_params, s_params = list(target.parameters()), list(source.parameters())
-    if len(t_params) != len(s_params):
-        raise ValueError("soft_update: target and source have different parameter lists.")
-    torch._foreach_lerp_(t_params, s_params, tau)
