@@ -15,8 +15,8 @@ from fitted_models.curves import generation_delay_s, tv_of_steps
 from fitted_models.reader import FittedModels
 from fitted_models.schema import DELAY_KEYS, TV_KEYS
 from rl.harness.evaluate import EvaluateArgs, EvaluationError, build_policy, checkpoint_config
-from testbed.batched import BatchedEdgeSim
 from testbed.config import ConfigError, EdgeConfig, build_config, parse_set_options
+from testbed.rollout import policy_steps, seeded_sim
 from validation.args import ValidateArgs, ValidateError
 
 CLOUD_REGIME = "cloud: n = round(A3)"
@@ -119,33 +119,20 @@ def sampled_slots(cfg: EdgeConfig, frames: int, slots: int, seed: int) -> dict[i
 
 
 def simulate(policy, cfg: EdgeConfig, seed: int, picks: dict[int, list[int]]) -> list[SlotRecord]:
-    """Run one episode as `testbed.rollout.run_seed` does; keep the sampled slots.
-
-    Validation's own copy of the policy rollout loop (it needs each sampled slot's state and
-    outcome, which the evaluator does not return); the one place to switch to a shared loop."""
-    env_seq, policy_seq = np.random.SeedSequence(seed).spawn(2)
-    env_rng, policy_rng = np.random.default_rng(env_seq), np.random.default_rng(policy_seq)
-    sim = BatchedEdgeSim(cfg, n_envs=1, rng=env_rng)
-    sim.reset()
-    per_slot_cache = bool(getattr(policy, "per_slot_cache", False))
+    """Run one episode with the evaluator's loop and seed split (`testbed.rollout`); keep the
+    sampled slots (frame -> slots in `picks`) with their state and outcome."""
+    sim, policy_rng = seeded_sim(cfg, seed)
     records: list[SlotRecord] = []
-    last_frame = max(picks)
-    for frame in range(last_frame + 1):
-        sim.set_cache(policy.choose_cache(sim.gamma, policy_rng))
-        for slot in range(cfg.n_slots):
-            state = sim.state
-            if per_slot_cache:
-                slot_cache, b, xi = policy.decide_slot(state, sim.cache, policy_rng)
-                sim.set_cache(slot_cache)
-            else:
-                b, xi = policy.allocate(state, sim.cache, policy_rng)
-            cache = sim.cache[0].copy()
-            res = sim.step(b, xi)
-            if slot in picks.get(frame, ()):
-                one = type(res.outcome)(**{k: v[0] for k, v in vars(res.outcome).items()})
-                records.append(
-                    SlotRecord(frame, slot, state.model[0].copy(), cache, res.b[0], res.xi[0], one)
-                )
+    n_slots = (max(picks) + 1) * cfg.n_slots
+    for i, step in enumerate(policy_steps(policy, sim, policy_rng)):
+        frame, slot = divmod(i, cfg.n_slots)
+        if slot in picks.get(frame, ()):
+            res = step.result
+            one = type(res.outcome)(**{k: v[0] for k, v in vars(res.outcome).items()})
+            model, cache = step.state.model[0].copy(), step.cache[0].copy()
+            records.append(SlotRecord(frame, slot, model, cache, res.b[0], res.xi[0], one))
+        if i + 1 == n_slots:
+            break
     return records
 
 

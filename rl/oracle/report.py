@@ -4,7 +4,7 @@ time and certified gap per slot against the number of users, as JSON documents."
 from __future__ import annotations
 
 import dataclasses
-import time
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from rl.oracle.slot import slot_oracle
 from testbed.batched import BatchedEdgeSim
 from testbed.config import EdgeConfig, config_from_sources
 from testbed.policies import most_popular_cache
+from testbed.rollout import policy_steps
 
 
 @dataclass
@@ -48,22 +49,40 @@ class OracleArgs:
     """Write the result as JSON here."""
 
 
+class _SlotOracle:
+    """The slot oracle as a policy under a fixed cache, keeping each call's result (its
+    certified gap and reward)."""
+
+    name = "slot-oracle"
+
+    def __init__(self, cfg: EdgeConfig, sim: BatchedEdgeSim, max_nodes: int):
+        self.cfg, self.params, self.max_nodes = cfg, sim.params, max_nodes
+        self.cache = most_popular_cache(sim.params)
+        self.last = None
+
+    def choose_cache(self, gamma, rng):
+        return self.cache
+
+    def allocate(self, state, cache, rng):
+        self.last = slot_oracle(
+            state, cache, self.params, self.cfg.step_amender, max_nodes=self.max_nodes
+        )
+        return self.last.b, self.last.xi
+
+
 def _serve_slots(
     cfg: EdgeConfig, sim: BatchedEdgeSim, n_slots: int, max_nodes: int
 ) -> tuple[list[float], list[float], list[float]]:
-    """The oracle's rollout: `n_slots` calls of the slot oracle on the simulator's slots, each
-    action stepped, a new episode when one ends. Returns per call its time (s) per slot, and
-    per slot the certified gap and the reward."""
+    """`n_slots` slots of the slot oracle on the most-popular cache through the one rollout
+    loop (`testbed.rollout.policy_steps`). Returns per call its time (s) per slot, and per slot
+    the certified gap and the reward."""
+    policy = _SlotOracle(cfg, sim, max_nodes)
     times, gaps, rewards = [], [], []
-    for _ in range(n_slots):
-        t0 = time.perf_counter()
-        res = slot_oracle(sim.state, sim.cache, sim.params, cfg.step_amender, max_nodes=max_nodes)
-        times.append((time.perf_counter() - t0) / sim.n_envs)
-        gaps.extend(res.gap.tolist())
-        rewards.extend(res.reward.tolist())
-        sim.step(res.b, res.xi)
-        if sim.done:
-            sim.reset()
+    steps = policy_steps(policy, sim, np.random.default_rng(0))  # the oracle draws nothing
+    for step in itertools.islice(steps, n_slots):
+        times.append(step.decide_s / sim.n_envs)
+        gaps.extend(policy.last.gap.tolist())
+        rewards.extend(policy.last.reward.tolist())
     return times, gaps, rewards
 
 
