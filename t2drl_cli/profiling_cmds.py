@@ -93,7 +93,8 @@ def profile(
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
     """Measure TV/PSNR/SSIM, latency, throughput and energy of RePaint inpainting vs denoising steps (the paper's Fig. 3)."""
-    from profiling.sweep import ProfileArgs, run_profile
+    from profiling.args import ProfileArgs
+    from profiling.sweep import run_profile
 
     args = ProfileArgs(
         models=model or ["zoo"],

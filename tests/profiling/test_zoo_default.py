@@ -3,9 +3,10 @@
 import pandas as pd
 import pytest
 
+from profiling.args import ProfileArgs
 from profiling.errors import ProfilingError
 from profiling.models import load_unet
-from profiling.sweep import ProfileArgs, expand_models, images_for, run_profile
+from profiling.sweep import expand_models, images_for, run_profile
 from profiling.zoo.api import zoo_domains
 
 
