@@ -1,4 +1,5 @@
-"""profile-models' default: every zoo model on its own domain's held-out images."""
+"""`profiling.sweep`: profile-models' default, every zoo model on its own domain's held-out
+images."""
 
 import pandas as pd
 import pytest
