@@ -57,3 +57,9 @@ def test_bad_checkpoints(tiny_unet_dir, tmp_path):
     empty.mkdir()
     with pytest.raises(ProfilingError, match="no config.json"):
         load_unet(str(empty))
+
+
+def test_unknown_zoo_domain_is_one_sentence():
+    with pytest.raises(ProfilingError) as err:
+        load_unet("zoo:cats")
+    assert err.value.exit_code == 2 and "cats" in str(err.value)
