@@ -8,6 +8,7 @@ import pytest
 from fitted_models.curves import tv_of_steps
 from testbed.config import build_config
 from testbed.system_model import (
+    ShapeError,
     SystemParams,
     decode_cache,
     downlink_rate_bps,
@@ -18,6 +19,7 @@ from testbed.system_model import (
     slot_reward,
     uplink_rate_bps,
 )
+from tests.testbed.small import SMALL
 
 # Two models with round numbers, two users.
 MODELS = {
@@ -154,3 +156,12 @@ def test_batch_dimensions_broadcast(params):
     for i in range(n):
         single = evaluate_slot(*(a[i] for a in args), b[i], xi[i], params)
         np.testing.assert_allclose(batched.utility[i], single.utility)
+
+
+def test_pure_function_rejects_wrong_shapes():
+    params = SystemParams.from_config(SMALL)
+    ok = np.ones(4)
+    with pytest.raises(ShapeError, match="cache must have shape"):
+        evaluate_slot(ok * 50, ok, ok.astype(int), ok, np.ones(3), ok, ok, params)
+    with pytest.raises(ShapeError, match="fading"):
+        evaluate_slot(ok * 50, np.ones(3), ok.astype(int), ok, np.ones(5), ok, ok, params)

@@ -1,12 +1,16 @@
-"""Synthetic run records for the report's tests: numbers chosen by hand, no training."""
+"""Synthetic run records for the report's tests (numbers chosen by hand, no training) and the
+stand-in oracle for the sweep's tests."""
 
 from __future__ import annotations
 
 import dataclasses
 
 import pytest
+import torch
 
+from rl.experiments import run as run_mod
 from rl.experiments.spec import QUICK, plan
+from tests.rl.experiments.stand_in import StandInOracle
 
 EVAL_SEEDS = (1000, 1001, 1002)
 SCALE = dataclasses.replace(QUICK, eval_seeds=EVAL_SEEDS)
@@ -80,3 +84,9 @@ def sweep_doc() -> dict:
             "time_utc": "2026-01-01T00:00:00Z",
         },
     }
+
+
+@pytest.fixture
+def stand_in_oracle(monkeypatch):
+    monkeypatch.setitem(run_mod.POLICY_FACTORIES, "oracle", lambda cfg, spec: StandInOracle(cfg))
+    torch.set_num_threads(1)

@@ -1,5 +1,5 @@
 """`rl.experiments.report`: the outputs of a finished sweep and the command that remakes it.
-(End-to-end sweeps that train and report: tests/rl/test_experiments.py.)"""
+(End-to-end sweeps that train and report: tests/rl/experiments/test_sweep.py.)"""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The sweep end to end through the CLI: table, determinism, resume, kill safety, bad input, 2 processes."""
+"""`t2drl_cli.profiling_cmds`: the sweep end to end through the CLI: table, determinism, resume,
+kill safety, bad input, 2 processes."""
 
 from __future__ import annotations
 

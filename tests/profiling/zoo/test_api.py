@@ -1,18 +1,15 @@
-"""The zoo: shipped models load offline and denoise, held-out sets are disjoint from training,
-damaged files are named in one sentence, train-zoo is reproducible, the matrix runs."""
+"""`profiling.zoo.api`: shipped models load offline and denoise, held-out sets are disjoint
+from training, damaged files are named in one sentence, the held-out image source."""
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
-from typer.testing import CliRunner
 
-from profiling.zoo import data as zoo_data
 from profiling.zoo.api import (
     ZOO_DIR,
     check_zoo,
@@ -22,8 +19,8 @@ from profiling.zoo.api import (
     zoo_domains,
     zoo_model_path,
 )
-from profiling.zoo.errors import ZooDataMissing, ZooError
-from profiling.zoo.train import TrainZooArgs, image_hashes, train_zoo
+from profiling.zoo.errors import ZooError
+from profiling.zoo.train import image_hashes
 
 SHIPPED = ["digits", "fashion", "faces", "textures"]
 
@@ -111,84 +108,6 @@ def test_damaged_manifest_and_unknown_domain(tmp_path):
     (root / "manifest.json").write_text("{not json")
     with pytest.raises(ZooError, match="manifest .* is damaged"):
         zoo_domains(root)
-
-
-def _toy_loader(level: int):
-    def load(seed: int):
-        rng = np.random.default_rng(level)
-        base = np.full((40, 32, 32, 3), level, dtype=np.uint8)
-        imgs = np.clip(base + rng.integers(0, 40, base.shape), 0, 255).astype(np.uint8)
-        return imgs[:32], imgs[32:], {"heldout_indices": list(range(32, 40))}
-
-    return load
-
-
-TOY = {"dark": _toy_loader(20), "bright": _toy_loader(200)}
-
-
-def _tiny_args(out: Path, **kw) -> TrainZooArgs:
-    base = dict(
-        domains=["dark", "bright"],
-        iterations=2,
-        batch_size=4,
-        warmup=1,
-        block_out_channels=(8, 16),
-        out=str(out),
-        progress=False,
-        checkpoint_every=1,
-    )
-    return TrainZooArgs(**(base | kw))
-
-
-def test_train_zoo_is_reproducible_from_the_seed(tmp_path):
-    one = {"domains": ["dark"]}
-    m1 = train_zoo(_tiny_args(tmp_path / "a", **one), loaders=TOY)
-    m2 = train_zoo(_tiny_args(tmp_path / "b", **one), loaders=TOY)
-    m3 = train_zoo(_tiny_args(tmp_path / "c", seed=1, **one), loaders=TOY)
-    w = "models/dark/diffusion_pytorch_model.safetensors"
-    assert m1["domains"]["dark"]["files"][w] == m2["domains"]["dark"]["files"][w]
-    assert m1["domains"]["dark"]["files"][w] != m3["domains"]["dark"]["files"][w]
-    assert zoo_domains(tmp_path / "a") == ["dark"]
-    assert heldout_images("dark", tmp_path / "a").shape == (8, 3, 32, 32)
-    assert (tmp_path / "a" / "loss-dark.png").stat().st_size > 0
-    # Resume: a rerun with the same arguments starts from the last checkpoint (step 2 = done).
-    m4 = train_zoo(_tiny_args(tmp_path / "a", **one), loaders=TOY)
-    assert m4["domains"]["dark"]["files"][w] == m1["domains"]["dark"]["files"][w]
-
-
-def test_train_zoo_without_data_package_says_what_to_install(tmp_path, monkeypatch):
-    from t2drl_cli.main import _register_commands, app
-
-    _register_commands()
-    monkeypatch.setattr(zoo_data, "FASHION_DIR", tmp_path / "nope")
-    with pytest.raises(ZooDataMissing, match="apt-get install -y dataset-fashion-mnist"):
-        train_zoo(_tiny_args(tmp_path / "z", domains=["fashion"]))
-    result = CliRunner().invoke(
-        app, ["train-zoo", "--domains", "fashion", "--out", str(tmp_path / "z")]
-    )
-    exc = result.exception
-    assert getattr(exc, "exit_code", None) == 2 and "\n" not in str(exc)
-    result = CliRunner().invoke(app, ["train-zoo", "--domains", "cats", "--out", str(tmp_path)])
-    assert getattr(result.exception, "exit_code", None) == 2
-    assert "unknown zoo domain 'cats'" in str(result.exception)
-
-
-def test_matrix_on_a_tiny_zoo(tmp_path):
-    from profiling.zoo.matrix import MatrixArgs, diagonal_wins, plot_fig1, run_matrix, write_tables
-
-    train_zoo(_tiny_args(tmp_path / "zoo"), loaders=TOY)
-    args = MatrixArgs(
-        num_images=2, steps=2, jump_n_sample=1, root=str(tmp_path / "zoo"),
-        out_dir=str(tmp_path / "docs"), progress=False,
-    )  # fmt: skip
-    result = run_matrix(args)
-    assert len(result["rows"]) == 4
-    assert {r["unet_calls"] for r in result["rows"]} == {2}
-    md, csv_path = write_tables(result, args)
-    assert "own model wins" in md.read_text() and len(csv_path.read_text().splitlines()) == 5
-    assert set(diagonal_wins(result["rows"], result["domains"])) == {"dark", "bright"}
-    assert plot_fig1(result, tmp_path / "fig.png").stat().st_size > 0
-    assert json.loads((tmp_path / "zoo" / "manifest.json").read_text())["domains"]
 
 
 def test_heldout_image_source_for_profiling():

@@ -1,4 +1,5 @@
-"""The testbed's commands, run in-process; bad input is one line and exit code 2."""
+"""`t2drl_cli.testbed_cmds`: the testbed's commands, run in-process; bad input is one line and
+exit code 2."""
 
 import subprocess
 import sys
