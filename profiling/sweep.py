@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from common.device import resolve_device
 from common.provenance import device_name, versions
 from profiling import hardware, metrics, table
 from profiling.args import ProfileArgs, check_steps, protocols, validate
@@ -153,7 +154,7 @@ def build_cells(
 
 
 def hardware_kind(args: ProfileArgs) -> str:
-    return str(hardware.resolve_device(args.device))
+    return str(resolve_device(args.device))
 
 
 def _to_tensors(image: np.ndarray, mask: np.ndarray, batch: int, device: torch.device):
@@ -372,8 +373,8 @@ def run_profile(args: ProfileArgs) -> dict:
     state = _process_state(args)
     device = (
         state.device
-        if state is not None and hardware.resolve_device(args.device).type == "cuda"
-        else hardware.resolve_device(args.device)
+        if state is not None and resolve_device(args.device).type == "cuda"
+        else resolve_device(args.device)
     )
     rank = state.process_index if state is not None else 0
     if device.type == "cpu" and args.cpu_threads > 0:
@@ -463,4 +464,4 @@ def _process_state(args: ProfileArgs):
         return None
     from accelerate import PartialState
 
-    return PartialState(cpu=hardware.resolve_device(args.device).type == "cpu")
+    return PartialState(cpu=resolve_device(args.device).type == "cpu")

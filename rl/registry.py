@@ -29,8 +29,8 @@ from typing import Any
 
 import torch
 
+from common.device import resolve_device
 from common.errors import UserError
-from rl.agents.common import resolve_device
 from rl.agents.d3pg import D3PGArgs
 from rl.agents.ddpg import DDPGTrainer
 from rl.agents.ddqn import DDQNArgs

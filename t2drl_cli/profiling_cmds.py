@@ -301,12 +301,13 @@ def bench_loop(
     from rich.console import Console
     from rich.table import Table
 
+    from common.device import resolve_device
     from profiling import hardware
     from profiling.bench import bench_loop as run
     from profiling.loop import UNetDenoiser
     from profiling.models import load_unet
 
-    dev = hardware.resolve_device(device)
+    dev = resolve_device(device)
     if dev.type == "cpu" and cpu_threads > 0:
         torch.set_num_threads(cpu_threads)
     workdir.mkdir(parents=True, exist_ok=True)

@@ -47,8 +47,9 @@ def load_replay_model(
 ):
     import torch
 
+    from common.device import resolve_device
     from profiling.errors import ProfilingError
-    from profiling.hardware import resolve_device, resolve_dtype
+    from profiling.hardware import resolve_dtype
     from profiling.loop import UNetDenoiser
     from profiling.masks import MASK_KINDS
     from profiling.models import load_unet

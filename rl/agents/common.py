@@ -25,13 +25,6 @@ def seed_everything(seed: int) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
-def resolve_device(device: str = "auto") -> torch.device:
-    """'auto' -> CUDA when present, else CPU."""
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
-
-
 def limit_threads(n: int) -> None:
     """Run torch *and* NumPy's BLAS (via threadpoolctl) on `n` threads for this process.
     torch.set_num_threads alone leaves NumPy's OpenBLAS on every core, and the NumPy paths

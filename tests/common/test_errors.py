@@ -11,6 +11,7 @@ ERRORS = [
     ("fitted_models.schema", "FittedModelsError"),
     ("testbed.config", "ConfigError"),
     ("testbed.system_model", "ShapeError"),
+    ("common.device", "DeviceError"),
     ("profiling.errors", "ProfilingError"),
     ("profiling.fitting", "FitError"),
     ("profiling.zoo.errors", "ZooError"),
