@@ -8,9 +8,9 @@
     python docs/rl_explore.py critic runs/explore/t2drl-U10-e2-s0 --env-seed 2
 
 `run`: `t2drl train` with the `default` preset and the given D3PG / DDQN fields changed,
-then the greedy policy on held-out seeds 1000-1004 (`rl.evaluate`). `hybrid`: the oracle's
+then the greedy policy on held-out seeds 1000-1004 (`rl.harness.evaluate`). `hybrid`: the oracle's
 cache per popularity state with the trained allocator (how much of a gap is the cacher's).
-`clip`: `rl.networks.clipped_share` of the trained diffusion actor on 256 slot states.
+`clip`: `rl.agents.diffusion.clipped_share` of the trained diffusion actor on 256 slot states.
 `critic`: under the oracle's caches, the true slot reward (23) and the trained critic's value
 of the actor's action, the slot oracle's and equal allocation on 512 slots, then 2 000 Adam
 steps of the actor alone on the frozen critic (can the actor reach what its critic prefers?).
@@ -27,11 +27,13 @@ import json
 import numpy as np
 import torch
 
-from rl.evaluate import evaluate_policy
-from rl.networks import clipped_share, raw_slot_state
+from rl.agents.diffusion import clipped_share
+from rl.agents.networks import raw_slot_state
+from rl.agents.presets import hyperparameters
+from rl.harness.evaluate import evaluate_policy
+from rl.harness.train import TrainArgs, main
 from rl.oracle import OraclePolicy, achieved_reward, slot_oracle
-from rl.presets import hyperparameters
-from rl.train import TrainArgs, load_policy, main
+from rl.registry import load_policy
 from testbed.batched import BatchedEdgeSim
 from testbed.config import build_config
 from testbed.system_model import equal_allocation
@@ -169,8 +171,8 @@ def memory(a) -> None:
     """Peak RSS while a `default` D3PG runs updates on a filled buffer (the soft-update leak)."""
     import resource
 
-    from rl.d3pg import D3PG
-    from rl.networks import SlotStateEncoder
+    from rl.agents.d3pg import D3PG
+    from rl.agents.networks import SlotStateEncoder
 
     torch.set_num_threads(1)
     cfg = build_config("paper", a.env_seed, {"n_users": a.users})

@@ -1,5 +1,5 @@
-"""The fitted-models file format: one schema, versioned, shared by `profiling` (writer) and
-`testbed` (reader).
+"""The fitted-models file format: one schema, versioned, written by `profiling` and read as
+typed data through `fitted_models.reader.read_fitted`.
 
 A fitted-models file is JSON. Units are in the keys. One file holds the fits of one
 measurement campaign under one step protocol (``"trajectory"`` or ``"respaced"``, see
@@ -38,9 +38,9 @@ measurement campaign under one step protocol (``"trajectory"`` or ``"respaced"``
       ]
     }
 
-`load_fitted(path)` validates a file and returns it as plain Python data; every problem is
-reported as one sentence naming the file and the field (`FittedModelsError`).
-`dump_fitted(doc, path)` validates, then writes atomically.
+`load_fitted(path)` validates a file and returns it as plain Python data (`read_fitted` builds
+its typed form on it); every problem is reported as one sentence naming the file and the field
+(`FittedModelsError`). `dump_fitted(doc, path)` validates, then writes atomically.
 """
 
 from __future__ import annotations

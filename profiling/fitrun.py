@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from common.io import sha256_file
+from fitted_models.reader import read_fitted
 from fitted_models.schema import SCHEMA_NAME, SCHEMA_VERSION, dump_fitted
 from profiling import table
 from profiling.errors import ProfilingError
@@ -135,7 +136,9 @@ def _throughput(df, model_id: str, protocol: str) -> list[dict]:
 def run_fit(args: FitArgs) -> list[dict]:
     """Fit every (protocol, model) in the tables; write one JSON (+PNG) per protocol.
 
-    Returns one dict per protocol: {'protocol', 'path', 'png', 'fits': {model: (tv, delay)}, 'problems': [sentences]}."""
+    Returns one dict per protocol: {'protocol', 'path', 'fitted' (the file as read back,
+    `fitted_models.reader.FittedModels`), 'png', 'fits': {model: (tv, delay, rows)},
+    'problems': [sentences]}; 'path', 'fitted' and 'png' are None where no model could be fitted."""
     df, files = load_tables(args.measurements)
     df = df[~df["is_warmup"].astype(bool)]
     campaign = args.name or (
@@ -205,6 +208,7 @@ def run_fit(args: FitArgs) -> list[dict]:
         result = {
             "protocol": protocol,
             "path": None,
+            "fitted": None,
             "png": None,
             "fits": fits,
             "problems": problems,
@@ -214,6 +218,7 @@ def run_fit(args: FitArgs) -> list[dict]:
             stem = _slug(campaign) if not args.protocol_suffix else f"{_slug(campaign)}-{protocol}"
             path = dump_fitted(doc, Path(args.out) / f"{stem}.json")
             result["path"] = path
+            result["fitted"] = read_fitted(path)
             if args.plot:
                 from profiling.plotting import draw_fig3
 

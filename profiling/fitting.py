@@ -1,15 +1,10 @@
 """Fitting the paper's quality and delay models to measurement tables.
 
-Eq. (7), TV vs steps s (flat-linear-flat; A1 < A3, A2 the worse plateau, A4 the best)::
-
-    B(s) = A2                                      s <= A1
-         = A2 + (A4 - A2) (s - A1) / (A3 - A1)     A1 < s < A3
-         = A4                                      s >= A3
-
-fitted by least squares: an exhaustive search over breakpoint pairs (A1, A3) taken from the
-measured step values, with (A2, A4) solved in closed form for each pair, then a continuous
-refinement with scipy. Eq. (8), delay D(s) = B1 s + B2, is an ordinary least-squares line
-(scikit-learn). Intervals are percentile bootstrap 95 % intervals, resampling whole curves
+Eq. (7), TV vs steps s (flat-linear-flat, `fitted_models.curves`), is fitted by least squares
+in its ramp form A2 + (A4 - A2) w(s), which is linear in (A2, A4): an exhaustive search over
+breakpoint pairs (A1, A3) taken from the measured step values, with (A2, A4) solved in closed
+form for each pair, then a continuous refinement with scipy. Eq. (8), delay D(s) = B1 s + B2, is
+an ordinary least-squares line (scikit-learn). Intervals are percentile bootstrap 95 % intervals, resampling whole curves
 (one image x mask x seed) so that the steps of one curve stay together.
 
 The steps axis s is n (reverse steps done) for the trajectory protocol and N (the schedule
@@ -22,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from fitted_models.curves import generation_delay_s, tv_of_steps_ramped, tv_ramp
 from profiling.errors import ProfilingError
 
 MAX_BREAKPOINT_CANDIDATES = 40
@@ -30,30 +26,6 @@ MIN_CURVES_FOR_CURVE_BOOTSTRAP = 5
 
 class FitError(ProfilingError):
     """The data cannot support the model (one sentence saying why)."""
-
-
-def tv_model(steps, a1: float, a2: float, a3: float, a4: float):
-    """Eq. (7) evaluated at `steps` (array or scalar)."""
-    w = np.clip((np.asarray(steps, dtype=float) - a1) / (a3 - a1), 0.0, 1.0)
-    return a2 + (a4 - a2) * w
-
-
-def delay_model(steps, b1: float, b2: float):
-    """Eq. (8) evaluated at `steps`."""
-    return b1 * np.asarray(steps, dtype=float) + b2
-
-
-def curves_from_entry(entry: dict):
-    """(tv(steps), delay_s(steps)) callables of one fitted-models entry (any protocol, incl. 'paper')."""
-    tv, d = entry["tv_model"], entry["delay_model"]
-
-    def tv_fn(steps):
-        return tv_model(steps, tv["A1_steps"], tv["A2_tv"], tv["A3_steps"], tv["A4_tv"])
-
-    def delay_fn(steps):
-        return delay_model(steps, d["B1_s_per_step"], d["B2_s"])
-
-    return tv_fn, delay_fn
 
 
 def _aggregate(x: np.ndarray, y: np.ndarray):
@@ -67,7 +39,7 @@ def _pair_search(xs, means, counts, a1_cand, a3_cand) -> tuple[np.ndarray, float
     a1, a3 = (g.ravel()[:, None] for g in np.meshgrid(a1_cand, a3_cand, indexing="ij"))
     valid = (a1 < a3).ravel()
     a1, a3 = a1[valid], a3[valid]
-    w = np.clip((xs[None, :] - a1) / (a3 - a1), 0.0, 1.0)  # (pairs, points)
+    w = tv_ramp(xs[None, :], a1, a3)  # (pairs, points)
     u = 1.0 - w
     c = counts[None, :]
     suu, svv, suv = (c * u * u).sum(1), (c * w * w).sum(1), (c * u * w).sum(1)
@@ -110,7 +82,7 @@ def _refine(
         a1, a2, a3, a4 = p
         if a3 <= a1 + 1e-9:
             return sw * 1e6
-        return sw * (tv_model(xs, a1, a2, a3, a4) - means)
+        return sw * (tv_of_steps_ramped(xs, a1, a2, a3, a4) - means)
 
     start = np.clip(params, [lo, -np.inf, lo, -np.inf], [hi, np.inf, hi, np.inf])
     try:
@@ -186,7 +158,7 @@ def fit_tv(
     if len(xs) < 5:
         raise FitError(f"{what}: eq. (7) needs at least 5 distinct step counts, got {len(xs)}.")
     a1, a2, a3, a4 = _fit_tv_once(x, y, polish=True)
-    r2, rmse = _quality(y, tv_model(x, a1, a2, a3, a4))
+    r2, rmse = _quality(y, tv_of_steps_ramped(x, a1, a2, a3, a4))
     if a2 <= a4:
         raise FitError(
             f"{what} does not fall with the number of steps (best fit A2 = {a2:.4g} <= A4 = {a4:.4g}); eq. (7) does not apply."
@@ -239,7 +211,7 @@ def fit_delay(steps, delay_s, groups=None, *, n_boot: int = 200, seed: int = 0) 
         raise FitError(
             f"delay falls with the number of steps (B1 = {b1:.3g} s/step); eq. (8) does not apply."
         )
-    r2, rmse = _quality(y, delay_model(x, b1, b2))
+    r2, rmse = _quality(y, generation_delay_s(x, b1, b2))
     samples, how = _bootstrap(x, y, groups, lambda a, b: _fit_line(a, b, intercept), n_boot, seed)
     keys = ("B1_s_per_step", "B2_s")
     return FitResult(

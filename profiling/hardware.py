@@ -13,24 +13,6 @@ import torch
 
 from profiling.errors import ProfilingError
 
-
-def resolve_device(spec: str) -> torch.device:
-    """`auto` -> cuda if available, else cpu; otherwise the device named (checked)."""
-    if spec == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        device = torch.device(spec)
-    except RuntimeError:
-        raise ProfilingError(
-            f"device '{spec}' is not a torch device name (auto, cpu, cuda, cuda:1, ...)."
-        ) from None
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ProfilingError(
-            f"device '{spec}' was requested but CUDA is not available on this machine."
-        )
-    return device
-
-
 DTYPES = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from profiling.fitting import delay_model, tv_model
+from fitted_models.curves import generation_delay_s, tv_of_steps
 
 
 def _spread(x: np.ndarray, y: np.ndarray):
@@ -32,7 +32,7 @@ def draw_fig3(fits: dict, protocol: str, tv_column: str, path: Path, *, title: s
                 row[0],
                 rows[tv_column].to_numpy(float),
                 tv,
-                tv_model,
+                tv_of_steps,
                 f"total variation ({tv_column}, [0,1] images)",
                 "A",
             ),
@@ -40,7 +40,7 @@ def draw_fig3(fits: dict, protocol: str, tv_column: str, path: Path, *, title: s
                 row[1],
                 rows["latency_s"].to_numpy(float),
                 delay,
-                delay_model,
+                generation_delay_s,
                 "generation time (s, batch 1)",
                 "B",
             ),

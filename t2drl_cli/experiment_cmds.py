@@ -30,7 +30,7 @@ def experiment(
     hparams: Annotated[
         str,
         typer.Option(
-            help="Learned agents' hyperparameters (rl/presets.py): default, paper or tuned."
+            help="Learned agents' hyperparameters (rl/agents/presets.py): default, paper or tuned."
         ),
     ] = "default",
     env_seed: Annotated[
@@ -109,8 +109,8 @@ def experiment(
 
 
 def _eval_seeds(text: str | None) -> tuple[int, ...] | None:
-    from rl.evaluate import EvaluationError, parse_seeds
     from rl.experiments.spec import ExperimentError
+    from rl.harness.evaluate import EvaluationError, parse_seeds
 
     if text is None:
         return None
@@ -125,8 +125,10 @@ def _eval_seeds(text: str | None) -> tuple[int, ...] | None:
 
 def summary_table(name: str, result: dict) -> str:
     """Short table: per method and swept value, the headline metric's mean [95% interval]."""
-    from rl.experiments.report import _algos, _mean, _xfmt, _xs, ci_text
+    from rl.experiments.markdown import ci_text
+    from rl.experiments.rows import algos_of, x_text, xs_of
     from rl.experiments.spec import DISPLAY
+    from rl.experiments.stats import mean_interval
 
     lines = [f"{result['out']}: {result['done']}/{result['total']} runs finished"]
     rows = result.get("rows") or []
@@ -137,10 +139,10 @@ def summary_table(name: str, result: dict) -> str:
         if name == "table3"
         else ("episode_reward" if name in ("fig6a", "fig6b") else "utility")
     )
-    xs = _xs(rows) or [None]
-    lines.append(f"{metric}: " + "  ".join(_xfmt(x) if x is not None else "" for x in xs))
-    for a in _algos(rows):
-        cells = [ci_text(*_mean(rows, a, x, metric)[:3]) for x in xs]
+    xs = xs_of(rows) or [None]
+    lines.append(f"{metric}: " + "  ".join(x_text(x) if x is not None else "" for x in xs))
+    for a in algos_of(rows):
+        cells = [ci_text(*mean_interval(rows, a, x, metric)[:3]) for x in xs]
         lines.append(f"  {DISPLAY[a]:<24} " + " | ".join(cells))
     for p in result.get("written", []):
         lines.append(f"wrote {p}")

@@ -93,7 +93,8 @@ def profile(
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
     """Measure TV/PSNR/SSIM, latency, throughput and energy of RePaint inpainting vs denoising steps (the paper's Fig. 3)."""
-    from profiling.sweep import ProfileArgs, run_profile
+    from profiling.args import ProfileArgs
+    from profiling.sweep import run_profile
 
     args = ProfileArgs(
         models=model or ["zoo"],
@@ -200,6 +201,7 @@ def _fit_and_report(args, *, fail_if_none: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from fitted_models.schema import DELAY_KEYS, TV_KEYS
     from profiling.errors import ProfilingError
     from profiling.fitrun import run_fit
 
@@ -207,22 +209,27 @@ def _fit_and_report(args, *, fail_if_none: bool) -> None:
     console = Console()
     problems = [p for r in results for p in r["problems"]]
     for r in results:
-        if not r["path"]:
+        fitted = r["fitted"]
+        if fitted is None:
             continue
         t = Table(
-            title=f"{r['protocol']}: {r['path']}" + (f" + {r['png'].name}" if r["png"] else "")
+            title=f"{r['protocol']}: {fitted.path}" + (f" + {r['png'].name}" if r["png"] else "")
         )
         for col in ("model", "parameter", "value", "95 % interval", "fit quality"):
             t.add_column(col)
-        for model, (tv, delay, _) in r["fits"].items():
-            for res, quality in (
-                (tv, f"R²={tv.r2:.3f} RMSE={tv.rmse:.3g}"),
-                (delay, f"R²={delay.r2:.3f} RMSE={delay.rmse:.3g} s"),
+        for m in fitted.models:
+            for keys, fit, quality in (
+                (TV_KEYS, m.tv_fit, f"R²={m.tv_fit.r2:.3f} RMSE={m.tv_fit.rmse:.3g}"),
+                (DELAY_KEYS, m.delay_fit, f"R²={m.delay_fit.r2:.3f} RMSE={m.delay_fit.rmse:.3g} s"),
             ):
-                for i, (k, v) in enumerate(res.params.items()):
-                    lo, hi = res.ci95.get(k, [float("nan")] * 2)
+                for i, k in enumerate(keys):
+                    lo, hi = fit.ci95.get(k, (float("nan"),) * 2)
                     t.add_row(
-                        model, k, f"{v:.4g}", f"[{lo:.4g}, {hi:.4g}]", quality if i == 0 else ""
+                        m.id,
+                        k,
+                        f"{getattr(m, k):.4g}",
+                        f"[{lo:.4g}, {hi:.4g}]",
+                        quality if i == 0 else "",
                     )
         console.print(t)
     for p in problems:
@@ -294,12 +301,13 @@ def bench_loop(
     from rich.console import Console
     from rich.table import Table
 
+    from common.device import resolve_device
     from profiling import hardware
     from profiling.bench import bench_loop as run
     from profiling.loop import UNetDenoiser
     from profiling.models import load_unet
 
-    dev = hardware.resolve_device(device)
+    dev = resolve_device(device)
     if dev.type == "cpu" and cpu_threads > 0:
         torch.set_num_threads(cpu_threads)
     workdir.mkdir(parents=True, exist_ok=True)

@@ -41,7 +41,7 @@ PenaltyOpt = Annotated[
 
 
 def _ga(pop_size: int, generations: int, penalty: bool):
-    from rl.ga import GAConfig
+    from rl.baselines.ga import GAConfig
 
     return GAConfig(pop_size=pop_size, n_gen=generations, penalty=penalty)
 
@@ -58,7 +58,8 @@ def evaluate_cmd(
         str | None, typer.Option(help="Baseline: rcars, schrs, hcras or oracle.")
     ] = None,
     checkpoint: Annotated[
-        str | None, typer.Option(help="Trained agent checkpoint (loaded by rl.train.load_policy).")
+        str | None,
+        typer.Option(help="Trained agent checkpoint (loaded by rl.registry.load_policy)."),
     ] = None,
     seeds: Annotated[
         str, typer.Option(help="Held-out seeds: comma-separated and/or ranges, e.g. 100-104.")
@@ -79,7 +80,7 @@ def evaluate_cmd(
     from rich.console import Console
     from rich.table import Table
 
-    from rl.evaluate import METRICS, EvaluateArgs, main, parse_seeds
+    from rl.harness.evaluate import METRICS, EvaluateArgs, main, parse_seeds
 
     console = Console()
     args = EvaluateArgs(
@@ -145,7 +146,7 @@ def bench_rl(
 
     from common.io import write_json
     from common.provenance import provenance
-    from rl.bench import DISPLAY, BenchArgs, BenchError, main
+    from rl.harness.bench import DISPLAY, BenchArgs, BenchError, main
 
     try:
         user_list = tuple(int(u) for u in users.split(",") if u.strip())
@@ -193,8 +194,6 @@ def bench_rl(
         f"x {args.ga.n_gen} generations; CPU: {s['cpu']}; load average before/after: "
         f"{s['load_before']} / {s['load_after']}"
     )
-    for note in doc["notes"]:
-        console.print(f"note: {note}")
     if out:
         doc["provenance"] = provenance()
         Path(out).parent.mkdir(parents=True, exist_ok=True)

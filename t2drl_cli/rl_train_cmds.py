@@ -15,7 +15,7 @@ def train(
     preset: Annotated[
         str,
         typer.Option(
-            help="Hyperparameters (rl/presets.py): default (reaches the oracle, docs/rl.md), "
+            help="Hyperparameters (rl/agents/presets.py): default (reaches the oracle, docs/rl.md), "
             "paper (Table 2 / 7.1 verbatim) or tuned (the earlier default)."
         ),
     ] = "default",
@@ -66,7 +66,7 @@ def train(
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
     """Train an agent; writes progress.csv, TensorBoard scalars, checkpoint.pt, policy.pt, run.json."""
-    from rl.train import TrainArgs, main
+    from rl.harness.train import TrainArgs, main
     from testbed.config import parse_set_options
 
     overrides = parse_set_options(set_ or [])
@@ -121,7 +121,7 @@ def bench_train(
     """Decision time per slot (one thread), training throughput and the cost of one D3PG update
     at batch 32 (paper preset) vs 64 (tuned) vs 32 with --compile (side by side); goals
     printed, not asserted."""
-    from rl.bench_train import USERS, decision_time, train_throughput, update_time
+    from rl.harness.bench_train import USERS, decision_time, train_throughput, update_time
 
     algos = algo or ["t2drl", "ddpg-t2drl"]
     for a in algos:

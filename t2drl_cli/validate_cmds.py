@@ -61,7 +61,8 @@ def validate_cmd(
     from rich.console import Console
     from rich.table import Table
 
-    from validation.closed_loop import ValidateArgs, main
+    from validation.args import ValidateArgs
+    from validation.closed_loop import main
 
     args = ValidateArgs(
         checkpoint=checkpoint,

@@ -34,7 +34,8 @@ from typing import Any
 import numpy as np
 
 from common.errors import UserError
-from fitted_models.schema import FittedModelsError, load_fitted
+from fitted_models.reader import FittedModels, read_fitted
+from fitted_models.schema import DELAY_KEYS, TV_KEYS, FittedModelsError
 
 PRESETS = ("paper", "fitted")
 STEP_AMENDERS = ("normalise", "cap")
@@ -206,25 +207,21 @@ def draw_paper_models(n_models: int, seed: int) -> dict[str, tuple]:
     return out
 
 
-def fitted_models_fields(path: str) -> tuple[dict[str, tuple], Any]:
-    """Per-model fields read from a fitted-models file, and the parsed document."""
+def fitted_models_fields(path: str) -> tuple[dict[str, tuple], FittedModels]:
+    """Per-model fields read from a fitted-models file, and the file as read."""
     try:
-        doc = load_fitted(path)
+        fitted = read_fitted(path)
     except FittedModelsError as exc:
         raise ConfigError(str(exc)) from None
-    models = doc["models"]
+    models = fitted.models
     out = {
-        "model_ids": tuple(m["id"] for m in models),
-        "model_storage_GB": tuple(m["storage_size_bytes"] / BYTES_PER_GB for m in models),
-        "model_output_MB": tuple(m["output_size_bits"] / BITS_PER_MB for m in models),
-        "A1_steps": tuple(float(m["tv_model"]["A1_steps"]) for m in models),
-        "A2_tv": tuple(float(m["tv_model"]["A2_tv"]) for m in models),
-        "A3_steps": tuple(float(m["tv_model"]["A3_steps"]) for m in models),
-        "A4_tv": tuple(float(m["tv_model"]["A4_tv"]) for m in models),
-        "B1_s_per_step": tuple(float(m["delay_model"]["B1_s_per_step"]) for m in models),
-        "B2_s": tuple(float(m["delay_model"]["B2_s"]) for m in models),
+        "model_ids": fitted.ids,
+        "model_storage_GB": tuple(m.storage_size_bytes / BYTES_PER_GB for m in models),
+        "model_output_MB": tuple(m.output_size_bits / BITS_PER_MB for m in models),
+        # (7) and (8): EdgeConfig's fields are named as the file's keys
+        **{key: tuple(getattr(m, key) for m in models) for key in TV_KEYS + DELAY_KEYS},
     }
-    return out, doc
+    return out, fitted
 
 
 def default_fitted_capacity_GB(storage_GB: tuple[float, ...]) -> float:
@@ -264,7 +261,7 @@ def build_config(
         )
     elif preset == "fitted":
         fitted_file = fitted_file or "zoo-cpu"
-        base, doc = fitted_models_fields(fitted_file)
+        base, fitted = fitted_models_fields(fitted_file)
         if n_models is not None and n_models != len(base["model_ids"]):
             raise ConfigError(
                 f"field 'n_models' is {n_models} but fitted file '{fitted_file}' has "
@@ -272,7 +269,7 @@ def build_config(
             )
         notes.append(
             f"fitted preset: {len(base['model_ids'])} model types from '{fitted_file}' "
-            f"(protocol {doc['protocol']}, device {doc['device'].get('name')})"
+            f"(protocol {fitted.protocol}, device {fitted.device.get('name')})"
         )
         if "cache_capacity_GB" not in overrides:
             base["cache_capacity_GB"] = default_fitted_capacity_GB(base["model_storage_GB"])

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from common.errors import UserError
+from fitted_models.curves import generation_delay_s, tv_of_steps  # eqs. (7), (8)
 from testbed.config import BITS_PER_MB, EdgeConfig
 
 
@@ -136,21 +137,6 @@ def downlink_rate_bps(h: np.ndarray, p: SystemParams) -> np.ndarray:
     """Eq. (5): R^dw = W^dw log2(1 + p^BS h / (N0 W^dw)), W^dw per user."""
     w = p.downlink_bandwidth_Hz
     return w * np.log2(1.0 + p.bs_tx_power_W * h / (p.noise_psd_W_per_Hz * w))
-
-
-# --------------------------------------------------------------------------- computing
-
-
-def tv_of_steps(steps: np.ndarray, A1, A2, A3, A4) -> np.ndarray:
-    """Eq. (7): A2 up to A1 steps, linear down to A4 at A3 steps, A4 beyond."""
-    slope = (A4 - A2) / (A3 - A1)
-    mid = slope * (steps - A1) + A2
-    return np.where(steps <= A1, A2, np.where(steps >= A3, A4, mid))
-
-
-def generation_delay_s(steps: np.ndarray, B1, B2) -> np.ndarray:
-    """Eq. (8): D^gt = B1 * steps + B2."""
-    return B1 * steps + B2
 
 
 # --------------------------------------------------------------------------- one slot

@@ -102,7 +102,7 @@ def train_domain(
     from tqdm import tqdm
 
     torch.set_num_threads(args.threads)
-    from profiling.hardware import resolve_device
+    from common.device import resolve_device
 
     device = resolve_device(args.device)
     torch.manual_seed(args.seed)

@@ -2,8 +2,8 @@
 
 `run_one(spec, out_dir)` is what a sweep dispatches (in-process or as a Ray task). It returns a
 JSON-able record; the sweep writes it atomically to ``runs/<id>.json``. Learned agents train
-with `rl.train.main` into ``train/<id>/``, so re-dispatching an interrupted run resumes from
-its ``checkpoint.pt`` (rl.train's own resume) instead of starting over.
+with `rl.harness.train.main` into ``train/<id>/``, so re-dispatching an interrupted run resumes
+from its ``checkpoint.pt`` (the trainer's own resume) instead of starting over.
 
 Record layout::
 
@@ -14,10 +14,10 @@ Record layout::
      "bench": {"choose_cache_ms": ..., "allocate_ms": ..., "decision_time_ms": ...},
      "train_wall_s": ..., "eval_wall_s": ..., "provenance": {...}}
 
-Policies: learned agents via `rl.train.load_policy` (greedy); baselines via
-`rl.baselines.make_baseline`; the oracle via `rl.oracle.OraclePolicy(cfg, n_frame_samples=64,
-seed=0)` (the quick form: 8 samples). `POLICY_FACTORIES` maps the non-learned names to a factory `(cfg, spec) -> policy`
-(tests swap in a stand-in there).
+Policies come from `rl.registry.make_policy`: learned agents from their run directory
+(greedy), baselines with the spec's GA settings, the oracle with the spec's P3 samples (64; the
+quick form: 8). `POLICY_FACTORIES` maps the non-learned names to a factory
+`(cfg, spec) -> policy` (tests swap in a stand-in there).
 """
 
 from __future__ import annotations
@@ -29,61 +29,57 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from common.provenance import load_average, provenance
+from rl import registry
+from rl.agents.common import limit_threads
+from rl.agents.presets import N_ENVS, ablated, hyperparameters
+from rl.baselines.ga import GAConfig
 from rl.experiments.spec import RunSpec
+from rl.harness.bench import time_policy
+from rl.harness.evaluate import check_seeds
+from rl.harness.train import TrainArgs
+from rl.harness.train import main as train_main
+from testbed.config import build_config
+from testbed.rollout import run_seed
 
 CURVE_COLUMNS = ("episode_reward", "hit_ratio", "utility", "violation_share")
-# the greedy policy on held-out seeds every few episodes (`rl.train.greedy_score`); NaN between
+# the greedy policy on held-out seeds every few episodes (`rl.harness.train.greedy_score`); NaN
+# between
 GREEDY_COLUMNS = ("greedy_utility", "greedy_hit_ratio", "greedy_slot_reward")
 
 
-def _ga_config(spec: RunSpec):
-    from rl.ga import GAConfig
-
+def _ga_config(spec: RunSpec) -> GAConfig | None:
     if spec.ga is None:
         return None
     return GAConfig(pop_size=spec.ga[0], n_gen=spec.ga[1])
 
 
-def _baseline(cfg, spec: RunSpec):
-    from rl.baselines import make_baseline
-
-    return make_baseline(spec.algo, cfg, _ga_config(spec))
-
-
-def _oracle(cfg, spec: RunSpec):
-    from rl.oracle import OraclePolicy
-
-    return OraclePolicy(cfg, n_frame_samples=spec.oracle_samples or 64, seed=0)
+def _registry_policy(cfg, spec: RunSpec):
+    return registry.make_policy(
+        spec.algo, cfg, ga=_ga_config(spec), oracle_samples=spec.oracle_samples or 64
+    )
 
 
 POLICY_FACTORIES: dict[str, Callable[[Any, RunSpec], Any]] = {
-    "rcars": _baseline,
-    "schrs": _baseline,
-    "hcras": _baseline,
-    "oracle": _oracle,
+    name: _registry_policy for name in registry.NAMES if name not in registry.LEARNED
 }
 
 
 def env_config(spec: RunSpec):
     """The EdgeConfig a run trains and evaluates on (the spec's env seed: one model draw for
     all its runs; 0 unless stated)."""
-    from testbed.config import build_config
-
     return build_config(spec.env_preset, spec.env_seed, dict(spec.env_overrides))
 
 
 def train(spec: RunSpec, train_dir: Path, progress: bool = False) -> dict[str, Any]:
     """Train (or resume) the learned agent of `spec` into `train_dir`; return its curve."""
-    from rl.presets import N_ENVS, ablated, hyperparameters
-    from rl.train import TrainArgs, main
-
     d3pg, ddqn = hyperparameters(spec.algo, spec.hparams)
     n_envs = N_ENVS[spec.hparams]
     if spec.ablation is not None:
         d3pg, ddqn, n_envs = ablated(spec.algo, spec.ablation, d3pg, ddqn, n_envs)
     if spec.denoising_steps is not None:
         d3pg = dataclasses.replace(d3pg, denoising_steps=spec.denoising_steps)
-    main(
+    train_main(
         TrainArgs(
             algo=spec.algo,
             preset=spec.hparams,
@@ -106,7 +102,7 @@ def train(spec: RunSpec, train_dir: Path, progress: bool = False) -> dict[str, A
 
 
 def read_curve(path: Path) -> dict[str, list[float]]:
-    """Per-episode training numbers from rl.train's progress.csv (`CURVE_COLUMNS` + wall_s)."""
+    """Per-episode training numbers from the trainer's progress.csv (`CURVE_COLUMNS` + wall_s)."""
     with path.open() as fh:
         rows = list(csv.DictReader(fh))
     curve = {"episode": [int(r["episode"]) for r in rows]}
@@ -118,16 +114,12 @@ def read_curve(path: Path) -> dict[str, list[float]]:
 
 def make_policy(spec: RunSpec, cfg, train_dir: Path | None):
     if spec.learned:
-        from rl.train import load_policy
-
-        return load_policy(train_dir)
+        return registry.make_policy(spec.algo, cfg, checkpoint=train_dir)
     return POLICY_FACTORIES[spec.algo](cfg, spec)
 
 
 def evaluate(spec: RunSpec, policy, cfg) -> list[dict[str, float]]:
-    """Per-seed metrics of `rl.evaluate.run_seed` (common random numbers across methods)."""
-    from rl.evaluate import check_seeds, run_seed
-
+    """Per-seed metrics of `testbed.rollout.run_seed` (common random numbers across methods)."""
     return [
         {"eval_seed": s, **run_seed(policy, cfg, s, spec.eval_episodes)}
         for s in check_seeds(spec.eval_seeds)
@@ -135,14 +127,10 @@ def evaluate(spec: RunSpec, policy, cfg) -> list[dict[str, float]]:
 
 
 def bench(spec: RunSpec, cfg) -> dict[str, float]:
-    """Table 3's decision time per slot through `rl.bench.time_policy` (untrained networks for
-    learned agents: inference time does not depend on the weights)."""
-    from rl.bench import learned_policy, time_policy
-
+    """Table 3's decision time per slot through `rl.harness.bench.time_policy` (untrained
+    networks for learned agents: inference time does not depend on the weights)."""
     if spec.learned:
-        policy = learned_policy(spec.algo, cfg)
-        if isinstance(policy, str):
-            raise RuntimeError(f"cannot build {spec.algo}: {policy}")
+        policy = registry.make_policy(spec.algo, cfg)
     else:
         policy = POLICY_FACTORIES[spec.algo](cfg, spec)
     return time_policy(policy, cfg, spec.train_seed, spec.bench_slots)
@@ -150,9 +138,6 @@ def bench(spec: RunSpec, cfg) -> dict[str, float]:
 
 def run_one(spec: RunSpec, out_dir: str | Path, progress: bool = False) -> dict[str, Any]:
     """Train/evaluate/time one run; return its record (the caller writes it)."""
-    from common.provenance import load_average, provenance
-    from rl.common import limit_threads
-
     limit_threads(1)  # one core per run: the sweep runs several side by side
     out_dir = Path(out_dir)
     cfg = env_config(spec)

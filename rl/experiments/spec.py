@@ -15,12 +15,12 @@ fig6a      D3PG denoising steps L in {1, 3, 5, 7, 10}  T2DRL (curves + greedy sc
 fig6b      --                                          learned (curves); the rest as lines
 fig7       users U in {10, 12, 14, 16, 18}             every method
 fig8       cache capacity C in {20, 23, 26, 29, 32} GB every method
-table3     users U in {10, 12, 14, 16, 18}             decision time per slot (`rl.bench`)
+table3     users U in {10, 12, 14, 16, 18}             decision time per slot (`rl.harness.bench`)
 ablation   the default design with one change reverted T2DRL; the oracle as reference
 =========  ==========================================  =================================
 
 The ablation (ours, not the paper's) reverts one part of the `default` hyperparameter preset
-at a time (`rl.presets.ABLATIONS`: critic, cacher, output map, discount, copies, beta
+at a time (`rl.agents.presets.ABLATIONS`: critic, cacher, output map, discount, copies, beta
 schedule); its x is the index into that tuple, shown by name.
 """
 
@@ -34,20 +34,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from common.errors import UserError
-from rl.presets import ABLATIONS, DEFAULT_PRESET, EPISODES, LEGACY_DIGESTS, PRESETS, hparams_digest
+from rl import registry
+from rl.agents.presets import (
+    ABLATIONS,
+    DEFAULT_PRESET,
+    EPISODES,
+    LEGACY_DIGESTS,
+    PRESETS,
+    hparams_digest,
+)
 
-LEARNED = ("t2drl", "ddpg-t2drl", "ddpg")
-BASELINES = ("rcars", "schrs", "hcras")
-ALGOS = (*LEARNED, *BASELINES, "oracle")
-DISPLAY = {
-    "t2drl": "T2DRL",
-    "ddpg-t2drl": "DDPG-based T2DRL",
-    "ddpg": "DDPG (single timescale)",
-    "rcars": "RCARS",
-    "schrs": "SCHRS",
-    "hcras": "HCRAS",
-    "oracle": "Oracle",
-}
+# Views of `rl.registry` (its order is the order of runs and reports).
+LEARNED = registry.LEARNED
+BASELINES = registry.names("baseline")
+ALGOS = registry.NAMES
+DISPLAY = registry.DISPLAY
 EXPERIMENTS = ("fig6a", "fig6b", "fig7", "fig8", "table3", "ablation")
 ENV_PRESETS = ("paper", "fitted")
 HPARAM_PRESETS = PRESETS
@@ -66,7 +67,7 @@ DEFAULT_ALGOS: dict[str, tuple[str, ...]] = {
     "fig6b": ALGOS,
     "fig7": ALGOS,
     "fig8": ALGOS,
-    "table3": ("t2drl", "ddpg-t2drl", "ddpg", "schrs", "hcras", "rcars", "oracle"),
+    "table3": registry.TABLE3_ORDER,
     "ablation": ("t2drl", "oracle"),
 }
 
@@ -83,17 +84,17 @@ class Scale:
     """Training seeds 0..n-1 per learned configuration (Table 3: timing repetitions)."""
     episodes: int | None
     """H, training episodes per learned run (T K slots each); None: the hyperparameter
-    preset's (`rl.presets.EPISODES`: default 100, paper and tuned 500)."""
+    preset's (`rl.agents.presets.EPISODES`: default 100, paper and tuned 500)."""
     eval_seeds: tuple[int, ...]
     """Held-out evaluation seeds (disjoint from training seeds, which are small integers)."""
     eval_episodes: int = 1
     """Episodes per evaluation seed."""
     ga_pop_size: int = 40
-    """Chromosomes per GA generation (SCHRS, HCRAS); `rl.ga.GAConfig`."""
+    """Chromosomes per GA generation (SCHRS, HCRAS); `rl.baselines.ga.GAConfig`."""
     ga_generations: int = 50
     """GA generations per slot."""
     bench_slots: int = 20
-    """Timed slots per Table 3 cell (`rl.bench.time_policy`)."""
+    """Timed slots per Table 3 cell (`rl.harness.bench.time_policy`)."""
     oracle_frame_samples: int = 64
     """Slots sampled per popularity state for the oracle's P3 table (`rl.oracle.frame_oracle`);
     the quick form uses fewer, which widens the table's standard errors, not the slot oracle."""
@@ -124,7 +125,7 @@ class RunSpec:
     env_overrides: tuple[tuple[str, Any], ...] = ()
     """EdgeConfig overrides as sorted (name, value) pairs (the swept variable lives here)."""
     hparams: str = "tuned"
-    """Hyperparameter preset of the learned agents (`rl.presets`); '' for the others. (The
+    """Hyperparameter preset of the learned agents (`rl.agents.presets`); '' for the others. (The
     field's default predates the `default` preset and stays, so old run ids stay valid.)"""
     denoising_steps: int | None = None
     """D3PG's L (T2DRL only); None keeps the preset's (5)."""
@@ -145,7 +146,7 @@ class RunSpec:
     env_seed: int = 0
     """Seed of the environment preset's model draw (`testbed.config.build_config`)."""
     ablation: str | None = None
-    """The part of the `default` design reverted (`rl.presets.ABLATIONS`); None: none."""
+    """The part of the `default` design reverted (`rl.agents.presets.ABLATIONS`); None: none."""
 
     @property
     def learned(self) -> bool:
@@ -221,15 +222,7 @@ def plan(
     `grid` replaces the swept variable's values (default: the paper's); `env_overrides` are
     EdgeConfig fields set in every run (the swept variable wins).
     """
-    check_choice("experiment", experiment, EXPERIMENTS)
-    check_choice("--preset", env_preset, ENV_PRESETS)
-    check_choice("--hparams", hparams, HPARAM_PRESETS)
-    if not isinstance(env_seed, int) or isinstance(env_seed, bool) or env_seed < 0:
-        raise ExperimentError(f"--env-seed must be a non-negative integer, got {env_seed!r}.")
-    if experiment == "ablation" and hparams != DEFAULT_PRESET:
-        raise ExperimentError(
-            f"the ablation reverts parts of the '{DEFAULT_PRESET}' preset; drop --hparams."
-        )
+    _check_plan(experiment, env_preset, hparams, env_seed)
     episodes = scale.episodes or EPISODES[hparams]
     algos = DEFAULT_ALGOS[experiment] if algos is None else tuple(algos)
     for a in algos:
@@ -255,60 +248,78 @@ def plan(
             values = dict(fixed)
             if name and name not in ("denoising_steps", "ablation"):
                 values[name] = value
-            overrides = tuple(sorted(values.items()))
-            steps = value if name == "denoising_steps" else None
             common = dict(
                 experiment=experiment,
                 algo=algo,
                 env_preset=env_preset,
-                env_overrides=overrides,
+                env_overrides=tuple(sorted(values.items())),
                 env_seed=env_seed,
             )
             if name == "ablation" and value != ABLATIONS[0]:
                 common["ablation"] = value
-            if experiment == "table3":
-                for s in range(scale.train_seeds):
-                    # Table 3 times the GA at its default size (the paper's comparison) at
-                    # every scale.
-                    specs.append(
-                        RunSpec(
-                            **common,
-                            train_seed=s,
-                            bench_slots=scale.bench_slots,
-                            ga=_ga(algo, FULL),
-                            hparams=_hp(algo, hparams),
-                        )
-                    )
-            elif algo in LEARNED:
-                for s in range(scale.train_seeds):
-                    specs.append(
-                        RunSpec(
-                            **common,
-                            hparams=hparams,
-                            denoising_steps=steps,
-                            train_seed=s,
-                            episodes=episodes,
-                            eval_seeds=scale.eval_seeds,
-                            eval_episodes=scale.eval_episodes,
-                        )
-                    )
-            else:
-                specs.append(
-                    RunSpec(
-                        **common,
-                        hparams="",
-                        eval_seeds=scale.eval_seeds,
-                        eval_episodes=scale.eval_episodes,
-                        ga=_ga(algo, scale),
-                        oracle_samples=scale.oracle_frame_samples if algo == "oracle" else None,
-                    )
-                )
+            steps = value if name == "denoising_steps" else None
+            specs.extend(_runs(common, scale, hparams, steps, episodes))
     return sorted(specs, key=lambda s: (not s.learned, ALGOS.index(s.algo)))
+
+
+def _check_plan(experiment: str, env_preset: str, hparams: str, env_seed: int) -> None:
+    check_choice("experiment", experiment, EXPERIMENTS)
+    check_choice("--preset", env_preset, ENV_PRESETS)
+    check_choice("--hparams", hparams, HPARAM_PRESETS)
+    if not isinstance(env_seed, int) or isinstance(env_seed, bool) or env_seed < 0:
+        raise ExperimentError(f"--env-seed must be a non-negative integer, got {env_seed!r}.")
+    if experiment == "ablation" and hparams != DEFAULT_PRESET:
+        raise ExperimentError(
+            f"the ablation reverts parts of the '{DEFAULT_PRESET}' preset; drop --hparams."
+        )
+
+
+def _runs(
+    common: dict[str, Any], scale: Scale, hparams: str, steps: int | None, episodes: int
+) -> list[RunSpec]:
+    """The runs of one (method, grid value): one per training seed for Table 3 (timing
+    repetitions) and for learned methods, one for the others."""
+    algo = common["algo"]
+    if common["experiment"] == "table3":
+        # Table 3 times the GA at its default size (the paper's comparison) at every scale.
+        return [
+            RunSpec(
+                **common,
+                train_seed=s,
+                bench_slots=scale.bench_slots,
+                ga=_ga(algo, FULL),
+                hparams=_hp(algo, hparams),
+            )
+            for s in range(scale.train_seeds)
+        ]
+    if algo in LEARNED:
+        return [
+            RunSpec(
+                **common,
+                hparams=hparams,
+                denoising_steps=steps,
+                train_seed=s,
+                episodes=episodes,
+                eval_seeds=scale.eval_seeds,
+                eval_episodes=scale.eval_episodes,
+            )
+            for s in range(scale.train_seeds)
+        ]
+    return [
+        RunSpec(
+            **common,
+            hparams="",
+            eval_seeds=scale.eval_seeds,
+            eval_episodes=scale.eval_episodes,
+            ga=_ga(algo, scale),
+            oracle_samples=scale.oracle_frame_samples if algo == "oracle" else None,
+        )
+    ]
 
 
 def _grid_value(name: str, v: Any) -> Any:
     """Grid values as the field's type: whole numbers for U and L, floats for C, names of
-    `rl.presets.ABLATIONS` for the ablation."""
+    `rl.agents.presets.ABLATIONS` for the ablation."""
     if name == "ablation":
         if v not in ABLATIONS:
             raise ExperimentError(

@@ -3,8 +3,8 @@
 Layout of an experiment directory `out`::
 
     runs/<id>.json      one finished run each (written atomically: temp file + rename)
-    train/<id>/         rl.train's run directory of a learned run (resumable checkpoint.pt)
-    <name>.csv          per-seed results of every run (see `rl.experiments.report`)
+    train/<id>/         rl.harness.train's run directory of a learned run (resumable checkpoint.pt)
+    <name>.csv          per-seed results of every run (see `rl.experiments.rows`)
     <name>*.png         the paper's figures with mean and 95% intervals
     report.md           claims vs measurements, gaps to the oracle, scale and cost
     sweep.json          the sweep's arguments, plan and provenance
@@ -20,6 +20,7 @@ process (tests, machines without Ray).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections.abc import Callable, Iterable
@@ -27,10 +28,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tqdm.auto import tqdm
+
 from common.io import write_json
+from common.provenance import load_average, provenance
+from rl.agents.presets import DEFAULT_PRESET
+from rl.experiments.report import write_report
 from rl.experiments.run import run_one
-from rl.experiments.spec import FULL, QUICK, ExperimentError, RunSpec, Scale, plan
-from rl.presets import DEFAULT_PRESET
+from rl.experiments.spec import (
+    FULL,
+    QUICK,
+    ExperimentError,
+    RunSpec,
+    Scale,
+    check_choice,
+    plan,
+)
+from rl.harness.evaluate import check_seeds
 
 EXECUTORS = ("ray", "serial")
 
@@ -47,7 +61,7 @@ class ExperimentArgs:
     preset: str = "paper"
     """Environment preset: paper or fitted."""
     hparams: str = DEFAULT_PRESET
-    """Hyperparameters of the learned agents (`rl.presets`): default, paper or tuned."""
+    """Hyperparameters of the learned agents (`rl.agents.presets`): default, paper or tuned."""
     env_seed: int = 0
     """Seed of the environment preset's model draw, the same for every run."""
     seeds: int | None = None
@@ -79,10 +93,6 @@ class ExperimentArgs:
 
 
 def scale_of(args: ExperimentArgs) -> Scale:
-    import dataclasses
-
-    from rl.evaluate import check_seeds
-
     s = QUICK if args.quick else FULL
     for name in ("seeds", "episodes"):
         v = getattr(args, name)
@@ -139,7 +149,7 @@ def run_serial(specs, out: Path, on_done: Callable, max_runs: int | None) -> Non
 
 
 def run_ray(specs, out: Path, on_done: Callable, max_runs, address, num_cpus) -> None:
-    try:
+    try:  # optional (the 'ray' extra), and slow to import: only for this executor
         import ray
     except ModuleNotFoundError:
         raise ExperimentError(
@@ -189,9 +199,6 @@ def available_cores() -> int:
 
 def main(args: ExperimentArgs, echo: Callable[[str], None] = print) -> dict[str, Any]:
     """Run (or resume) the sweep; write the report; return {'out', 'done', 'total', ...}."""
-    from common.provenance import load_average, provenance
-    from rl.experiments.spec import check_choice
-
     check_choice("--executor", args.executor, EXECUTORS)
     if args.max_runs is not None and args.max_runs < 1:
         raise ExperimentError(f"--max-runs must be a positive integer, got {args.max_runs!r}.")
@@ -223,8 +230,6 @@ def main(args: ExperimentArgs, echo: Callable[[str], None] = print) -> dict[str,
     )
     bar = None
     if args.progress and todo:
-        from tqdm.auto import tqdm
-
         bar = tqdm(total=len(specs), initial=len(specs) - len(todo), desc=args.name, unit="run")
 
     def on_done(spec: RunSpec, record: dict[str, Any]) -> None:
@@ -244,8 +249,6 @@ def main(args: ExperimentArgs, echo: Callable[[str], None] = print) -> dict[str,
     records = load_records(specs, out)
     result = {"out": str(out), "done": len(records), "total": len(specs), "written": []}
     if args.report and records:
-        from rl.experiments.report import write_report
-
         result.update(
             write_report(
                 args.name, records, out, scale, sweep_doc, complete=len(records) == len(specs)

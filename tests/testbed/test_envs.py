@@ -6,11 +6,8 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 import testbed
-from testbed.batched import BatchedEdgeSim
-from testbed.config import build_config
-from testbed.system_model import ShapeError, SystemParams, decode_cache, evaluate_slot
-
-SMALL = build_config("paper", 0, {"n_users": 4, "n_models": 5, "n_frames": 3, "n_slots": 4})
+from testbed.system_model import SystemParams, decode_cache, evaluate_slot
+from tests.testbed.small import SMALL
 
 
 @pytest.mark.parametrize("env_id", [testbed.SLOT_ENV_ID, testbed.FRAME_ENV_ID])
@@ -98,30 +95,3 @@ def test_frame_env_reward_is_eq32_over_the_slot_envs_rewards():
         )
         assert info["over_capacity"] == over
         assert frame_r == pytest.approx(np.mean(slot_rs) - 100.0 * over)
-
-
-def test_batched_copies_are_independent_and_seeded():
-    a = BatchedEdgeSim(SMALL, 5, rng=11)
-    b = BatchedEdgeSim(SMALL, 5, rng=11)
-    sa, sb = a.reset(), b.reset()
-    np.testing.assert_array_equal(sa.distance_m, sb.distance_m)
-    assert not np.array_equal(sa.distance_m[0], sa.distance_m[1])
-    frames = 0
-    zeros = np.zeros((5, SMALL.n_users))
-    while not a.done:
-        if a.slot == 0:
-            a.set_cache(np.ones(SMALL.n_models, dtype=int))
-        res = a.step(zeros, zeros)
-        frames += res.frame_end
-    assert frames == SMALL.n_frames
-    with pytest.raises(ShapeError, match="b must have shape"):
-        b.step(np.zeros(3), np.zeros(3))
-
-
-def test_pure_function_rejects_wrong_shapes():
-    params = SystemParams.from_config(SMALL)
-    ok = np.ones(4)
-    with pytest.raises(ShapeError, match="cache must have shape"):
-        evaluate_slot(ok * 50, ok, ok.astype(int), ok, np.ones(3), ok, ok, params)
-    with pytest.raises(ShapeError, match="fading"):
-        evaluate_slot(ok * 50, np.ones(3), ok.astype(int), ok, np.ones(5), ok, ok, params)

@@ -5,8 +5,10 @@ import math
 import numpy as np
 import pytest
 
+from fitted_models.curves import tv_of_steps
 from testbed.config import build_config
 from testbed.system_model import (
+    ShapeError,
     SystemParams,
     decode_cache,
     downlink_rate_bps,
@@ -15,9 +17,9 @@ from testbed.system_model import (
     frame_reward,
     path_loss_dB,
     slot_reward,
-    tv_of_steps,
     uplink_rate_bps,
 )
+from tests.testbed.small import SMALL
 
 # Two models with round numbers, two users.
 MODELS = {
@@ -64,20 +66,6 @@ def test_rates_eq2_eq5(params):
     )
     assert downlink_rate_bps(np.array([h]), params)[0] == pytest.approx(r_dw, rel=1e-9)
     assert uplink_rate_bps(np.array([0.0]), np.array([h]), params)[0] == 0.0  # limit b -> 0
-
-
-@pytest.mark.parametrize(
-    "steps, expected",
-    [
-        (0, 110.0),
-        (60, 110.0),
-        (115, (28 - 110) / (170 - 60) * (115 - 60) + 110),
-        (170, 28.0),
-        (999, 28.0),
-    ],
-)
-def test_tv_eq7(steps, expected):
-    assert tv_of_steps(np.array(float(steps)), 60.0, 110.0, 170.0, 28.0) == pytest.approx(expected)
 
 
 def test_full_slot_by_hand(params):
@@ -168,3 +156,12 @@ def test_batch_dimensions_broadcast(params):
     for i in range(n):
         single = evaluate_slot(*(a[i] for a in args), b[i], xi[i], params)
         np.testing.assert_allclose(batched.utility[i], single.utility)
+
+
+def test_pure_function_rejects_wrong_shapes():
+    params = SystemParams.from_config(SMALL)
+    ok = np.ones(4)
+    with pytest.raises(ShapeError, match="cache must have shape"):
+        evaluate_slot(ok * 50, ok, ok.astype(int), ok, np.ones(3), ok, ok, params)
+    with pytest.raises(ShapeError, match="fading"):
+        evaluate_slot(ok * 50, np.ones(3), ok.astype(int), ok, np.ones(5), ok, ok, params)

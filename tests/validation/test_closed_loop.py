@@ -1,5 +1,5 @@
-"""Closed-loop validation (`validation/closed_loop.py`, `t2drl validate`) with a tiny random UNet as the
-"zoo" and a one-episode T2DRL agent as the policy; nothing is downloaded."""
+"""The whole closed loop (`validation/closed_loop.py`, `t2drl validate`) with a tiny random UNet as
+the "zoo" and a one-episode T2DRL agent as the policy; nothing is downloaded."""
 
 from __future__ import annotations
 
@@ -9,14 +9,11 @@ import math
 
 import numpy as np
 import pytest
-import torch
 from typer.testing import CliRunner
 
-from fitted_models.schema import dump_fitted
-from profiling.loop import RePaintSettings, UNetDenoiser, generators_for, inpaint, make_scheduler
-from profiling.models import load_unet, write_tiny_unet
-from profiling.sweep import measure_request
 from validation import closed_loop as V
+from validation.args import ValidateArgs, ValidateError
+from validation.outputs import CSV_NAME
 
 L_STEPS = 12  # the env's L: RCARS gives a lone hit all 12 steps, beyond the 10-step schedule
 N_FIT = 10
@@ -24,49 +21,10 @@ ENV = {"n_users": 3, "n_frames": 2, "n_slots": 2, "total_denoising_steps": L_STE
 SETS = [f"{k}={v}" for k, v in ENV.items()]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread():
-    torch.set_num_threads(1)
-
-
-@pytest.fixture(scope="module")
-def tiny_dir(tmp_path_factory):
-    return write_tiny_unet(tmp_path_factory.mktemp("unet") / "tiny16", sample_size=16)
-
-
-@pytest.fixture(scope="module")
-def fitted_file(tmp_path_factory, tiny_dir):
-    """A fitted-models file naming the tiny UNet twice (two request types)."""
-
-    def entry(mid: str, a1: float, a3: float) -> dict:
-        return {
-            "id": mid,
-            "checkpoint": str(tiny_dir),
-            "checkpoint_sha256": None,
-            "storage_size_bytes": 1000,
-            "output_size_bits": 16 * 16 * 3 * 8,
-            "tv_model": {"A1_steps": a1, "A2_tv": 600.0, "A3_steps": a3, "A4_tv": 200.0},
-            "delay_model": {"B1_s_per_step": 0.02, "B2_s": 0.001},
-            "settings": {"jump_length": 10, "jump_n_sample": 1, "eta": 1.0, "dtype": "fp32"},
-        }
-
-    doc = {
-        "schema": "t2drl.fitted-models",
-        "schema_version": 1,
-        "name": "tiny-test",
-        "protocol": "trajectory",
-        "quality_metric": {"name": "total_variation", "norm_type": "l1", "column": "tv_l1_pred"},
-        "device": {"name": "cpu", "kind": "cpu"},
-        "source": {"kind": "measurements", "measurements_path": "/no/such/table.parquet"},
-        "models": [entry("tiny-a", 2.0, 6.0), entry("tiny-b", 3.0, 8.0)],
-    }
-    return dump_fitted(doc, tmp_path_factory.mktemp("fitted") / "tiny.json")
-
-
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory, fitted_file):
     """A T2DRL agent trained for one episode on the tiny fitted env."""
-    from rl.train import TrainArgs, main
+    from rl.harness.train import TrainArgs, main
 
     out = tmp_path_factory.mktemp("agent") / "t2drl"
     main(
@@ -84,49 +42,14 @@ def checkpoint(tmp_path_factory, fitted_file):
     return out
 
 
-def _args(tmp_path, **kw) -> V.ValidateArgs:
+def _args(tmp_path, **kw) -> ValidateArgs:
     base = dict(frames=1, slots=1, trajectory_steps=N_FIT, grid=3, progress=False)
-    return V.ValidateArgs(out=str(tmp_path / "v"), **{**base, **kw})
+    return ValidateArgs(out=str(tmp_path / "v"), **{**base, **kw})
 
 
 def _rows(out) -> list[dict]:
-    with (out / V.CSV_NAME).open() as fh:
+    with (out / CSV_NAME).open() as fh:
         return list(csv.DictReader(fh))
-
-
-# --------------------------------------------------------------------------- profiling hook
-
-
-def test_stop_after_is_the_prefix_of_the_full_trajectory(tiny_dir):
-    unet, _ = load_unet(str(tiny_dir))
-    den = UNetDenoiser(unet, device=torch.device("cpu"))
-    img = torch.rand(1, 3, 16, 16) * 2 - 1
-    mask = torch.ones(1, 1, 16, 16)
-    mask[..., 4:12, 4:12] = 0
-    seen = {}
-    with torch.inference_mode():
-        inpaint(
-            den,
-            make_scheduler(),
-            img,
-            mask,
-            RePaintSettings(8),
-            generators_for([3]),
-            on_step=lambda n, t, x, p: seen.setdefault(n, x.clone()),
-        )
-        early = inpaint(
-            den, make_scheduler(), img, mask, RePaintSettings(8), generators_for([3]), stop_after=3
-        )
-    assert torch.equal(early, seen[3])
-    m = measure_request(
-        den, (img[0].numpy() + 1) / 2, mask[0].numpy(), RePaintSettings(8), 3, stop_after=3
-    )
-    assert m.unet_calls == 3 and m.latency_s > 0 and m.unet_time_s <= m.latency_s
-    assert torch.allclose(m.sample01, ((seen[3][0] + 1) / 2).clamp(0, 1))
-    none = measure_request(
-        den, (img[0].numpy() + 1) / 2, mask[0].numpy(), RePaintSettings(8), 3, stop_after=0
-    )
-    assert none.unet_calls == 0 and math.isfinite(none.metrics["tv_l1_pred"])
 
 
 # --------------------------------------------------------------------------- whole path
@@ -186,15 +109,15 @@ def test_baseline_resume_and_beyond_schedule(tmp_path, fitted_file, monkeypatch)
     monkeypatch.setattr(V, "replay_request", lambda *a: calls.append(a[1]["key"]) or real(*a))
     V.main(args)
     assert calls == []
-    lines = (out / V.CSV_NAME).read_text().splitlines(keepends=True)
-    (out / V.CSV_NAME).write_text("".join(lines[:-1]))
+    lines = (out / CSV_NAME).read_text().splitlines(keepends=True)
+    (out / CSV_NAME).write_text("".join(lines[:-1]))
     V.main(args)
     assert calls == [rows[-1]["key"]]
     # Same seed, same request: same decision, image, mask, noise and therefore the same TV.
     keep = ("key", "model_id", "served", "n", "image_id", "mask_id", "noise_seed", "meas_tv")
     assert [{k: r[k] for k in keep} for r in _rows(out)] == [{k: r[k] for k in keep} for r in rows]
     # A different run in the same folder is refused unless --no-resume.
-    with pytest.raises(V.ValidateError, match="different validation run"):
+    with pytest.raises(ValidateError, match="different validation run"):
         V.main(_args(tmp_path, algo="rcars", fitted=str(fitted_file), sets=SETS, seed=6))
 
 

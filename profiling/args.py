@@ -1,0 +1,100 @@
+"""What a profiling campaign is asked to do (`ProfileArgs`, every field a `profile-models`
+option) and the checks of those settings before any model is loaded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from profiling.errors import ProfilingError
+from profiling.models import ModelInfo
+
+PROTOCOLS = ("trajectory", "respaced")
+
+
+@dataclass
+class ProfileArgs:
+    """Settings of one profiling campaign (every field is a CLI option of `profile-models`)."""
+
+    models: list[str] = field(default_factory=lambda: ["builtin:tiny"])
+    """Model folders or hub ids (`google/ddpm-ema-celebahq-256`); `builtin:tiny` = a random 32x32 UNet."""
+    protocol: str = "trajectory"
+    """`trajectory`, `respaced` or `both` (see docs/profiling.md)."""
+    trajectory_steps: int = 250
+    """N of the one full schedule a trajectory run follows (metrics after every reverse step n)."""
+    respaced_steps: list[int] = field(default_factory=lambda: [10, 25, 50, 100, 250])
+    """The N grid of the respaced protocol (one complete run per N)."""
+    images: str = "auto"
+    """`auto` (a zoo model's own held-out set, else `synthetic`), `synthetic`, `digits`,
+    `zoo:<domain>`, or a folder of images of the model's size."""
+    num_images: int = 4
+    """Images taken from the source."""
+    masks: str = "thick"
+    """Comma-separated mask families (thick, thin, half, ev2li, sr2, box) or a folder of mask PNGs."""
+    mask_seed: int = 0
+    """Seed of the generated masks."""
+    seeds: list[int] = field(default_factory=lambda: [0])
+    """Noise seeds; image i with seed s always starts from the same noise, whatever N."""
+    batch: int = 4
+    """Batch size of the separate throughput measurement (latency is always measured at batch 1)."""
+    throughput: bool = True
+    """Measure batched throughput per step count."""
+    dtype: str = "fp32"
+    """UNet dtype: fp32, fp16 or bf16 (the sample stays fp32)."""
+    device: str = "auto"
+    """`auto` (cuda if available), `cpu`, `cuda`, `cuda:1`, ..."""
+    channels_last: bool = False
+    compile: bool = False
+    """Wrap the UNet in torch.compile (warm-up absorbs compilation)."""
+    jump_length: int = 10
+    """RePaint j."""
+    jump_n_sample: int = 1
+    """RePaint r (10 in the RePaint paper; 1 = no resampling, the fast default)."""
+    eta: float = 1.0
+    """1 = DDPM-style sampling as in RePaint's own code; 0 = DDIM-like."""
+    warmup: int = 1
+    """Warm-up generations per model and process (recorded with is_warmup = true)."""
+    cpu_threads: int = 1
+    """torch threads on CPU (1 gives stable timings on shared machines; 0 = torch's default)."""
+    out: Path = Path("runs/profile")
+    """Campaign folder: parts/, measurements.parquet, models written for builtin:tiny."""
+    campaign: str | None = None
+    """Campaign name (default: the output folder's name)."""
+    progress: bool = True
+
+
+def validate(args: ProfileArgs) -> None:
+    if args.protocol not in (*PROTOCOLS, "both"):
+        raise ProfilingError(
+            f"protocol '{args.protocol}' is not one of trajectory, respaced, both."
+        )
+    for name, values in (
+        ("trajectory-steps", [args.trajectory_steps]),
+        ("respaced-steps", args.respaced_steps),
+    ):
+        if not values or any(v <= 0 for v in values):
+            raise ProfilingError(f"--{name} must be positive step counts, got {values}.")
+    for name, value in (
+        ("batch", args.batch),
+        ("jump-length", args.jump_length),
+        ("jump-n-sample", args.jump_n_sample),
+        ("num-images", args.num_images),
+    ):
+        if value < 1:
+            raise ProfilingError(f"--{name} must be at least 1, got {value}.")
+    if not 0.0 <= args.eta <= 1.0:
+        raise ProfilingError(f"--eta must be in [0, 1], got {args.eta}.")
+    if not args.seeds:
+        raise ProfilingError("--seeds must list at least one seed.")
+
+
+def check_steps(args: ProfileArgs, info: ModelInfo) -> None:
+    for n in [args.trajectory_steps, *args.respaced_steps]:
+        if n > info.num_train_timesteps:
+            raise ProfilingError(
+                f"step count {n} exceeds the model's {info.num_train_timesteps} training timesteps ('{info.checkpoint}')."
+            )
+
+
+def protocols(args: ProfileArgs) -> tuple[str, ...]:
+    return PROTOCOLS if args.protocol == "both" else (args.protocol,)

@@ -1,0 +1,147 @@
+"""Decision time per slot for every method and U in {10, ..., 18} (Table 3).
+
+`t2drl bench rl` prints the table; nothing here is a timed test. The measure is the paper's:
+wall time of one slot's decision on one CPU core (`torch.set_num_threads(1)`) for a single
+network copy (N = 1), i.e. `allocate` (or HCRAS's `decide_slot`) plus `choose_cache`
+amortised over the K slots of a frame. One untimed warm-up slot precedes the timed ones.
+
+Learned agents are untrained networks of the right shape (inference time does not depend on
+the weights), built by `rl.registry.make_policy` like every other method.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass, field
+
+import torch
+
+from common.errors import UserError
+from common.provenance import cpu_name, load_average
+from rl import registry
+from rl.baselines.ga import GAConfig
+from testbed.config import config_from_sources
+from testbed.rollout import policy_steps, seeded_sim
+
+ALGOS = registry.TABLE3_ORDER
+DEFAULT_ALGOS = tuple(a for a in ALGOS if registry.BY_NAME[a].paper_table3)
+"""The paper's rows. The oracle's P3 table is computed before its timing (offline work, not a
+slot decision), so it is timed only when asked for (`--algos ...,oracle`)."""
+DISPLAY = registry.DISPLAY
+REFERENCE = "ddpg-t2drl"
+
+
+class BenchError(UserError):
+    """Bad benchmark input (one sentence)."""
+
+
+@dataclass
+class BenchArgs:
+    """Arguments of `t2drl bench rl`."""
+
+    users: tuple[int, ...] = (10, 12, 14, 16, 18)
+    """Numbers of users U to time (Table 3's columns)."""
+    algos: tuple[str, ...] = DEFAULT_ALGOS
+    """Algorithms to time (any of `ALGOS`)."""
+    slots: int = 5
+    """Timed slots per (algorithm, U), after one untimed warm-up slot."""
+    seed: int = 0
+    """Seed of the simulated slots and of the policies' generators."""
+    preset: str | None = None
+    """Config preset (paper or fitted; default paper)."""
+    fitted_file: str | None = None
+    """Fitted-models file for the fitted preset."""
+    config_file: str | None = None
+    """TOML/JSON file of config fields."""
+    sets: list[str] = field(default_factory=list)
+    """--set name=value overrides (n_users is set per column)."""
+    ga: GAConfig = field(default_factory=GAConfig)
+    """GA settings of SCHRS and HCRAS."""
+
+
+def time_policy(policy, cfg, seed: int, n_slots: int) -> dict[str, float]:
+    """Mean ms of `choose_cache` per call, of the slot decision per slot, and their sum per slot
+    with `choose_cache` amortised over K (`testbed.rollout.policy_steps`; slot 0 is the
+    warm-up)."""
+    sim, rng = seeded_sim(cfg, seed)
+    cache_s, slot_s, n_cache = 0.0, 0.0, 0
+    for i, step in enumerate(policy_steps(policy, sim, rng)):
+        if i > 0:
+            if step.frame_start:
+                cache_s, n_cache = cache_s + step.cache_s, n_cache + 1
+            slot_s += step.decide_s
+        if i == n_slots:
+            break
+    if n_cache == 0:  # no frame started inside the timed slots: time one more call
+        t0 = time.perf_counter()
+        policy.choose_cache(sim.gamma, rng)
+        cache_s, n_cache = time.perf_counter() - t0, 1
+    cache_ms = 1e3 * cache_s / n_cache
+    slot_ms = 1e3 * slot_s / n_slots
+    return {
+        "choose_cache_ms": cache_ms,
+        "allocate_ms": slot_ms,
+        "decision_time_ms": slot_ms + cache_ms / cfg.n_slots,
+    }
+
+
+def main(args: BenchArgs, on_row=None) -> dict:
+    """Time every algorithm at every U; returns the rows and the settings."""
+    unknown = [a for a in args.algos if a not in ALGOS]
+    if unknown:
+        raise BenchError(f"unknown algorithm '{unknown[0]}'; expected some of: {', '.join(ALGOS)}.")
+    if not args.users or any(not isinstance(u, int) or u < 1 for u in args.users):
+        raise BenchError(f"--users expects positive integers, got {list(args.users)}.")
+    if args.slots < 1:
+        raise BenchError(f"--slots must be a positive integer, got {args.slots}.")
+    load_before = _load_text()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    rows = []
+    try:
+        for algo in args.algos:
+            for u in args.users:
+                cfg = config_from_sources(
+                    file=args.config_file,
+                    sets=[*args.sets, f"n_users={u}"],
+                    preset=args.preset,
+                    fitted_file=args.fitted_file,
+                )
+                policy = registry.make_policy(algo, cfg, ga=args.ga, oracle_samples=2)
+                if algo == "oracle":
+                    policy.frame_table()  # P3 per popularity state, before (not in) the timing
+                row = {
+                    "algo": algo,
+                    "n_users": u,
+                    **time_policy(policy, cfg, args.seed, args.slots),
+                }
+                rows.append(row)
+                if on_row is not None:
+                    on_row(row)
+    finally:
+        torch.set_num_threads(threads)
+    ref = {r["n_users"]: r["decision_time_ms"] for r in rows if r["algo"] == REFERENCE}
+    for r in rows:
+        r["ratio_to_ddpg_t2drl"] = (
+            r["decision_time_ms"] / ref[r["n_users"]] if r["n_users"] in ref else None
+        )
+    return {
+        "rows": rows,
+        "settings": {
+            "users": list(args.users),
+            "slots": args.slots,
+            "seed": args.seed,
+            "torch_threads": 1,
+            "ga": dataclasses.asdict(args.ga),
+            "cpu": cpu_name(),
+            "load_before": load_before,
+            "load_after": _load_text(),
+        },
+    }
+
+
+def _load_text() -> str:
+    """1-minute load average as text, "n/a" where unknown."""
+    load = load_average()
+    return "n/a" if load is None else f"{load:.2f}"

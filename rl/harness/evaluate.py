@@ -1,0 +1,313 @@
+"""Evaluate any `TwoTimescalePolicy` on held-out seeds (main paper 7.3, Figs. 7-8, Table 3).
+
+For every seed, `n_episodes` episodes of T frames x K slots run one after another on a
+`BatchedEdgeSim` with one copy (N = 1, as the BS of the paper decides for one cell), through
+`testbed.rollout.run_seed`, which says how the seed is split (common random numbers across
+policies) and defines the metrics (`METRICS`). Over seeds we report, per metric, the mean and a
+95% Student-t confidence interval (mean +- t_{0.975, n-1} s / sqrt(n)); with one seed the
+interval is undefined (NaN).
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from common.errors import UserError
+from common.io import write_json
+from common.provenance import provenance
+from common.stats import CONFIDENCE, t_interval
+from rl import registry
+from rl.baselines.ga import GAConfig
+from rl.baselines.policies import BASELINES
+from testbed.config import EdgeConfig, build_config, config_from_sources
+from testbed.rollout import METRICS, run_seed
+
+
+class EvaluationError(UserError):
+    """Bad evaluation input (one sentence)."""
+
+
+@dataclass(frozen=True)
+class MetricSummary:
+    """Mean over seeds and its 95% t-interval; `per_seed` in the order of the seeds."""
+
+    mean: float
+    ci_low: float
+    ci_high: float
+    per_seed: tuple[float, ...]
+
+    @property
+    def half_width(self) -> float:
+        return (self.ci_high - self.ci_low) / 2.0
+
+    def to_dict(self) -> dict:
+        nan_to_none = lambda x: None if math.isnan(x) else x  # noqa: E731
+        return {
+            "mean": self.mean,
+            "ci95_low": nan_to_none(self.ci_low),
+            "ci95_high": nan_to_none(self.ci_high),
+            "per_seed": list(self.per_seed),
+        }
+
+
+@dataclass
+class EvalResult:
+    algo: str
+    seeds: tuple[int, ...]
+    n_episodes: int
+    metrics: dict[str, MetricSummary]
+    config: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {
+            "algo": self.algo,
+            "seeds": list(self.seeds),
+            "n_episodes_per_seed": self.n_episodes,
+            "confidence": CONFIDENCE,
+            "metrics": {k: v.to_dict() for k, v in self.metrics.items()},
+            "metric_descriptions": METRICS,
+            "config": self.config,
+        }
+
+
+def check_seeds(seeds: Sequence[int]) -> tuple[int, ...]:
+    seeds = tuple(seeds)
+    if not seeds:
+        raise EvaluationError("at least one evaluation seed is needed.")
+    for s in seeds:
+        if not isinstance(s, int | np.integer) or isinstance(s, bool) or s < 0:
+            raise EvaluationError(f"evaluation seeds must be non-negative integers, got {s!r}.")
+    if len(set(seeds)) != len(seeds):
+        raise EvaluationError(f"evaluation seeds must be distinct, got {list(seeds)}.")
+    return tuple(int(s) for s in seeds)
+
+
+def evaluate_policy(
+    policy,
+    cfg: EdgeConfig,
+    seeds: Sequence[int],
+    n_episodes: int = 1,
+    on_seed: Callable[[int, dict[str, float]], None] | None = None,
+) -> EvalResult:
+    """Run `policy` on every seed; summarise each metric over seeds (mean, 95% t-interval)."""
+    seeds = check_seeds(seeds)
+    if not isinstance(n_episodes, int) or isinstance(n_episodes, bool) or n_episodes < 1:
+        raise EvaluationError(f"episodes per seed must be a positive integer, got {n_episodes!r}.")
+    rows = []
+    for s in seeds:
+        row = run_seed(policy, cfg, s, n_episodes)
+        rows.append(row)
+        if on_seed is not None:
+            on_seed(s, row)
+    metrics = {}
+    for key in METRICS:
+        values = [r[key] for r in rows]
+        mean, lo, hi = t_interval(values)
+        metrics[key] = MetricSummary(mean, lo, hi, tuple(values))
+    return EvalResult(
+        algo=getattr(policy, "name", type(policy).__name__),
+        seeds=seeds,
+        n_episodes=n_episodes,
+        metrics=metrics,
+        config=cfg.to_dict(),
+    )
+
+
+def parse_seeds(text: str) -> tuple[int, ...]:
+    """'100,101,102' or a range '100-104' (inclusive), or a mix: '1,5-7'."""
+    seeds: list[int] = []
+    for part in (p.strip() for p in str(text).split(",")):
+        if not part:
+            continue
+        try:
+            if "-" in part[1:]:
+                lo, hi = part.split("-", 1)
+                a, b = int(lo), int(hi)
+                if b < a:
+                    raise ValueError
+                seeds.extend(range(a, b + 1))
+            else:
+                seeds.append(int(part))
+        except ValueError:
+            raise EvaluationError(
+                f"--seeds expects comma-separated non-negative integers or ranges like 100-104, "
+                f"got '{text}'."
+            ) from None
+    return check_seeds(seeds)
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+@dataclass
+class EvaluateArgs:
+    """Arguments of `t2drl evaluate`."""
+
+    algo: str | None = None
+    """Baseline to evaluate: rcars, schrs, hcras or oracle (`rl.oracle.OraclePolicy`), or leave
+    unset and give `checkpoint` (`rl.registry` lists every method)."""
+    checkpoint: str | None = None
+    """A trained agent's checkpoint, loaded by `rl.registry.load_policy`."""
+    seeds: tuple[int, ...] = (100, 101, 102, 103, 104)
+    """Held-out evaluation seeds (training should not use them)."""
+    episodes: int = 1
+    """Episodes per seed (T x K slots each)."""
+    preset: str | None = None
+    """Config preset: paper or fitted (default paper)."""
+    fitted_file: str | None = None
+    """Fitted-models file for the fitted preset."""
+    config_file: str | None = None
+    """TOML/JSON file of config fields."""
+    sets: list[str] = field(default_factory=list)
+    """--set name=value config overrides."""
+    ga: GAConfig | None = None
+    """`rl.baselines.ga.GAConfig` for SCHRS/HCRAS (None: defaults)."""
+    out: str | None = None
+    """Write the result as JSON here and as CSV beside it (same stem, .csv)."""
+
+
+def checkpoint_config(checkpoint: str) -> EdgeConfig | None:
+    """The config a checkpoint was trained on, from the ``run.json`` beside it (None if absent)."""
+    p = Path(checkpoint)
+    meta = (p if p.is_dir() else p.parent) / "run.json"
+    if not meta.is_file():
+        return None
+    try:
+        d = json.loads(meta.read_text())["config"]
+    except (json.JSONDecodeError, KeyError, TypeError):
+        return None
+    skip = {"preset", "seed", "fitted_file", "notes"}
+    names = {f.name for f in dataclasses.fields(EdgeConfig)} - skip
+    return build_config(
+        preset=d["preset"],
+        seed=d["seed"],
+        overrides={k: v for k, v in d.items() if k in names},
+        fitted_file=d.get("fitted_file"),
+    )
+
+
+def config_mismatch(trained: EdgeConfig, evaluated: EdgeConfig) -> str | None:
+    """Name of the first field (other than provenance) where two configs differ, or None."""
+    a, b = trained.to_dict(), evaluated.to_dict()
+    for key in a:
+        if key not in ("notes", "preset", "seed", "fitted_file") and a[key] != b.get(key):
+            return key
+    return None
+
+
+def build_policy(args: EvaluateArgs, cfg: EdgeConfig):
+    """The trained agent of `args.checkpoint`, or the baseline or oracle `args.algo`
+    (`rl.registry.make_policy`)."""
+    if args.algo is not None and args.checkpoint is not None:
+        raise EvaluationError(
+            "give either --algo (a baseline) or --checkpoint (a trained agent), not both."
+        )
+    if args.checkpoint is not None:
+        if not Path(args.checkpoint).exists():
+            raise EvaluationError(f"checkpoint '{args.checkpoint}' does not exist.")
+        return registry.load_policy(args.checkpoint)
+    if args.algo is None:
+        raise EvaluationError(
+            f"give --algo (one of {', '.join(BASELINES)}, oracle) or --checkpoint PATH."
+        )
+    if args.algo.lower() in registry.LEARNED:
+        raise EvaluationError(
+            f"'{args.algo}' is a learned method: give --checkpoint PATH of its trained run."
+        )
+    return registry.make_policy(args.algo, cfg, ga=args.ga)
+
+
+def resolve_config(args: EvaluateArgs) -> EdgeConfig:
+    """--preset/--set/--config as in check-config; for a checkpoint without any of them, the
+    config it was trained on (and with them, they must agree with it)."""
+    given = args.preset or args.fitted_file or args.config_file or args.sets
+    trained = checkpoint_config(args.checkpoint) if args.checkpoint else None
+    if trained is not None and not given:
+        return trained
+    cfg = config_from_sources(
+        file=args.config_file, sets=args.sets, preset=args.preset, fitted_file=args.fitted_file
+    )
+    if trained is not None:
+        key = config_mismatch(trained, cfg)
+        if key is not None:
+            raise EvaluationError(
+                f"checkpoint '{args.checkpoint}' was trained with {key} = "
+                f"{trained.to_dict()[key]!r} but the evaluation config has {key} = "
+                f"{cfg.to_dict()[key]!r}; drop the config options to use the training config."
+            )
+    return cfg
+
+
+def write_outputs(doc: dict, out: str) -> tuple[str, str]:
+    """JSON at `out` (or its .json sibling) and a CSV of the metric summaries beside it."""
+    p = Path(out)
+    json_path = p if p.suffix != ".csv" else p.with_suffix(".json")
+    csv_path = p.with_suffix(".csv")
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    write_json(json_path, doc, indent=2)
+    res = doc["result"]
+    with csv_path.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(
+            [
+                "algo",
+                "metric",
+                "description",
+                "mean",
+                "ci95_low",
+                "ci95_high",
+                "n_seeds",
+                "episodes_per_seed",
+                "preset",
+                "n_users",
+                "checkpoint",
+                "git_commit",
+            ]
+        )
+        for key, m in res["metrics"].items():
+            w.writerow(
+                [
+                    res["algo"],
+                    key,
+                    METRICS[key],
+                    m["mean"],
+                    m["ci95_low"],
+                    m["ci95_high"],
+                    len(res["seeds"]),
+                    res["n_episodes_per_seed"],
+                    res["config"]["preset"],
+                    res["config"]["n_users"],
+                    doc.get("checkpoint") or "",
+                    doc["provenance"]["git_commit"] or "",
+                ]
+            )
+    return str(json_path), str(csv_path)
+
+
+def main(args: EvaluateArgs, on_seed=None) -> dict:
+    """Build the config and policy, evaluate, optionally write JSON/CSV; return the document."""
+    seeds = check_seeds(args.seeds)
+    if args.checkpoint is not None and not Path(args.checkpoint).exists():
+        raise EvaluationError(f"checkpoint '{args.checkpoint}' does not exist.")
+    cfg = resolve_config(args)
+    ga = args.ga if args.ga is not None else GAConfig()
+    args = dataclasses.replace(args, ga=ga)
+    policy = build_policy(args, cfg)
+    result = evaluate_policy(policy, cfg, seeds, args.episodes, on_seed=on_seed)
+    doc = {
+        "result": result.to_dict(),
+        "checkpoint": args.checkpoint,
+        "ga": dataclasses.asdict(ga) if (args.algo or "").lower() in ("schrs", "hcras") else None,
+        "provenance": provenance(),
+    }
+    if args.out:
+        doc["written"] = write_outputs(doc, args.out)
+    return doc

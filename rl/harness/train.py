@@ -1,0 +1,296 @@
+"""Training entry point: `main(TrainArgs)` runs T2DRL, DDPG-based T2DRL or single-timescale DDPG.
+
+Writes into `out/`:
+
+* ``progress.csv``: one row per episode (episode_reward, hit_ratio, utility, violation_share,
+  over_capacity_share, epsilon, mean losses, wall_s);
+* ``tb/``: TensorBoard scalars of the same numbers;
+* ``checkpoint.pt``: everything needed to resume (networks, targets, optimisers, replay
+  buffers, NumPy generator states, torch generator state), tensors and plain Python only,
+  so `torch.load(..., weights_only=True)` reads it; written atomically (tmp file + rename)
+  every `checkpoint_every` episodes and at the end;
+* ``policy.pt``: the same without the replay buffers (small), for `rl.registry.load_policy`;
+* ``run.json``: environment config, hyperparameters, episodes done, versions.
+
+Resuming (`resume=True`, the default) continues from ``checkpoint.pt`` and reaches the same
+numbers as an uninterrupted run: all randomness comes from generators whose states are saved,
+and the CSV/TensorBoard rows after the checkpoint are dropped.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import functools
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from common.io import atomic_write, write_json
+from common.provenance import versions
+from rl.agents.common import limit_threads, seed_everything
+from rl.agents.d3pg import D3PGArgs
+from rl.agents.ddqn import DDQNArgs
+from rl.agents.presets import DEFAULT_PRESET, EPISODES, N_ENVS, PRESETS, hyperparameters
+from rl.registry import LEARNED, TrainError, build_trainer
+from testbed.config import EdgeConfig, build_config
+from testbed.rollout import run_seed
+
+
+@dataclass
+class TrainArgs:
+    algo: str = "t2drl"
+    """'t2drl' (DDQN + D3PG), 'ddpg-t2drl' (DDQN + MLP actor), 'ddpg' (single timescale)."""
+    preset: str = DEFAULT_PRESET
+    """Hyperparameter preset, `rl.agents.presets`: 'default', 'paper' or 'tuned'."""
+    env_preset: str = "paper"
+    """Environment preset of `testbed.config.build_config`: 'paper' or 'fitted'."""
+    env_seed: int = 0
+    """Seed of the environment preset's model draw (fixed across training seeds)."""
+    env_overrides: dict[str, Any] = field(default_factory=dict)
+    """EdgeConfig fields to override (e.g. {'n_users': 3})."""
+    seed: int = 0
+    """Training seed: simulator, exploration, minibatches, network initialisation."""
+    episodes: int | None = None
+    """H; None takes the preset's (500)."""
+    out: str | None = None
+    """Run directory; default runs/<algo>-<preset>-<env_preset>-s<seed>."""
+    n_envs: int | None = None
+    """Copies of the network stepped together (1 = Algorithm 1 verbatim); None takes the
+    preset's (default 8, paper 1)."""
+    device: str = "auto"
+    """'auto' (CUDA when present), 'cpu' or 'cuda'."""
+    threads: int | None = 1
+    """torch and NumPy-BLAS threads for this process (`rl.agents.common.limit_threads`; None
+    leaves them). 1 by default: the networks are small, and more threads on a busy machine
+    made updates much slower (docs/benchmarks.md)."""
+    compile: bool = False
+    """torch.compile the D3PG/DDPG losses (`rl.agents.d3pg.D3PG.compile`): cheaper updates for
+    some seconds of compiling (docs/benchmarks.md); needs a C++ compiler. Recorded in run.json;
+    a run resumes only with the same choice."""
+    checkpoint_every: int = 10
+    """Episodes between checkpoints (also written after the last episode)."""
+    resume: bool = True
+    """Continue from out/checkpoint.pt when it exists; False starts afresh (overwrites)."""
+    stop_after: int | None = None
+    """Stop after this many episodes in this call (to slice a run; resume continues it)."""
+    greedy_every: int = 10
+    """Score the greedy policy every this many episodes (and after the last) on
+    `greedy_seeds` with the evaluator (`testbed.rollout.run_seed`); 0 never. Logged as the
+    progress.csv columns greedy_* (empty otherwise) and TensorBoard's greedy/*."""
+    greedy_seeds: tuple[int, ...] = (900, 901)
+    """Held-out seeds of the greedy curve (disjoint from the experiments' 1000-1009)."""
+    progress: bool = True
+    """Show a progress bar."""
+    tensorboard: bool = True
+    """Write TensorBoard scalars."""
+    d3pg: D3PGArgs | None = None
+    """Override the preset's D3PG/DDPG hyperparameters entirely (tests, sweeps)."""
+    ddqn: DDQNArgs | None = None
+    """Override the preset's DDQN hyperparameters entirely."""
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _check(args: TrainArgs) -> None:
+    if args.algo not in LEARNED:
+        raise TrainError(f"unknown algorithm '{args.algo}'; expected one of {', '.join(LEARNED)}.")
+    if args.preset not in PRESETS:
+        raise TrainError(
+            f"unknown hyperparameter preset '{args.preset}'; expected one of {', '.join(PRESETS)}."
+        )
+    if not isinstance(args.greedy_every, int) or args.greedy_every < 0:
+        raise TrainError(
+            f"option 'greedy_every' must be a non-negative integer, got {args.greedy_every!r}."
+        )
+    for name in ("episodes", "n_envs", "checkpoint_every", "stop_after"):
+        v = getattr(args, name)
+        if v is not None and (not isinstance(v, int) or v < 1):
+            raise TrainError(f"option '{name}' must be a positive integer, got {v!r}.")
+
+
+# --------------------------------------------------------------------------- files
+
+
+def _run_record(args, cfg, d3pg, ddqn, episodes, done) -> dict[str, Any]:
+    return {
+        "algo": args.algo,
+        "preset": args.preset,
+        "env_preset": args.env_preset,
+        "seed": args.seed,
+        "n_envs": args.n_envs,
+        "compile": args.compile,
+        "episodes": episodes,
+        "episodes_done": done,
+        "config": cfg.to_dict(),
+        "d3pg": dataclasses.asdict(d3pg),
+        "ddqn": dataclasses.asdict(ddqn) if args.algo != "ddpg" else None,
+        "versions": versions("torch", "numpy", runtime=True)
+        | versions("t2drl-testbed", python=False),
+    }
+
+
+def _truncate_csv(path: Path, episodes_done: int) -> None:
+    if not path.exists():
+        return
+    with path.open() as f:
+        rows = list(csv.DictReader(f))
+        fieldnames = rows[0].keys() if rows else None
+    if fieldnames is None:
+        return
+    with path.open("w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(fieldnames))
+        w.writeheader()
+        for r in rows:
+            if int(r["episode"]) <= episodes_done:
+                w.writerow(r)
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main(args: TrainArgs) -> dict[str, Any]:
+    """Train; return {'out': run dir, 'episodes_done': n, 'history': list of episode rows}."""
+    _check(args)
+    cfg = build_config(args.env_preset, args.env_seed, dict(args.env_overrides))
+    d3pg, ddqn = hyperparameters(args.algo, args.preset)
+    d3pg, ddqn = args.d3pg or d3pg, args.ddqn or ddqn
+    episodes = args.episodes or EPISODES[args.preset]
+    args = dataclasses.replace(args, n_envs=args.n_envs or N_ENVS[args.preset])
+    out = Path(args.out or f"runs/{args.algo}-{args.preset}-{args.env_preset}-s{args.seed}")
+    out.mkdir(parents=True, exist_ok=True)
+
+    if args.threads is not None:
+        limit_threads(args.threads)
+    seed_everything(args.seed)
+    trainer = build_trainer(
+        args.algo, cfg, d3pg, ddqn, args.device, args.seed, args.n_envs, episodes, args.compile
+    )
+    _resume_or_start(args, out, trainer, lambda: _run_record(args, cfg, d3pg, ddqn, episodes, 0))
+    start = trainer.episode
+    _truncate_csv(out / "progress.csv", start)
+
+    def save(done: int) -> None:
+        state = {"trainer": trainer.state_dict(True), "torch_rng": torch.get_rng_state()}
+        atomic_write(out / "checkpoint.pt", functools.partial(torch.save, state))
+        atomic_write(out / "policy.pt", functools.partial(torch.save, trainer.state_dict(False)))
+        record = _run_record(args, cfg, d3pg, ddqn, episodes, done)
+        write_json(out / "run.json", record, indent=2)
+
+    end = episodes if args.stop_after is None else min(episodes, start + args.stop_after)
+    history: list[dict[str, Any]] = []
+    log = _EpisodeLog(args, out, start, episodes)
+    try:
+        for ep in range(start + 1, end + 1):
+            t0 = time.perf_counter()
+            row = {"episode": ep, **trainer.run_episode()}
+            row["wall_s"] = time.perf_counter() - t0
+            greedy = args.greedy_every and (ep % args.greedy_every == 0 or ep == episodes)
+            row.update(greedy_score(trainer, cfg, args.greedy_seeds) if greedy else GREEDY_BLANK)
+            history.append(row)
+            log.write(row, ep, greedy)
+            if ep % args.checkpoint_every == 0 or ep == end:
+                save(ep)
+    finally:
+        log.close()
+    return {"out": str(out), "episodes_done": trainer.episode, "history": history}
+
+
+def _resume_or_start(args: TrainArgs, out: Path, trainer, run_record) -> None:
+    """Load out/checkpoint.pt into `trainer` when resuming (the run must be the same as
+    `run_record()`, the record this call would write); otherwise clear the old files."""
+    ckpt_path = out / "checkpoint.pt"
+    if not (args.resume and ckpt_path.exists()):
+        for p in (ckpt_path, out / "progress.csv"):
+            p.unlink(missing_ok=True)
+        return
+    record = json.loads((out / "run.json").read_text())
+    mine = run_record()
+    record.setdefault("compile", False)  # run.json written before the option existed
+    for key in ("algo", "preset", "seed", "n_envs", "compile", "config", "d3pg", "ddqn"):
+        if record.get(key) != json.loads(json.dumps(mine[key])):
+            raise TrainError(
+                f"run directory '{out}' holds a different run ({key} differs); "
+                "choose another --out or pass --no-resume to overwrite it."
+            )
+    sd = torch.load(ckpt_path, weights_only=True)
+    trainer.load_state_dict(sd["trainer"])
+    torch.set_rng_state(sd["torch_rng"])
+
+
+class _EpisodeLog:
+    """One row per episode into progress.csv, TensorBoard (train/*, greedy/* when scored) and
+    the progress bar."""
+
+    def __init__(self, args: TrainArgs, out: Path, start: int, episodes: int):
+        self.writer = None
+        if args.tensorboard:
+            # imported only when asked for: tensorboard is slow to import and optional here
+            from torch.utils.tensorboard import SummaryWriter
+
+            self.writer = SummaryWriter(str(out / "tb"), purge_step=start + 1)
+        self.bar = None
+        if args.progress:
+            desc = f"{args.algo}/{args.preset}"
+            self.bar = tqdm(total=episodes, initial=start, desc=desc, unit="ep")
+        self.csv_path = out / "progress.csv"
+        self.csv_file = self.csv_path.open("a", newline="")
+        self.csv_writer = None
+
+    def write(self, row: dict[str, Any], ep: int, greedy: bool) -> None:
+        if self.csv_writer is None:
+            self.csv_writer = csv.DictWriter(
+                self.csv_file, fieldnames=list(row), extrasaction="ignore"
+            )
+            if self.csv_path.stat().st_size == 0:
+                self.csv_writer.writeheader()
+        self.csv_writer.writerow(row)
+        self.csv_file.flush()
+        if self.writer is not None:
+            for k, v in row.items():
+                if k.startswith("greedy_"):
+                    if greedy:
+                        self.writer.add_scalar(f"greedy/{k[7:]}", v, ep)
+                elif k != "episode":
+                    self.writer.add_scalar(f"train/{k}", v, ep)
+        if self.bar is not None:
+            self.bar.update(1)
+            self.bar.set_postfix(
+                reward=f"{row['episode_reward']:.2f}", hit=f"{row['hit_ratio']:.2f}"
+            )
+
+    def close(self) -> None:
+        self.csv_file.close()
+        if self.bar is not None:
+            self.bar.close()
+        if self.writer is not None:
+            self.writer.close()
+
+
+# --------------------------------------------------------------------------- greedy curve
+
+GREEDY_METRICS = ("utility", "hit_ratio", "slot_reward", "violation_share")
+GREEDY_BLANK = {f"greedy_{k}": float("nan") for k in GREEDY_METRICS}
+
+
+def greedy_score(trainer, cfg: EdgeConfig, seeds: tuple[int, ...]) -> dict[str, float]:
+    """The greedy policy's metrics (`testbed.rollout.run_seed`), averaged over `seeds`.
+
+    Training's randomness is untouched: the evaluator draws from its own per-seed generators,
+    and the agent's torch generator (which an MLP policy reseeds) is restored afterwards."""
+    agents = [getattr(trainer, n) for n in ("d3pg", "agent") if hasattr(trainer, n)]
+    gen_states = [a.gen.get_state() for a in agents]
+    try:
+        policy = trainer.policy()
+        rows = [run_seed(policy, cfg, s) for s in seeds]
+    finally:
+        for a, st in zip(agents, gen_states, strict=True):
+            a.gen.set_state(st)
+    return {f"greedy_{k}": float(np.mean([r[k] for r in rows])) for k in GREEDY_METRICS}

@@ -1,0 +1,20 @@
+"""`fitted_models.schema`: a valid document survives dump and load; a broken one is refused."""
+
+import copy
+
+import pytest
+
+from fitted_models.schema import FittedModelsError, dump_fitted, load_fitted, validate_fitted
+
+
+def test_dump_then_load_is_the_same_document(tmp_path):
+    doc = load_fitted("paper")
+    path = dump_fitted(doc, tmp_path / "sub" / "copy.json")
+    assert load_fitted(path) == doc
+
+
+def test_duplicate_model_ids_are_refused():
+    doc = copy.deepcopy(load_fitted("paper"))
+    doc["models"].append(copy.deepcopy(doc["models"][0]))
+    with pytest.raises(FittedModelsError, match=r"models\[1\]\.id' must be unique"):
+        validate_fitted(doc)

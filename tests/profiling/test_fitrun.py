@@ -1,0 +1,62 @@
+"""`profiling.fitrun`: a measurement table fitted, the written file read back, the figure drawn."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from fitted_models.reader import read_fitted
+from profiling.fitrun import FitArgs, run_fit
+from tests.profiling.synthetic import TRUE, synthetic
+
+
+def _table(tmp_path, protocol="trajectory"):
+    x, tv, delay, groups = synthetic(n_curves=6)
+    df = pd.DataFrame(
+        {
+            "campaign": "synthetic-test",
+            "protocol": protocol,
+            "record": "step",
+            "is_warmup": False,
+            "model_id": "fake",
+            "checkpoint": "fake/ckpt",
+            "checkpoint_sha256": "0" * 64,
+            "storage_size_bytes": 1234,
+            "output_size_bits": 3 * 16 * 16 * 8,
+            "image_id": [f"img{g}" for g in groups],
+            "mask_id": "thick-s0",
+            "seed": 0,
+            "step_n": x.astype(int),
+            "steps_N": 250,
+            "tv_l1": tv,
+            "tv_l1_pred": tv,
+            "latency_s": delay,
+            "device": "cpu",
+            "device_name": "test-cpu",
+            "dtype": "fp32",
+            "torch_version": "x",
+            "diffusers_version": "y",
+            "piq_version": "z",
+            "jump_length": 10,
+            "jump_n_sample": 1,
+            "eta": 1.0,
+            "batch_size": 1,
+            "image_source": "synthetic",
+        }
+    )
+    path = tmp_path / "m.parquet"
+    df.to_parquet(path)
+    return path
+
+
+def test_fit_models_writes_valid_json_and_png(tmp_path):
+    path = _table(tmp_path)
+    [result] = run_fit(FitArgs(measurements=[path], out=tmp_path / "fits", n_boot=20))
+    fitted = result["fitted"]
+    assert fitted == read_fitted(result["path"])
+    assert fitted.protocol == "trajectory" and fitted.source.measurements_sha256
+    [model] = fitted.models
+    assert abs(model.A1_steps - 60) < 3 and model.tv_fit.steps_axis == "step_n"
+    assert set(model.tv_fit.ci95) == set(TRUE)
+    tv, _, _ = result["fits"]["fake"]
+    assert model.A1_steps == tv.params["A1_steps"] and model.tv_fit.r2 == tv.r2
+    assert result["png"].stat().st_size > 10_000

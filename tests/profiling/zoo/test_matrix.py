@@ -1,0 +1,26 @@
+"""`profiling.zoo.matrix`: the cross-domain matrix on a tiny zoo."""
+
+from __future__ import annotations
+
+import json
+
+from profiling.zoo.train import train_zoo
+from tests.profiling.zoo.toy import TOY, tiny_zoo_args
+
+
+def test_matrix_on_a_tiny_zoo(tmp_path):
+    from profiling.zoo.matrix import MatrixArgs, diagonal_wins, plot_fig1, run_matrix, write_tables
+
+    train_zoo(tiny_zoo_args(tmp_path / "zoo"), loaders=TOY)
+    args = MatrixArgs(
+        num_images=2, steps=2, jump_n_sample=1, root=str(tmp_path / "zoo"),
+        out_dir=str(tmp_path / "docs"), progress=False,
+    )  # fmt: skip
+    result = run_matrix(args)
+    assert len(result["rows"]) == 4
+    assert {r["unet_calls"] for r in result["rows"]} == {2}
+    md, csv_path = write_tables(result, args)
+    assert "own model wins" in md.read_text() and len(csv_path.read_text().splitlines()) == 5
+    assert set(diagonal_wins(result["rows"], result["domains"])) == {"dark", "bright"}
+    assert plot_fig1(result, tmp_path / "fig.png").stat().st_size > 0
+    assert json.loads((tmp_path / "zoo" / "manifest.json").read_text())["domains"]

@@ -1,0 +1,68 @@
+"""`rl.experiments.markdown`: tables through `DataFrame.to_markdown` with every digit kept, the
+results and gap tables, the scale and cost lines."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from rl.experiments.markdown import (
+    ci_text,
+    cost_lines,
+    gap_table,
+    md_table,
+    results_table,
+    scale_lines,
+)
+from rl.experiments.rows import per_seed_rows
+
+from .conftest import SCALE
+
+
+def _cells(line: str) -> list[str]:
+    return [c.strip() for c in line.strip().strip("|").split("|")]
+
+
+def test_md_table_keeps_cells_as_written():
+    frame = pd.DataFrame(
+        [["T2DRL", "1.10", ""], ["RCARS", "1e-05", "2.50%"]], columns=["m", "a", "b"]
+    )
+    lines = md_table(frame)
+    assert len(lines) == 4 and set(lines[1]) <= set("|:-")
+    assert _cells(lines[2]) == ["T2DRL", "1.10", ""] and _cells(lines[3]) == [
+        "RCARS",
+        "1e-05",
+        "2.50%",
+    ]
+
+
+def test_ci_text():
+    assert ci_text(1.23456, 1.0, 1.5) == "1.23 [1, 1.5]"
+    assert ci_text(2.0, math.nan, math.nan) == "2"
+    assert ci_text(math.nan, math.nan, math.nan) == "n/a"
+
+
+def test_results_and_gap_tables(fig7_records):
+    rows = per_seed_rows("fig7", fig7_records)
+    lines = results_table("fig7", rows, ("utility",))
+    assert lines[0] == "**utility** (mean [95% interval], replicates)"
+    assert _cells(lines[2]) == ["method", "number of users U = 10", "number of users U = 18"]
+    assert _cells(lines[5])[0] == "RCARS" and _cells(lines[5])[1].endswith("(n=3)")
+    gaps = gap_table("fig7", rows)
+    pct = gaps.index(next(g for g in gaps if g.startswith("**utility gap in %")))
+    assert _cells(gaps[pct + 2]) == ["method", "10", "18"]
+    assert [_cells(g)[0] for g in gaps[pct + 4 : pct + 6]] == ["T2DRL", "RCARS"]  # no oracle row
+    assert _cells(gaps[pct + 5])[1] == "49.2 [49.2, 49.2]; worst 49.2"  # 30 / 61 on every seed
+    no_oracle = [r for r in rows if r["algo"] != "oracle"]
+    assert gap_table("fig7", no_oracle) == ["No oracle runs in this sweep, so no gaps.", ""]
+
+
+def test_scale_and_cost_lines(fig7_records, sweep_doc):
+    scale = scale_lines("fig7", SCALE, 4, "default")
+    assert scale[0].startswith("- scale: 2 training seeds x H = 8 episodes")
+    assert "far from converged" in scale[1]
+    cost = cost_lines("fig7", fig7_records, SCALE, sweep_doc)
+    assert cost[0].startswith("- summed wall time of the runs in this report (each on one core)")
+    assert "T2DRL 1.00 s per episode" in cost[0]
+    assert cost[1].startswith("- full form (5 training seeds")

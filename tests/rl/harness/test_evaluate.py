@@ -1,0 +1,97 @@
+"""Evaluation on held-out seeds (`rl.harness.evaluate`) and its t-intervals (the `t2drl evaluate`
+CLI: tests/t2drl_cli/test_rl_cmds.py)."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from rl.baselines.ga import GAConfig
+from rl.baselines.policies import RCARS, make_baseline
+from rl.harness.evaluate import (
+    METRICS,
+    EvaluateArgs,
+    EvaluationError,
+    evaluate_policy,
+    main,
+    parse_seeds,
+    resolve_config,
+)
+from rl.harness.train import TrainArgs
+from rl.harness.train import main as train_main
+from testbed.config import build_config
+
+TINY = {"n_users": 3, "n_frames": 2, "n_slots": 3}
+
+
+@pytest.fixture(scope="module")
+def cfg():
+    return build_config("paper", 0, TINY)
+
+
+@pytest.mark.parametrize("name", ["rcars", "schrs", "hcras"])
+def test_evaluate_returns_finite_intervals(cfg, name):
+    res = evaluate_policy(
+        make_baseline(name, cfg, GAConfig(pop_size=6, n_gen=3)), cfg, [11, 12, 13]
+    )
+    assert set(res.metrics) == set(METRICS)
+    for key, m in res.metrics.items():
+        assert all(np.isfinite([m.mean, m.ci_low, m.ci_high])), key
+        assert m.ci_low <= m.mean <= m.ci_high, key
+        assert len(m.per_seed) == 3
+    doc = res.to_dict()
+    json.dumps(doc)  # serialisable
+    assert doc["config"]["n_users"] == 3
+
+
+def test_one_seed_has_no_interval(cfg):
+    res = evaluate_policy(RCARS(cfg), cfg, [5])
+    assert math.isnan(res.metrics["utility"].ci_low)
+    assert res.to_dict()["metrics"]["utility"]["ci95_low"] is None
+
+
+def test_checkpoint_config_is_the_default_and_must_agree(cfg, tmp_path):
+    (tmp_path / "policy.pt").write_bytes(b"")
+    (tmp_path / "run.json").write_text(json.dumps({"config": cfg.to_dict()}))
+    ckpt = str(tmp_path / "policy.pt")
+    assert resolve_config(EvaluateArgs(checkpoint=ckpt)) == cfg
+    same = [f"{k}={v}" for k, v in TINY.items()]
+    assert resolve_config(EvaluateArgs(checkpoint=ckpt, sets=same)) == cfg
+    with pytest.raises(EvaluationError, match="trained with n_users = 3") as info:
+        resolve_config(EvaluateArgs(checkpoint=ckpt, sets=["n_users=4", "n_frames=2", "n_slots=3"]))
+    assert info.value.exit_code == 2
+
+
+@pytest.mark.parametrize("algo", ["ddpg-t2drl", "ddpg"])
+def test_trained_agent_evaluates_through_load_policy(cfg, tmp_path, algo):
+    """ddpg re-caches every slot through `decide_slot`; ddpg-t2drl holds a cache per frame."""
+    out = tmp_path / "run"
+    train_main(
+        TrainArgs(
+            algo=algo,
+            env_overrides=dict(TINY),
+            episodes=1,
+            out=str(out),
+            device="cpu",
+            progress=False,
+            tensorboard=False,
+        )
+    )
+    doc = main(EvaluateArgs(checkpoint=str(out), seeds=(1, 2)))
+    assert doc["result"]["algo"] == {"ddpg-t2drl": "DDPG-T2DRL", "ddpg": "DDPG"}[algo]
+    assert np.isfinite(doc["result"]["metrics"]["utility"]["ci95_low"])
+
+
+def test_parse_seeds():
+    assert parse_seeds("100-102,7") == (100, 101, 102, 7)
+    for bad in ("", "1,x", "-3", "5-2", "1,1"):
+        with pytest.raises(EvaluationError) as info:
+            parse_seeds(bad)
+        assert info.value.exit_code == 2
+
+
+def test_a_learned_name_needs_a_checkpoint(cfg):
+    with pytest.raises(EvaluationError, match="learned method") as info:
+        main(EvaluateArgs(algo="t2drl", seeds=(1,), sets=[f"{k}={v}" for k, v in TINY.items()]))
+    assert info.value.exit_code == 2

@@ -1,0 +1,208 @@
+"""`t2drl_cli.profiling_cmds`: the sweep end to end through the CLI: table, determinism, resume,
+kill safety, bad input, 2 processes."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+
+import pandas as pd
+import pytest
+
+from profiling.table import PARTS, TABLE, read_parts
+from t2drl_cli.profiling_cmds import fit_models_main, profile_models_main
+from tests.profiling.conftest import PY, ROOT, subprocess_env
+
+
+def _args(model, out, *extra):
+    return [
+        "--model",
+        str(model),
+        "--out",
+        str(out),
+        "--trajectory-steps",
+        "12",
+        "--respaced-steps",
+        "3,6",
+        "--num-images",
+        "2",
+        "--batch",
+        "2",
+        "--no-progress",
+        "--fit-out",
+        str(out / "fits"),
+        "--n-boot",
+        "10",
+        *extra,
+    ]
+
+
+def _cli(main, argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    out = capsys.readouterr()
+    return exc.value.code, out.out, out.err
+
+
+def test_profile_both_protocols_resume_and_determinism(tiny_unet_dir, tmp_path, capsys):
+    out = tmp_path / "camp"
+    code, stdout, _ = _cli(
+        profile_models_main, _args(tiny_unet_dir, out, "--protocol", "both"), capsys
+    )
+    assert code == 0, stdout
+    df = pd.read_parquet(out / TABLE)
+    real = df[~df.is_warmup]
+    traj = real[real.record == "step"]
+    assert sorted(traj.step_n.unique()) == list(range(1, 13)) and len(traj) == 2 * 12
+    resp = real[real.record == "final"]
+    assert sorted(resp.steps_N.unique()) == [3, 6] and len(resp) == 4
+    assert (real[real.record == "throughput"].batch_size == 2).all()
+    assert (
+        df.is_warmup.any()
+        and df.latency_s.gt(0).all()
+        and real.unet_time_s.le(real.latency_s + 1e-6).all()
+    )
+    assert (
+        df.unet_gpu_ms_per_call.isna().all() and df.run_energy_j.isna().all()
+    )  # CPU: nulls, not crashes
+    assert {"checkpoint_sha256", "torch_version", "diffusers_version", "tv_norm"} <= set(df.columns)
+    n_parts = len(list((out / PARTS).glob("part-*.parquet")))
+
+    code, stdout, _ = _cli(
+        profile_models_main, _args(tiny_unet_dir, out, "--protocol", "both", "--no-fit"), capsys
+    )
+    assert code == 0 and "0 cells measured" in stdout
+    assert (
+        len(list((out / PARTS).glob("part-*.parquet"))) == n_parts
+    )  # nothing redone (no new warm-up either)
+
+    other = tmp_path / "again"
+    _cli(profile_models_main, _args(tiny_unet_dir, other, "--protocol", "both", "--no-fit"), capsys)
+    cols = [
+        "protocol",
+        "record",
+        "image_id",
+        "step_n",
+        "tv_l1",
+        "tv_l1_pred",
+        "psnr_hole_db",
+        "ssim_hole",
+    ]
+    a = real[real.record != "throughput"][cols].sort_values(cols[:4]).reset_index(drop=True)
+    b = pd.read_parquet(other / TABLE)
+    b = (
+        b[~b.is_warmup & (b.record != "throughput")][cols]
+        .sort_values(cols[:4])
+        .reset_index(drop=True)
+    )
+    pd.testing.assert_frame_equal(a, b)  # same seed, same numbers
+
+
+def test_kill_loses_no_completed_cell(tiny_unet_dir, tmp_path, capsys):
+    out = tmp_path / "killed"
+    argv = _args(
+        tiny_unet_dir,
+        out,
+        "--protocol",
+        "respaced",
+        "--respaced-steps",
+        "2,3,4,5,6,7,8",
+        "--no-throughput",
+        "--no-fit",
+    )
+    child = subprocess.Popen(
+        [PY, "-m", "t2drl_cli.profiling_cmds", *argv],
+        cwd=ROOT,
+        env=subprocess_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list((out / PARTS).glob("part-*.parquet"))) < 4:
+        time.sleep(0.05)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    before = read_parts(out).to_pandas()  # every part on disk is readable
+    assert len(before) >= 3
+    code, stdout, _ = _cli(profile_models_main, argv, capsys)
+    assert code == 0
+    after = pd.read_parquet(out / TABLE)
+    real = after[~after.is_warmup]
+    assert len(real) == 2 * 7 and real.cell_id.is_unique
+    assert set(before[~before.is_warmup].cell_id) <= set(real.cell_id)
+
+
+@pytest.mark.parametrize(
+    ("extra", "needle"),
+    [
+        (["--model", "/definitely/not/here"], "does not exist"),
+        (["--trajectory-steps", "0"], "positive"),
+        (["--trajectory-steps", "5000"], "exceeds"),
+        (["--respaced-steps", "4,x"], "integers"),
+        (["--masks", "blob"], "unknown"),
+        (["--images", "/no/such/images"], "image source"),
+        (["--dtype", "fp8"], "dtype"),
+    ],
+)
+def test_bad_input_one_line_exit_2(tiny_unet_dir, tmp_path, capsys, extra, needle):
+    code, _, err = _cli(
+        profile_models_main, [*_args(tiny_unet_dir, tmp_path / "o"), *extra], capsys
+    )
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0], err
+
+
+def test_bad_input_in_a_real_process(tiny_unet_dir, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    proc = subprocess.run(
+        [PY, "-m", "t2drl_cli.profiling_cmds", *_args(tiny_unet_dir, blocker / "out")],
+        cwd=ROOT,
+        env=subprocess_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip().startswith("error: output folder") and "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_fit_models_bad_input(tmp_path, capsys):
+    code, _, err = _cli(fit_models_main, [str(tmp_path / "missing.parquet")], capsys)
+    assert code == 2 and "does not exist" in err and len(err.strip().splitlines()) == 1
+
+
+def test_two_process_split(tiny_unet_dir, tmp_path):
+    out = tmp_path / "dist"
+    argv = _args(
+        tiny_unet_dir,
+        out,
+        "--protocol",
+        "respaced",
+        "--respaced-steps",
+        "2,3,4",
+        "--no-throughput",
+        "--no-fit",
+    )
+    cmd = [
+        PY,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node",
+        "2",
+        "-m",
+        "t2drl_cli.profiling_cmds",
+        *argv,
+    ]
+    proc = subprocess.run(
+        cmd, cwd=ROOT, env=subprocess_env(), capture_output=True, text=True, timeout=240
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    df = pd.read_parquet(out / TABLE)
+    real = df[~df.is_warmup]
+    assert len(real) == 2 * 3 and real.cell_id.is_unique
+    assert set(real["rank"]) == {0, 1}  # both processes measured cells

@@ -1,0 +1,34 @@
+"""`validation/report.py`: the commands that reproduce a run (the markdown as a whole is
+checked by the whole-path test in test_closed_loop.py)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from validation.args import ValidateArgs
+from validation.report import reproduce_commands
+
+
+def _run_doc(args: ValidateArgs) -> dict:
+    ident = {"seed": args.seed, "frames": args.frames, "slots": args.slots}
+    return {"args": dataclasses.asdict(args), "identity": ident}
+
+
+def test_baseline_command_names_every_non_default_option():
+    args = ValidateArgs(
+        algo="rcars", sets=["n_users=3"], seed=4, frames=2, slots=1, mask="thin", threads=2
+    )
+    assert reproduce_commands(_run_doc(args)) == [
+        "t2drl validate --algo rcars --fitted zoo-cpu --set n_users=3 --seed 4 --frames 2 "
+        "--slots 1 --mask thin --threads 2 --out runs/validate"
+    ]
+    quick = reproduce_commands(_run_doc(ValidateArgs(algo="hcras", quick=True, device="cuda")))
+    assert quick == [
+        "t2drl validate --algo hcras --fitted zoo-cpu --seed 100 --quick --device cuda "
+        "--out runs/validate"
+    ]
+
+
+def test_checkpoint_without_run_json_gives_only_the_validate_command(tmp_path):
+    (cmd,) = reproduce_commands(_run_doc(ValidateArgs(checkpoint=str(tmp_path))))
+    assert cmd.startswith(f"t2drl validate --checkpoint {tmp_path} --fitted zoo-cpu")
