@@ -65,11 +65,11 @@ def run_allocation(cfg, policy, seeds) -> float:
     return float(np.mean(total))
 
 
-def train_tiny_d3pg(preset: str, episodes: int):
-    """D3PG of `preset` on a U = 3, M = 3 cell with the most popular cache, 8 copies, one
+def train_tiny_d3pg(preset: str, episodes: int, algo: str = "t2drl"):
+    """D3PG of `preset` (`algo`'s actor: diffusion for t2drl, MLP for ddpg-t2drl) on a U = 3, M = 3 cell with the most popular cache, 8 copies, one
     update per slot; returns (cfg, agent, its greedy allocation as a `run_allocation` policy)."""
     cfg = build_config("paper", 0, {"n_users": 3, "n_models": 3, "n_frames": 5, "n_slots": 10})
-    d3pg_args, _ = hyperparameters("t2drl", preset)
+    d3pg_args, _ = hyperparameters(algo, preset)
     agent = D3PG(SlotStateEncoder(cfg), 6, d3pg_args, torch.device("cpu"), seed=0)
     sim = BatchedEdgeSim(cfg, 8, np.random.default_rng(0))
     rng = np.random.default_rng(0)
@@ -108,11 +108,13 @@ def test_d3pg_beats_equal_allocation():
     assert mine > equal
 
 
-def test_d3pg_with_factored_critic_reaches_the_slot_oracle():
-    """D3PG (diffusion actor, `default` preset) on a tiny cell with the most popular cache:
-    better than equal allocation and within 5 % of the slot oracle's reward (23)."""
+@pytest.mark.parametrize("algo", ["t2drl", "ddpg-t2drl"])
+def test_d3pg_with_factored_critic_reaches_the_slot_oracle(algo):
+    """D3PG (diffusion actor for T2DRL, MLP actor for DDPG-based T2DRL, `default` preset) on a
+    tiny cell with the most popular cache: better than equal allocation and within 5 % of the
+    slot oracle's reward (23)."""
     torch.set_num_threads(1)
-    cfg, agent, learned = train_tiny_d3pg("default", episodes=32)  # 1 600 updates
+    cfg, agent, learned = train_tiny_d3pg("default", episodes=32, algo=algo)  # 1 600 updates
     params = BatchedEdgeSim(cfg, 1, np.random.default_rng(0)).params
 
     def oracle(state, cache):
