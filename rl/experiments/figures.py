@@ -8,6 +8,7 @@ one PNG and returns its path.
 from __future__ import annotations
 
 import math
+import textwrap
 from collections import defaultdict
 from pathlib import Path
 
@@ -94,11 +95,11 @@ def plot_greedy_curves(experiment, records, rows, path: Path, title: str) -> str
         ax.set_visible(False)
     for ax, x in zip(axes.flat, xs, strict=False):
         _greedy_panel(ax, experiment, groups, rows, x)
-    fig.suptitle(
+    text = (
         f"{title}: greedy policy during training (held-out seeds 900, 901; the oracle on the "
-        "evaluation seeds)",
-        fontsize=9,
+        "evaluation seeds)"
     )
+    fig.suptitle(textwrap.fill(text, 60 * ncols), fontsize=9)  # one panel is narrower than it
     fig.tight_layout()
     return _save(fig, path, 120)
 
