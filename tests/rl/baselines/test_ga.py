@@ -22,17 +22,7 @@ from testbed.system_model import (
     evaluate_slot,
     slot_reward,
 )
-from tests.rl.baselines.slots import TINY, slot_data, slots
-
-
-@pytest.fixture(scope="module")
-def cfg():
-    return build_config("paper", 0, TINY)
-
-
-@pytest.fixture(scope="module")
-def params(cfg):
-    return SystemParams.from_config(cfg)
+from tests.rl.baselines.slots import slot_data, slots
 
 
 def test_decoded_caches_respect_capacity(params):

@@ -4,21 +4,10 @@ import numpy as np
 import pytest
 
 from rl.baselines.policies import HCRAS, RCARS, SCHRS, UnknownAlgorithmError, make_baseline
-from testbed.config import build_config
 from testbed.policies import most_popular_cache
 from testbed.rollout import run_seed
-from testbed.system_model import SystemParams, amend_action, cache_over_capacity, equal_allocation
-from tests.rl.baselines.slots import GA_TINY, TINY, slots
-
-
-@pytest.fixture(scope="module")
-def cfg():
-    return build_config("paper", 0, TINY)
-
-
-@pytest.fixture(scope="module")
-def params(cfg):
-    return SystemParams.from_config(cfg)
+from testbed.system_model import amend_action, cache_over_capacity, equal_allocation
+from tests.rl.baselines.slots import GA_TINY, slots
 
 
 @pytest.mark.parametrize("name", ["rcars", "schrs", "hcras"])
