@@ -433,15 +433,15 @@ def _warm_up(camp, denoiser, first_cell, images, masks, model_cols, spec) -> Non
 
 
 def _run_cells(camp, denoiser, todo, images, masks, model_cols, info) -> int:
-    from tqdm.auto import tqdm
+    from common.progress import progress_bar
 
     args = camp.args
     total_calls = sum(count_unet_calls(c["N"], args.jump_length, args.jump_n_sample) for c in todo)
-    bar = tqdm(
+    bar = progress_bar(
         total=total_calls,
         unit="call",
         desc=f"{info.model_id} [rank {camp.rank}]",
-        disable=not args.progress or not todo,
+        enabled=args.progress and bool(todo),
         dynamic_ncols=True,
     )
     try:

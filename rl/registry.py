@@ -31,12 +31,11 @@ import torch
 
 from common.device import resolve_device
 from common.errors import UserError
-from rl.agents.d3pg import D3PGArgs
+from rl.agents.args import D3PGArgs, DDQNArgs
 from rl.agents.ddpg import DDPGTrainer
-from rl.agents.ddqn import DDQNArgs
 from rl.agents.presets import hyperparameters
 from rl.agents.t2drl import T2DRLTrainer
-from rl.baselines.ga import GAConfig
+from rl.baselines.args import GAConfig
 from rl.baselines.policies import make_baseline
 from rl.oracle import OraclePolicy
 from testbed.config import EdgeConfig, validate_config

@@ -7,11 +7,15 @@ Goals on one core of the 2-core build machines: >= 1e6 user-slot evaluations/s f
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
+from common.cli_types import CommaInts
+from common.summary import Summary
 from testbed.batched import BatchedEdgeSim
-from testbed.config import EdgeConfig
+from testbed.config import EdgeConfig, build_config
 from testbed.system_model import SystemParams, amend_action, equal_allocation, evaluate_slot
 
 
@@ -75,3 +79,35 @@ def bench_gym_env(cfg: EdgeConfig, steps: int = 2000) -> float:
         if term or trunc:
             env.reset()
     return steps / (time.perf_counter() - start)
+
+
+@dataclass
+class BenchTestbedArgs:
+    """User-slot evaluations per second of the pure function and of full batched steps."""
+
+    users: int = 18
+    """U, users per copy."""
+    batches: CommaInts = (64, 1024, 8192)
+    """Batch sizes (copies)."""
+
+
+def main(args: BenchTestbedArgs) -> Summary:
+    """Every rate on one thread, the paper preset at `args.users`; goals printed, not asserted."""
+    cfg = build_config("paper", 0, {"n_users": args.users})
+    rows = []
+    with threadpool_limits(1):
+        for n in args.batches:
+            rows.append(
+                {
+                    "copies": n,
+                    "pure evaluate_slot [user-slots/s]": f"{bench_pure(cfg, n):.3g}",
+                    "full step incl. sampling [user-slots/s]": f"{bench_full_step(cfg, n):.3g}",
+                }
+            )
+        gym_rate = bench_gym_env(cfg)
+    return (
+        Summary()
+        .table(f"Testbed throughput, paper preset, U = {args.users}, one thread", rows)
+        .line(f"gymnasium slot env (one copy, info dicts included): {gym_rate:.0f} steps/s")
+        .line("goals: >= 1e6 user-slot evaluations/s (pure), >= 1e5 user-slots/s (full step)")
+    )

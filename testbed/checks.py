@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from common.summary import Summary
 from testbed.config import EdgeConfig
 from testbed.system_model import SystemParams
 
@@ -70,3 +71,27 @@ def degeneracy_warnings(cfg: EdgeConfig) -> list[str]:
     if cfg.n_models > 16:
         warnings.append(f"M = {cfg.n_models}: the DDQN has 2^M = {2**cfg.n_models} outputs")
     return warnings
+
+
+def _value_text(value) -> str:
+    if isinstance(value, list):
+        return ", ".join(f"{v:.4g}" if isinstance(v, float) else str(v) for v in value)
+    return str(value)
+
+
+def config_summary(cfg: EdgeConfig) -> Summary:
+    """`t2drl check-config`: every field, the preset's notes, and the degeneracy warnings."""
+    rows = [
+        {"field": name, "value": _value_text(value)}
+        for name, value in cfg.to_dict().items()
+        if name != "notes"
+    ]
+    out = Summary().table(f"EdgeConfig (preset {cfg.preset}, seed {cfg.seed})", rows)
+    for note in cfg.notes:
+        out.line(f"note: {note}")
+    warnings = degeneracy_warnings(cfg)
+    for w in warnings:
+        out.line(f"warning: {w}")
+    return out.line(
+        f"config is valid ({len(warnings)} warning{'s' if len(warnings) != 1 else ''})."
+    )

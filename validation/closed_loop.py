@@ -188,7 +188,7 @@ def _replay_one(
 
 def _replay_all(todo, fits: FittedModels, args, table, cfg, out, run_doc) -> None:
     """Load the models the requests in `todo` need, warm each up, replay the requests in order."""
-    from tqdm.auto import tqdm
+    from common.progress import progress_bar
 
     if not todo:
         return
@@ -197,11 +197,11 @@ def _replay_all(todo, fits: FittedModels, args, table, cfg, out, run_doc) -> Non
     for model in models.values():
         warm_up(model)
     fixed = _fixed_columns(fits, args, run_doc)
-    bar = tqdm(
+    bar = progress_bar(
         total=sum(max(r["n"], 1) for r in todo),
         unit="step",
         desc="replay",
-        disable=not args.progress,
+        enabled=args.progress,
         dynamic_ncols=True,
     )
     try:

@@ -51,8 +51,8 @@ def run_matrix(args: MatrixArgs) -> dict:
     """Return {'rows': [...], 'domains': [...], 'examples': {(model, domain): uint8 HWC},
     'inputs': {domain: (clean uint8 HWC, corrupted uint8 HWC)}}."""
     import torch
-    from tqdm import tqdm
 
+    from common.progress import progress_bar
     from profiling.loop import RePaintSettings, UNetDenoiser, count_unet_calls, inpaint
     from profiling.loop import make_scheduler as make_repaint_scheduler
     from profiling.masks import make_mask
@@ -80,7 +80,7 @@ def run_matrix(args: MatrixArgs) -> dict:
     m_all = torch.cat([masks[d] for d in domains])
     seeds = [args.seed * 1000 + i for d in domains for i in range(len(images[d]))]
     bounds = np.cumsum([0] + [len(images[d]) for d in domains])
-    bar = tqdm(total=len(domains), desc="zoo-matrix (models)", disable=not args.progress)
+    bar = progress_bar(total=len(domains), desc="zoo-matrix (models)", enabled=args.progress)
     for model in domains:
         denoiser = UNetDenoiser(load_zoo_unet(model, args.root), device=torch.device("cpu"))
         gens = [torch.Generator().manual_seed(s) for s in seeds]

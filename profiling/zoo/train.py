@@ -99,7 +99,8 @@ def train_domain(
     import torch
     import torch.nn.functional as F
     from diffusers import DDPMScheduler, UNet2DModel
-    from tqdm import tqdm
+
+    from common.progress import progress_bar
 
     torch.set_num_threads(args.threads)
     from common.device import resolve_device
@@ -130,12 +131,12 @@ def train_domain(
 
     flip = domain in FLIP_DOMAINS
     t0 = time.perf_counter()
-    bar = tqdm(
+    bar = progress_bar(
         range(start, args.iterations),
         desc=f"train {domain}",
         initial=start,
         total=args.iterations,
-        disable=not args.progress,
+        enabled=args.progress,
         dynamic_ncols=True,
     )
     unet.train()

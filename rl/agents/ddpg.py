@@ -17,8 +17,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from rl.agents.args import D3PGArgs
 from rl.agents.common import EpisodeStats
-from rl.agents.d3pg import D3PG, D3PGArgs
+from rl.agents.d3pg import D3PG
 from rl.agents.networks import SlotStateEncoder, raw_slot_state
 from testbed.batched import BatchedEdgeSim, SlotState
 from testbed.config import EdgeConfig

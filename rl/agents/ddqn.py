@@ -27,49 +27,16 @@ also restricts the greedy argmax and the argmax of (33a) to caches that fit. Wit
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+from rl.agents.args import DDQNArgs
 from rl.agents.buffer import ReplayBuffer
 from rl.agents.common import make_adam, soft_update
 from rl.agents.networks import CacheQNetwork, QNetwork
 from testbed.system_model import SystemParams, cache_over_capacity, decode_cache
-
-
-@dataclass
-class DDQNArgs:
-    hidden: tuple[int, ...] = (128, 128)
-    """Q-network hidden layers: 2 FC x 128, ReLU (7.1)."""
-    lr: float = 1e-6
-    """zeta of (34); Adam, 1e-6 in 7.1."""
-    discount: float = 0.99
-    """rho of (33a) (paper silent; 0.99 as the companion paper)."""
-    tau: float = 0.005
-    """kappa of (35), Table 2."""
-    batch_size: int = 32
-    """F, transitions per update (paper silent; a paper run has only H T = 5000 frames)."""
-    buffer_size: int = 10_000
-    """Capacity of the replay buffer F (paper silent; holds every frame of a paper run)."""
-    learning_starts: int = 32
-    """Frames stored before the first update."""
-    updates_per_frame: int = 1
-    """Gradient updates per frame (Algorithm 1: one)."""
-    eps_start: float = 1.0
-    """epsilon at the first frame."""
-    eps_end: float = 0.05
-    """epsilon after the decay."""
-    eps_decay_fraction: float = 0.5
-    """Fraction of the run's H T frames over which epsilon decays linearly."""
-    mask_over_capacity: bool = False
-    """Never pick caches that break (11d) (off in the paper preset: the paper penalises with Xi)."""
-    reward_scale: float = 1.0
-    """Frame rewards (32) are multiplied by this before learning (the paper: 1)."""
-    q_input: str = "index"
-    """'index' (2^M outputs, `rl.agents.networks.QNetwork`) or 'cache' (Q(gamma, rho) over the
-    caches that fit, `rl.agents.networks.CacheQNetwork`); see the module docstring."""
 
 
 class DDQN:

@@ -19,8 +19,7 @@ import dataclasses
 import hashlib
 import json
 
-from rl.agents.d3pg import D3PGArgs
-from rl.agents.ddqn import DDQNArgs
+from rl.agents.args import D3PGArgs, DDQNArgs
 
 PRESETS = ("default", "paper", "tuned")
 DEFAULT_PRESET = "default"

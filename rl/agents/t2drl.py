@@ -24,9 +24,10 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from rl.agents.args import D3PGArgs, DDQNArgs
 from rl.agents.common import EpisodeStats
-from rl.agents.d3pg import D3PG, D3PGArgs
-from rl.agents.ddqn import DDQN, DDQNArgs
+from rl.agents.d3pg import D3PG
+from rl.agents.ddqn import DDQN
 from rl.agents.diffusion import DiffusionActor, NumpyDiffusionSampler
 from rl.agents.networks import SlotStateEncoder, raw_slot_state
 from testbed.batched import BatchedEdgeSim, SlotState

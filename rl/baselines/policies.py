@@ -26,7 +26,8 @@ from __future__ import annotations
 import numpy as np
 
 from common.errors import UserError
-from rl.baselines.ga import GAConfig, SlotData, solve_slot
+from rl.baselines.args import GAConfig
+from rl.baselines.ga import SlotData, solve_slot
 from testbed.batched import SlotState
 from testbed.config import EdgeConfig
 from testbed.policies import most_popular_cache, random_cache

@@ -69,7 +69,7 @@ def _figures(name, records, rows, out: Path, title: str) -> list[str]:
 
 def command_text(name: str, a: dict[str, Any]) -> str:
     """The `t2drl experiment` command that reproduces a sweep, from its recorded arguments."""
-    cmd = f"t2drl experiment {name} --preset {a['preset']} --hparams {a['hparams']}"
+    cmd = f"t2drl experiment {name} --env-preset {a['preset']} --hparams {a['hparams']}"
     if a.get("env_seed"):
         cmd += f" --env-seed {a['env_seed']}"
     if a["quick"]:

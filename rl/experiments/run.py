@@ -33,7 +33,7 @@ from common.provenance import load_average, provenance
 from rl import registry
 from rl.agents.common import limit_threads
 from rl.agents.presets import N_ENVS, ablated, hyperparameters
-from rl.baselines.ga import GAConfig
+from rl.baselines.args import GAConfig
 from rl.experiments.spec import RunSpec
 from rl.harness.bench import time_policy
 from rl.harness.evaluate import check_seeds

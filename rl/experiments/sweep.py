@@ -24,18 +24,20 @@ import dataclasses
 import json
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tqdm.auto import tqdm
-
 from common.io import write_json
+from common.progress import progress_bar
 from common.provenance import load_average, provenance
-from rl.agents.presets import DEFAULT_PRESET
+from common.summary import Summary
+from rl.experiments.args import ExperimentArgs
+from rl.experiments.markdown import ci_text
 from rl.experiments.report import write_report
+from rl.experiments.rows import algos_of, x_text, xs_of
 from rl.experiments.run import run_one
 from rl.experiments.spec import (
+    DISPLAY,
     FULL,
     QUICK,
     ExperimentError,
@@ -44,52 +46,10 @@ from rl.experiments.spec import (
     check_choice,
     plan,
 )
+from rl.experiments.stats import mean_interval
 from rl.harness.evaluate import check_seeds
 
 EXECUTORS = ("ray", "serial")
-
-
-@dataclass
-class ExperimentArgs:
-    """Arguments of `t2drl experiment NAME`."""
-
-    name: str = "fig7"
-    """fig6a, fig6b, fig7, fig8, table3 (main paper 7.3) or ablation (ours)."""
-    quick: bool = False
-    """The quick form (`rl.experiments.spec.QUICK`: 2 seeds, 8 episodes, 2 eval seeds, small
-    GA); otherwise the full form (`FULL`: 5 seeds, the preset's episodes, 10 eval seeds)."""
-    preset: str = "paper"
-    """Environment preset: paper or fitted."""
-    hparams: str = DEFAULT_PRESET
-    """Hyperparameters of the learned agents (`rl.agents.presets`): default, paper or tuned."""
-    env_seed: int = 0
-    """Seed of the environment preset's model draw, the same for every run."""
-    seeds: int | None = None
-    """Training seeds per learned configuration (overrides the form's)."""
-    episodes: int | None = None
-    """Training episodes H (overrides the form's)."""
-    eval_seeds: tuple[int, ...] | None = None
-    """Held-out evaluation seeds (overrides the form's)."""
-    algos: tuple[str, ...] | None = None
-    """Subset of methods (default: all the experiment uses)."""
-    grid: tuple[float, ...] | None = None
-    """Values of the swept variable (default: the paper's)."""
-    env_overrides: dict[str, Any] = field(default_factory=dict)
-    """EdgeConfig fields set in every run (`--set name=value`)."""
-    executor: str = "ray"
-    """'ray' or 'serial'."""
-    address: str | None = None
-    """Ray cluster address (None: start a local instance)."""
-    num_cpus: int | None = None
-    """Local Ray CPUs (default: the cores available to this process)."""
-    out: str | None = None
-    """Experiment directory (default runs/experiments/<name>-<preset>[-quick])."""
-    max_runs: int | None = None
-    """Stop after this many runs finish in this call (to slice a sweep; rerun to continue)."""
-    progress: bool = True
-    """Show a progress bar over runs."""
-    report: bool = True
-    """Write CSV, figures and report after the runs."""
 
 
 def scale_of(args: ExperimentArgs) -> Scale:
@@ -114,10 +74,9 @@ def scale_of(args: ExperimentArgs) -> Scale:
 def out_dir(args: ExperimentArgs) -> Path:
     if args.out:
         return Path(args.out)
-    env = f"-e{args.env_seed}" if args.env_seed else ""
-    return (
-        Path("runs/experiments") / f"{args.name}-{args.preset}{env}{'-quick' if args.quick else ''}"
-    )
+    preset, env_seed, _ = args.environment()
+    env = f"-e{env_seed}" if env_seed else ""
+    return Path("runs/experiments") / f"{args.name}-{preset}{env}{'-quick' if args.quick else ''}"
 
 
 def run_path(out: Path, spec: RunSpec) -> Path:
@@ -203,20 +162,14 @@ def main(args: ExperimentArgs, echo: Callable[[str], None] = print) -> dict[str,
     if args.max_runs is not None and args.max_runs < 1:
         raise ExperimentError(f"--max-runs must be a positive integer, got {args.max_runs!r}.")
     scale = scale_of(args)
+    preset, env_seed, overrides = args.environment()
     specs = plan(
-        args.name,
-        scale,
-        args.preset,
-        args.hparams,
-        args.algos,
-        args.grid,
-        args.env_overrides,
-        args.env_seed,
+        args.name, scale, preset, args.hparams, args.algos or None, args.grid, overrides, env_seed
     )
     out = out_dir(args)
     (out / "runs").mkdir(parents=True, exist_ok=True)
     sweep_doc = {
-        "args": {k: v for k, v in vars(args).items()},
+        "args": args.record(),
         "scale": vars(scale),
         "runs": [s.run_id for s in specs],
         "provenance": provenance(),
@@ -230,7 +183,9 @@ def main(args: ExperimentArgs, echo: Callable[[str], None] = print) -> dict[str,
     )
     bar = None
     if args.progress and todo:
-        bar = tqdm(total=len(specs), initial=len(specs) - len(todo), desc=args.name, unit="run")
+        bar = progress_bar(
+            total=len(specs), initial=len(specs) - len(todo), desc=args.name, unit="run"
+        )
 
     def on_done(spec: RunSpec, record: dict[str, Any]) -> None:
         write_json(run_path(out, spec), record, indent=1)
@@ -255,3 +210,33 @@ def main(args: ExperimentArgs, echo: Callable[[str], None] = print) -> dict[str,
             )
         )
     return result
+
+
+def summary(name: str, result: dict[str, Any]) -> Summary:
+    """Per method and swept value, the headline metric's mean [95 % interval]."""
+    out = Summary().line(f"{result['out']}: {result['done']}/{result['total']} runs finished")
+    rows = result.get("rows") or []
+    if rows:
+        metric = {
+            "table3": "decision_time_ms",
+            "fig6a": "episode_reward",
+            "fig6b": "episode_reward",
+        }
+        metric = metric.get(name, "utility")
+        xs = xs_of(rows) or [None]
+        table = [
+            {
+                "method": DISPLAY[a],
+                **{
+                    (x_text(x) if x is not None else metric): ci_text(
+                        *mean_interval(rows, a, x, metric)[:3]
+                    )
+                    for x in xs
+                },
+            }
+            for a in algos_of(rows)
+        ]
+        out.table(f"{name}: {metric}, mean [95 % interval]", table)
+    for p in result.get("written", []):
+        out.line(f"wrote {p}")
+    return out

@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from pathlib import Path
 
 import torch
 
 from common.errors import UserError
-from common.provenance import cpu_name, load_average
+from common.io import write_json
+from common.provenance import cpu_name, load_average, provenance
+from common.summary import Summary
 from rl import registry
-from rl.baselines.ga import GAConfig
-from testbed.config import config_from_sources
+from rl.harness.args import BenchArgs
 from testbed.rollout import policy_steps, seeded_sim
 
 ALGOS = registry.TABLE3_ORDER
@@ -34,30 +36,6 @@ REFERENCE = "ddpg-t2drl"
 
 class BenchError(UserError):
     """Bad benchmark input (one sentence)."""
-
-
-@dataclass
-class BenchArgs:
-    """Arguments of `t2drl bench rl`."""
-
-    users: tuple[int, ...] = (10, 12, 14, 16, 18)
-    """Numbers of users U to time (Table 3's columns)."""
-    algos: tuple[str, ...] = DEFAULT_ALGOS
-    """Algorithms to time (any of `ALGOS`)."""
-    slots: int = 5
-    """Timed slots per (algorithm, U), after one untimed warm-up slot."""
-    seed: int = 0
-    """Seed of the simulated slots and of the policies' generators."""
-    preset: str | None = None
-    """Config preset (paper or fitted; default paper)."""
-    fitted_file: str | None = None
-    """Fitted-models file for the fitted preset."""
-    config_file: str | None = None
-    """TOML/JSON file of config fields."""
-    sets: list[str] = field(default_factory=list)
-    """--set name=value overrides (n_users is set per column)."""
-    ga: GAConfig = field(default_factory=GAConfig)
-    """GA settings of SCHRS and HCRAS."""
 
 
 def time_policy(policy, cfg, seed: int, n_slots: int) -> dict[str, float]:
@@ -86,8 +64,10 @@ def time_policy(policy, cfg, seed: int, n_slots: int) -> dict[str, float]:
     }
 
 
-def main(args: BenchArgs, on_row=None) -> dict:
-    """Time every algorithm at every U; returns the rows and the settings."""
+def main(args: BenchArgs, log: Callable[[str], None] | None = None) -> dict:
+    """Time every algorithm at every U; returns the rows and the settings (and writes them to
+    `args.out` as JSON). `log` gets one line per timed cell."""
+    args = dataclasses.replace(args, algos=args.algos or DEFAULT_ALGOS)
     unknown = [a for a in args.algos if a not in ALGOS]
     if unknown:
         raise BenchError(f"unknown algorithm '{unknown[0]}'; expected some of: {', '.join(ALGOS)}.")
@@ -102,12 +82,7 @@ def main(args: BenchArgs, on_row=None) -> dict:
     try:
         for algo in args.algos:
             for u in args.users:
-                cfg = config_from_sources(
-                    file=args.config_file,
-                    sets=[*args.sets, f"n_users={u}"],
-                    preset=args.preset,
-                    fitted_file=args.fitted_file,
-                )
+                cfg = args.env.with_overrides(n_users=u).build()
                 policy = registry.make_policy(algo, cfg, ga=args.ga, oracle_samples=2)
                 if algo == "oracle":
                     policy.frame_table()  # P3 per popularity state, before (not in) the timing
@@ -117,8 +92,8 @@ def main(args: BenchArgs, on_row=None) -> dict:
                     **time_policy(policy, cfg, args.seed, args.slots),
                 }
                 rows.append(row)
-                if on_row is not None:
-                    on_row(row)
+                if log is not None:
+                    log(f"{DISPLAY[algo]}, U = {u}: {row['decision_time_ms']:.4g} ms/slot")
     finally:
         torch.set_num_threads(threads)
     ref = {r["n_users"]: r["decision_time_ms"] for r in rows if r["algo"] == REFERENCE}
@@ -126,7 +101,7 @@ def main(args: BenchArgs, on_row=None) -> dict:
         r["ratio_to_ddpg_t2drl"] = (
             r["decision_time_ms"] / ref[r["n_users"]] if r["n_users"] in ref else None
         )
-    return {
+    doc = {
         "rows": rows,
         "settings": {
             "users": list(args.users),
@@ -139,9 +114,40 @@ def main(args: BenchArgs, on_row=None) -> dict:
             "load_after": _load_text(),
         },
     }
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        write_json(args.out, doc | {"provenance": provenance()}, indent=2)
+        doc["written"] = args.out
+    return doc
 
 
 def _load_text() -> str:
     """1-minute load average as text, "n/a" where unknown."""
     load = load_average()
     return "n/a" if load is None else f"{load:.2f}"
+
+
+def _cell(row: dict) -> str:
+    text = f"{row['decision_time_ms']:.4g}"
+    ratio = row["ratio_to_ddpg_t2drl"]
+    if ratio is not None:
+        text += f" ({ratio:.0f}x)" if ratio >= 100 else f" ({ratio:.3g}x)"
+    return text
+
+
+def summary(doc: dict) -> Summary:
+    """Table 3's layout: one row per method, one column per U, ratios to DDPG-based T2DRL."""
+    s = doc["settings"]
+    rows = []
+    for algo in dict.fromkeys(r["algo"] for r in doc["rows"]):
+        cells = {r["n_users"]: _cell(r) for r in doc["rows"] if r["algo"] == algo}
+        rows.append({"algorithm": DISPLAY[algo], **{f"U = {u}": cells[u] for u in s["users"]}})
+    out = Summary().table("Decision time per slot in ms (ratio to DDPG-based T2DRL)", rows)
+    out.line(
+        f"{s['slots']} timed slots each after 1 warm-up; torch threads 1; GA pop "
+        f"{s['ga']['pop_size']} x {s['ga']['n_gen']} generations; CPU: {s['cpu']}; "
+        f"load average before/after: {s['load_before']} / {s['load_after']}"
+    )
+    if "written" in doc:
+        out.line(f"wrote {doc['written']}")
+    return out

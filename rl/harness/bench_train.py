@@ -13,20 +13,21 @@ from __future__ import annotations
 import dataclasses
 import tempfile
 import time
+from collections.abc import Callable
 
 import numpy as np
 import torch
 
+from common.summary import Summary
 from rl.agents.common import limit_threads
 from rl.agents.presets import EPISODES, N_ENVS, hyperparameters
 from rl.agents.t2drl import T2DRLTrainer
-from rl.harness.train import TrainArgs, main
+from rl.harness.args import BenchTrainArgs, TrainArgs
+from rl.harness.train import main as train
 from rl.registry import untrained_policy
 from testbed.batched import BatchedEdgeSim
 from testbed.config import build_config
 from testbed.rollout import policy_steps
-
-USERS = (10, 12, 14, 16, 18)
 
 
 def decision_time(
@@ -54,10 +55,10 @@ def train_throughput(
     one thread, and the preset's full run extrapolated; the first `warmup` episodes (buffer
     filling, fewer updates) are run untimed. The greedy curve's scoring is left out."""
     with tempfile.TemporaryDirectory() as tmp:
-        res = main(
+        res = train(
             TrainArgs(
                 algo=algo,
-                preset=preset,
+                hparams=preset,
                 episodes=episodes + warmup,
                 out=tmp,
                 progress=False,
@@ -117,3 +118,36 @@ def update_time(
                 tr.d3pg.update(rngs[key])
             totals[key] += time.perf_counter() - t0
     return {key: 1e3 * t / (5 * (n_updates // 5)) for key, t in totals.items()}, errors
+
+
+def main(args: BenchTrainArgs, log: Callable[[str], None] = print) -> Summary:
+    """Every measurement of `t2drl bench train`, each printed by `log` as soon as it is done;
+    returns the goals as the closing summary."""
+    for a in args.algos:
+        cells = [f"U={u}: {decision_time(a, u, args.slots):.3f} ms" for u in args.users]
+        log(f"decision time per slot, {a}: " + ", ".join(cells))
+    for a in args.algos:
+        r = train_throughput(a, args.hparams, args.episodes)
+        log(
+            f"training {a}/{args.hparams}: {r['slots_per_s']:.1f} slots/s, "
+            f"{r['s_per_episode']:.2f} s per episode; a full {args.hparams} run (H = "
+            f"{r['episodes']} episodes of {r['n_envs']} copies) extrapolated "
+            f"{r['run_min_extrapolated']:.1f} min"
+        )
+    for a in args.algos:
+        ms, errors = update_time(a)
+        cells = ", ".join(f"{k}: {v:.2f} ms" for k, v in ms.items())
+        base = ms["E = 32"]
+        ratios = ", ".join(f"{k} / E = 32 = {v / base:.2f}" for k, v in ms.items() if k != "E = 32")
+        log(f"D3PG update ({a}, side by side): {cells}; {ratios}")
+        for k, why in errors.items():
+            log(f"  {k} could not run: {why}")
+    return (
+        Summary()
+        .line(
+            "goal: T2DRL <= 1 ms per slot at U = 18 (paper Table 3: 1.272 ms on an RTX A5000 box)"
+        )
+        .line(
+            "goals: a default run <= 5 CPU-minutes; paper-scale T2DRL (--hparams paper) <= 15 min"
+        )
+    )

@@ -24,10 +24,11 @@ from common.errors import UserError
 from common.io import write_json
 from common.provenance import provenance
 from common.stats import CONFIDENCE, t_interval
+from common.summary import Summary
 from rl import registry
-from rl.baselines.ga import GAConfig
 from rl.baselines.policies import BASELINES
-from testbed.config import EdgeConfig, build_config, config_from_sources
+from rl.harness.args import EvaluateArgs
+from testbed.config import EdgeConfig, build_config
 from testbed.rollout import METRICS, run_seed
 
 
@@ -121,59 +122,6 @@ def evaluate_policy(
     )
 
 
-def parse_seeds(text: str) -> tuple[int, ...]:
-    """'100,101,102' or a range '100-104' (inclusive), or a mix: '1,5-7'."""
-    seeds: list[int] = []
-    for part in (p.strip() for p in str(text).split(",")):
-        if not part:
-            continue
-        try:
-            if "-" in part[1:]:
-                lo, hi = part.split("-", 1)
-                a, b = int(lo), int(hi)
-                if b < a:
-                    raise ValueError
-                seeds.extend(range(a, b + 1))
-            else:
-                seeds.append(int(part))
-        except ValueError:
-            raise EvaluationError(
-                f"--seeds expects comma-separated non-negative integers or ranges like 100-104, "
-                f"got '{text}'."
-            ) from None
-    return check_seeds(seeds)
-
-
-# --------------------------------------------------------------------------- entry point
-
-
-@dataclass
-class EvaluateArgs:
-    """Arguments of `t2drl evaluate`."""
-
-    algo: str | None = None
-    """Baseline to evaluate: rcars, schrs, hcras or oracle (`rl.oracle.OraclePolicy`), or leave
-    unset and give `checkpoint` (`rl.registry` lists every method)."""
-    checkpoint: str | None = None
-    """A trained agent's checkpoint, loaded by `rl.registry.load_policy`."""
-    seeds: tuple[int, ...] = (100, 101, 102, 103, 104)
-    """Held-out evaluation seeds (training should not use them)."""
-    episodes: int = 1
-    """Episodes per seed (T x K slots each)."""
-    preset: str | None = None
-    """Config preset: paper or fitted (default paper)."""
-    fitted_file: str | None = None
-    """Fitted-models file for the fitted preset."""
-    config_file: str | None = None
-    """TOML/JSON file of config fields."""
-    sets: list[str] = field(default_factory=list)
-    """--set name=value config overrides."""
-    ga: GAConfig | None = None
-    """`rl.baselines.ga.GAConfig` for SCHRS/HCRAS (None: defaults)."""
-    out: str | None = None
-    """Write the result as JSON here and as CSV beside it (same stem, .csv)."""
-
-
 def checkpoint_config(checkpoint: str) -> EdgeConfig | None:
     """The config a checkpoint was trained on, from the ``run.json`` beside it (None if absent)."""
     p = Path(checkpoint)
@@ -226,15 +174,12 @@ def build_policy(args: EvaluateArgs, cfg: EdgeConfig):
 
 
 def resolve_config(args: EvaluateArgs) -> EdgeConfig:
-    """--preset/--set/--config as in check-config; for a checkpoint without any of them, the
+    """The environment options as in check-config; for a checkpoint without any of them, the
     config it was trained on (and with them, they must agree with it)."""
-    given = args.preset or args.fitted_file or args.config_file or args.sets
     trained = checkpoint_config(args.checkpoint) if args.checkpoint else None
-    if trained is not None and not given:
+    if trained is not None and not args.env.given():
         return trained
-    cfg = config_from_sources(
-        file=args.config_file, sets=args.sets, preset=args.preset, fitted_file=args.fitted_file
-    )
+    cfg = args.env.build()
     if trained is not None:
         key = config_mismatch(trained, cfg)
         if key is not None:
@@ -292,15 +237,16 @@ def write_outputs(doc: dict, out: str) -> tuple[str, str]:
     return str(json_path), str(csv_path)
 
 
-def main(args: EvaluateArgs, on_seed=None) -> dict:
-    """Build the config and policy, evaluate, optionally write JSON/CSV; return the document."""
+def main(args: EvaluateArgs, log: Callable[[str], None] | None = None) -> dict:
+    """Build the config and policy, evaluate, optionally write JSON/CSV; return the document.
+    `log` gets one line per seed."""
     seeds = check_seeds(args.seeds)
     if args.checkpoint is not None and not Path(args.checkpoint).exists():
         raise EvaluationError(f"checkpoint '{args.checkpoint}' does not exist.")
     cfg = resolve_config(args)
-    ga = args.ga if args.ga is not None else GAConfig()
-    args = dataclasses.replace(args, ga=ga)
+    ga = args.ga
     policy = build_policy(args, cfg)
+    on_seed = None if log is None else (lambda seed, row: log(_seed_line(seed, row)))
     result = evaluate_policy(policy, cfg, seeds, args.episodes, on_seed=on_seed)
     doc = {
         "result": result.to_dict(),
@@ -311,3 +257,39 @@ def main(args: EvaluateArgs, on_seed=None) -> dict:
     if args.out:
         doc["written"] = write_outputs(doc, args.out)
     return doc
+
+
+def _seed_line(seed: int, row: dict[str, float]) -> str:
+    return (
+        f"seed {seed}: utility {row['utility']:.4g}, hit ratio {row['hit_ratio']:.3f}, "
+        f"{row['decision_time_ms']:.3g} ms/slot"
+    )
+
+
+def _fmt(x: float | None) -> str:
+    return "-" if x is None else f"{x:.4g}"
+
+
+def summary(doc: dict) -> Summary:
+    """The metric table of `main`'s document, with a note on intervals and the files written."""
+    res = doc["result"]
+    cfg = res["config"]
+    rows = [
+        {
+            "metric": METRICS[key],
+            "mean": _fmt(m["mean"]),
+            "95% CI low": _fmt(m["ci95_low"]),
+            "95% CI high": _fmt(m["ci95_high"]),
+        }
+        for key, m in res["metrics"].items()
+    ]
+    out = Summary().table(
+        f"{res['algo']} on {cfg['preset']} preset, U = {cfg['n_users']}, "
+        f"{len(res['seeds'])} seeds x {res['n_episodes_per_seed']} episode(s)",
+        rows,
+    )
+    if len(res["seeds"]) < 2:
+        out.line("note: one seed gives no confidence interval; pass two or more --seeds.")
+    if "written" in doc:
+        out.line(f"wrote {doc['written'][0]} and {doc['written'][1]}")
+    return out

@@ -24,77 +24,22 @@ import dataclasses
 import functools
 import json
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
 
 from common.io import atomic_write, write_json
+from common.progress import progress_bar
 from common.provenance import versions
+from common.summary import Summary
 from rl.agents.common import limit_threads, seed_everything
-from rl.agents.d3pg import D3PGArgs
-from rl.agents.ddqn import DDQNArgs
-from rl.agents.presets import DEFAULT_PRESET, EPISODES, N_ENVS, PRESETS, hyperparameters
+from rl.agents.presets import EPISODES, N_ENVS, PRESETS, hyperparameters
+from rl.harness.args import TrainArgs
 from rl.registry import LEARNED, TrainError, build_trainer
-from testbed.config import EdgeConfig, build_config
+from testbed.config import EdgeConfig
 from testbed.rollout import run_seed
-
-
-@dataclass
-class TrainArgs:
-    algo: str = "t2drl"
-    """'t2drl' (DDQN + D3PG), 'ddpg-t2drl' (DDQN + MLP actor), 'ddpg' (single timescale)."""
-    preset: str = DEFAULT_PRESET
-    """Hyperparameter preset, `rl.agents.presets`: 'default', 'paper' or 'tuned'."""
-    env_preset: str = "paper"
-    """Environment preset of `testbed.config.build_config`: 'paper' or 'fitted'."""
-    env_seed: int = 0
-    """Seed of the environment preset's model draw (fixed across training seeds)."""
-    env_overrides: dict[str, Any] = field(default_factory=dict)
-    """EdgeConfig fields to override (e.g. {'n_users': 3})."""
-    seed: int = 0
-    """Training seed: simulator, exploration, minibatches, network initialisation."""
-    episodes: int | None = None
-    """H; None takes the preset's (500)."""
-    out: str | None = None
-    """Run directory; default runs/<algo>-<preset>-<env_preset>-s<seed>."""
-    n_envs: int | None = None
-    """Copies of the network stepped together (1 = Algorithm 1 verbatim); None takes the
-    preset's (default 8, paper 1)."""
-    device: str = "auto"
-    """'auto' (CUDA when present), 'cpu' or 'cuda'."""
-    threads: int | None = 1
-    """torch and NumPy-BLAS threads for this process (`rl.agents.common.limit_threads`; None
-    leaves them). 1 by default: the networks are small, and more threads on a busy machine
-    made updates much slower (docs/benchmarks.md)."""
-    compile: bool = False
-    """torch.compile the D3PG/DDPG losses (`rl.agents.d3pg.D3PG.compile`): cheaper updates for
-    some seconds of compiling (docs/benchmarks.md); needs a C++ compiler. Recorded in run.json;
-    a run resumes only with the same choice."""
-    checkpoint_every: int = 10
-    """Episodes between checkpoints (also written after the last episode)."""
-    resume: bool = True
-    """Continue from out/checkpoint.pt when it exists; False starts afresh (overwrites)."""
-    stop_after: int | None = None
-    """Stop after this many episodes in this call (to slice a run; resume continues it)."""
-    greedy_every: int = 10
-    """Score the greedy policy every this many episodes (and after the last) on
-    `greedy_seeds` with the evaluator (`testbed.rollout.run_seed`); 0 never. Logged as the
-    progress.csv columns greedy_* (empty otherwise) and TensorBoard's greedy/*."""
-    greedy_seeds: tuple[int, ...] = (900, 901)
-    """Held-out seeds of the greedy curve (disjoint from the experiments' 1000-1009)."""
-    progress: bool = True
-    """Show a progress bar."""
-    tensorboard: bool = True
-    """Write TensorBoard scalars."""
-    d3pg: D3PGArgs | None = None
-    """Override the preset's D3PG/DDPG hyperparameters entirely (tests, sweeps)."""
-    ddqn: DDQNArgs | None = None
-    """Override the preset's DDQN hyperparameters entirely."""
-
 
 # --------------------------------------------------------------------------- checks
 
@@ -102,9 +47,9 @@ class TrainArgs:
 def _check(args: TrainArgs) -> None:
     if args.algo not in LEARNED:
         raise TrainError(f"unknown algorithm '{args.algo}'; expected one of {', '.join(LEARNED)}.")
-    if args.preset not in PRESETS:
+    if args.hparams not in PRESETS:
         raise TrainError(
-            f"unknown hyperparameter preset '{args.preset}'; expected one of {', '.join(PRESETS)}."
+            f"unknown hyperparameter preset '{args.hparams}'; expected one of {', '.join(PRESETS)}."
         )
     if not isinstance(args.greedy_every, int) or args.greedy_every < 0:
         raise TrainError(
@@ -122,8 +67,8 @@ def _check(args: TrainArgs) -> None:
 def _run_record(args, cfg, d3pg, ddqn, episodes, done) -> dict[str, Any]:
     return {
         "algo": args.algo,
-        "preset": args.preset,
-        "env_preset": args.env_preset,
+        "preset": args.hparams,
+        "env_preset": cfg.preset,
         "seed": args.seed,
         "n_envs": args.n_envs,
         "compile": args.compile,
@@ -159,12 +104,12 @@ def _truncate_csv(path: Path, episodes_done: int) -> None:
 def main(args: TrainArgs) -> dict[str, Any]:
     """Train; return {'out': run dir, 'episodes_done': n, 'history': list of episode rows}."""
     _check(args)
-    cfg = build_config(args.env_preset, args.env_seed, dict(args.env_overrides))
-    d3pg, ddqn = hyperparameters(args.algo, args.preset)
+    cfg = args.env.build()
+    d3pg, ddqn = hyperparameters(args.algo, args.hparams)
     d3pg, ddqn = args.d3pg or d3pg, args.ddqn or ddqn
-    episodes = args.episodes or EPISODES[args.preset]
-    args = dataclasses.replace(args, n_envs=args.n_envs or N_ENVS[args.preset])
-    out = Path(args.out or f"runs/{args.algo}-{args.preset}-{args.env_preset}-s{args.seed}")
+    episodes = args.episodes or EPISODES[args.hparams]
+    args = dataclasses.replace(args, n_envs=args.n_envs or N_ENVS[args.hparams])
+    out = Path(args.out or f"runs/{args.algo}-{args.hparams}-{cfg.preset}-s{args.seed}")
     out.mkdir(parents=True, exist_ok=True)
 
     if args.threads is not None:
@@ -238,8 +183,8 @@ class _EpisodeLog:
             self.writer = SummaryWriter(str(out / "tb"), purge_step=start + 1)
         self.bar = None
         if args.progress:
-            desc = f"{args.algo}/{args.preset}"
-            self.bar = tqdm(total=episodes, initial=start, desc=desc, unit="ep")
+            desc = f"{args.algo}/{args.hparams}"
+            self.bar = progress_bar(total=episodes, initial=start, desc=desc, unit="ep")
         self.csv_path = out / "progress.csv"
         self.csv_file = self.csv_path.open("a", newline="")
         self.csv_writer = None
@@ -294,3 +239,18 @@ def greedy_score(trainer, cfg: EdgeConfig, seeds: tuple[int, ...]) -> dict[str, 
         for a, st in zip(agents, gen_states, strict=True):
             a.gen.set_state(st)
     return {f"greedy_{k}": float(np.mean([r[k] for r in rows])) for k in GREEDY_METRICS}
+
+
+def summary(result: dict[str, Any]) -> Summary:
+    """The run folder and its last episode's numbers."""
+    hist = result["history"]
+    if not hist:
+        return Summary().line(
+            f"{result['out']}: nothing to do ({result['episodes_done']} episodes done)."
+        )
+    last = hist[-1]
+    return Summary().line(
+        f"{result['out']}: {result['episodes_done']} episodes; last episode reward "
+        f"{last['episode_reward']:.3f}, hit ratio {last['hit_ratio']:.3f}, "
+        f"utility {last['utility']:.3f}"
+    )

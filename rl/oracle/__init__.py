@@ -16,7 +16,8 @@ The package, one concern per module, each importing only modules listed above it
 | `slot.py` | the slot oracle (`slot_oracle`): dual, primal and branch and bound |
 | `frame.py` | P3: every fitting cache scored on common slot samples (`frame_oracle`) |
 | `policy.py` | `OraclePolicy`, a `TwoTimescalePolicy` |
-| `report.py` | the `table` and `slots` reports as JSON (`python -m rl.oracle`, `__main__.py`) |
+| `report.py` | the `table` and `slots` reports as JSON (`t2drl oracle`) |
+| `args.py` | their options (`OracleArgs`) |
 
 The derivations are in the docstrings of problem.py, dual.py, primal.py and slot.py;
 docs/oracle.md has the measured gaps and times.

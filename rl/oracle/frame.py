@@ -14,8 +14,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from tqdm.auto import tqdm
 
+from common.progress import progress_bar
 from rl.oracle.problem import take_state
 from rl.oracle.slot import slot_oracle
 from testbed.batched import SlotState
@@ -117,7 +117,9 @@ def frame_oracle(
     rows, cache_of, inverse = _distinct_slots(caches, state.model, n_samples)
     reward, gap = np.empty(len(rows)), np.empty(len(rows))
     parts = np.array_split(np.arange(len(rows)), max(1, math.ceil(len(rows) / chunk)))
-    for part in tqdm(parts, desc=f"P3 gamma={gamma_value:g}", disable=not progress, leave=False):
+    for part in progress_bar(
+        parts, desc=f"P3 gamma={gamma_value:g}", enabled=progress, leave=False
+    ):
         res = slot_oracle(
             take_state(state, rows[part]),
             cache_of[part],

@@ -1,52 +1,26 @@
-"""The oracle's reports, `python -m rl.oracle table|slots`: the P3 table per popularity state, and
+"""The oracle's reports, `t2drl oracle table|slots`: the P3 table per popularity state, and
 time and certified gap per slot against the number of users, as JSON documents."""
 
 from __future__ import annotations
 
 import dataclasses
 import itertools
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from common.io import write_json
+from common.progress import progress_bar
 from common.provenance import provenance
+from common.summary import Summary
+from rl.oracle.args import OracleArgs
 from rl.oracle.policy import OraclePolicy
 from rl.oracle.problem import OracleError
 from rl.oracle.slot import slot_oracle
 from testbed.batched import BatchedEdgeSim
-from testbed.config import EdgeConfig, config_from_sources
+from testbed.config import EdgeConfig
 from testbed.policies import most_popular_cache
 from testbed.rollout import policy_steps
-
-
-@dataclass
-class OracleArgs:
-    """Arguments of `python -m rl.oracle` (P3 table and slot statistics)."""
-
-    what: str = "slots"
-    """"table": the P3 table per popularity state; "slots": time and gap per slot vs U."""
-    preset: str | None = None
-    """Config preset: paper or fitted (default paper)."""
-    sets: list[str] = dataclasses.field(default_factory=list)
-    """--set name=value config overrides (as in t2drl check-config)."""
-    users: tuple[int, ...] = (10, 12, 14, 16, 18)
-    """Numbers of users for "slots"."""
-    slots: int = 20
-    """Calls per U for "slots", one after the other."""
-    batch: int = 1
-    """Slots per call for "slots" (network copies stepped together; 1 = one decision at a
-    time, as a policy runs). Times are per slot: a call's time divided by `batch`."""
-    samples: int = 64
-    """Common slot samples per popularity state for "table"."""
-    max_nodes: int = 1
-    """Branch-and-bound budget of the slot oracle per slot."""
-    seed: int = 0
-    """Seed of the simulated slots (and of the P3 samples)."""
-    out: str | None = None
-    """Write the result as JSON here."""
 
 
 class _SlotOracle:
@@ -110,20 +84,20 @@ def _slot_stats(cfg: EdgeConfig, n_slots: int, seed: int, max_nodes: int, batch:
 def main(args: OracleArgs) -> dict:
     """Run the "table" or "slots" report; returns (and optionally writes) the JSON document."""
     if args.what not in ("table", "slots"):
-        raise OracleError(f"what must be 'table' or 'slots', got {args.what!r}.")
+        raise OracleError(f"report must be 'table' or 'slots', got {args.what!r}.")
     for name in ("slots", "batch", "samples"):
         if getattr(args, name) < 1:
             raise OracleError(f"--{name} must be a positive integer, got {getattr(args, name)}.")
     doc: dict = {"args": dataclasses.asdict(args)}
     if args.what == "table":
-        cfg = config_from_sources(sets=args.sets, preset=args.preset)
+        cfg = args.env.build()
         policy = OraclePolicy(cfg, args.samples, args.seed, frame_max_nodes=args.max_nodes)
         policy.progress = True
         doc["table"] = policy.frame_table()
     else:
         rows = []
-        for u in tqdm(args.users, desc="U"):
-            cfg = config_from_sources(sets=[*args.sets, f"n_users={u}"], preset=args.preset)
+        for u in progress_bar(args.users, desc="U"):
+            cfg = args.env.with_overrides(n_users=u).build()
             stats = _slot_stats(cfg, args.slots, args.seed, args.max_nodes, args.batch)
             rows.append({"n_users": u, "batch": args.batch, **stats})
         doc["rows"] = rows
@@ -133,3 +107,33 @@ def main(args: OracleArgs) -> dict:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         write_json(args.out, doc, indent=2)
     return doc
+
+
+def summary(doc: dict) -> Summary:
+    """The report's rows as one table."""
+    if "table" in doc:
+        rows = [
+            {
+                "gamma": f"{r['gamma']:g}",
+                "best cache (31)": f"{r['best_cache_index']} {r['best_cache']}",
+                "expected frame reward (32)": f"{r['expected_frame_reward']:.3f} +- {r['stderr']:.3f}",
+                "runner-up": f"{r['runner_up_cache']} ({r['runner_up_reward']:.3f})",
+                "margin (paired s.e.)": f"{r['margin']:.3f} ({r['margin_stderr']:.3f})",
+                "mean slot gap": f"{r['mean_slot_gap']:.3g}",
+            }
+            for r in doc["table"]
+        ]
+        return Summary().table("P3 per popularity state", rows)
+    rows = [
+        {
+            "U": r["n_users"],
+            "ms/slot mean": f"{r['ms_per_slot_mean']:.1f}",
+            "median": f"{r['ms_per_slot_median']:.1f}",
+            "max": f"{r['ms_per_slot_max']:.1f}",
+            "gap mean": f"{r['gap_mean']:.3g}",
+            "gap max": f"{r['gap_max']:.3g}",
+            "proven optimal": f"{r['share_proven_optimal']:.0%}",
+        }
+        for r in doc["rows"]
+    ]
+    return Summary().table("Slot oracle: time and certified gap per slot", rows)

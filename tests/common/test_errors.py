@@ -20,7 +20,7 @@ ERRORS = [
     ("rl.harness.bench", "BenchError"),
     ("rl.harness.evaluate", "EvaluationError"),
     ("rl.experiments.spec", "ExperimentError"),
-    ("rl.baselines.ga", "GAConfigError"),
+    ("rl.baselines.args", "GAConfigError"),
     ("rl.oracle", "OracleError"),
     ("rl.harness.train", "TrainError"),
     ("validation.args", "ValidateError"),

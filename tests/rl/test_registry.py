@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from rl import registry
-from rl.baselines.ga import GAConfig
+from rl.baselines.args import GAConfig
 from rl.baselines.policies import UnknownAlgorithmError
 from rl.experiments import spec
 from rl.harness import bench

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from rl.agents.ddqn import DDQN, DDQNArgs
+from rl.agents.args import DDQNArgs
+from rl.agents.ddqn import DDQN
 from testbed.batched import BatchedEdgeSim
 from testbed.config import build_config
 from testbed.system_model import decode_cache, equal_allocation

@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from rl.baselines.ga import GAConfig, SlotData
+from rl.baselines.args import GAConfig
+from rl.baselines.ga import SlotData
 from testbed.batched import BatchedEdgeSim
 from testbed.policies import most_popular_cache
 

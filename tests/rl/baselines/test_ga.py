@@ -4,9 +4,8 @@ never worse than equal allocation, settings checked."""
 import numpy as np
 import pytest
 
+from rl.baselines.args import GAConfig, GAConfigError
 from rl.baselines.ga import (
-    GAConfig,
-    GAConfigError,
     cache_to_genes,
     decode_cache_genes,
     slot_fitness,

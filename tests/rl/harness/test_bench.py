@@ -1,6 +1,6 @@
 """Decision time per slot (`rl.harness.bench`, Table 3)."""
 
-from rl.baselines.ga import GAConfig
+from rl.baselines.args import GAConfig
 from rl.harness.bench import BenchArgs, main
 
 

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from rl.baselines.ga import GAConfig
+from rl.baselines.args import GAConfig
 from rl.baselines.policies import RCARS, make_baseline
 from rl.harness.evaluate import (
     METRICS,

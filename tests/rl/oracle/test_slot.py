@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from rl.baselines.ga import GAConfig, SlotData, solve_slot
+from rl.baselines.args import GAConfig
+from rl.baselines.ga import SlotData, solve_slot
 from rl.oracle.primal import achieved_reward
 from rl.oracle.slot import slot_oracle
 from testbed.batched import BatchedEdgeSim
