@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import pandas as pd
-
 
 @dataclass
 class Summary:
-    """Titled tables of pre-formatted cells, then lines (notes, warnings, files written)."""
+    """Titled tables of pre-formatted cells (row dicts; keys are the column headers), then
+    lines (notes, warnings, files written)."""
 
-    tables: list[tuple[str, pd.DataFrame]] = field(default_factory=list)
+    tables: list[tuple[str, list[dict]]] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
 
     def table(self, title: str, rows: list[dict]) -> Summary:
-        """Add a table from row dicts (keys are the column headers)."""
-        self.tables.append((title, pd.DataFrame(rows)))
+        self.tables.append((title, list(rows)))
         return self
 
     def line(self, text: str) -> Summary:

@@ -30,12 +30,14 @@ import torch
 from rl.agents.diffusion import clipped_share
 from rl.agents.networks import raw_slot_state
 from rl.agents.presets import hyperparameters
+from rl.harness.args import TrainArgs
 from rl.harness.evaluate import evaluate_policy
-from rl.harness.train import TrainArgs, main
+from rl.harness.train import main
 from rl.oracle import OraclePolicy, achieved_reward, slot_oracle
 from rl.registry import load_policy
 from testbed.batched import BatchedEdgeSim
 from testbed.config import build_config
+from testbed.sources import EnvArgs
 from testbed.system_model import equal_allocation
 
 SEEDS = range(1000, 1005)
@@ -55,8 +57,7 @@ def run(a) -> None:
     main(
         TrainArgs(
             algo=a.algo,
-            env_seed=a.env_seed,
-            env_overrides=env,
+            env=EnvArgs(env_seed=a.env_seed, overrides=env),
             seed=a.seed,
             out=out,
             d3pg=d3pg,

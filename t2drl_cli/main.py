@@ -43,7 +43,18 @@ DESCRIPTION = (
     "Edge-AIGC testbed: profile diffusion inpainting models, fit quality/delay models, "
     "simulate the edge network, train and compare T2DRL against baselines."
 )
-CONFIG = (tyro.conf.OmitArgPrefixes,)
+_join_lines = tyro._strings.remove_single_line_breaks
+
+
+def _reflow(helptext: str) -> str:
+    # tyro joins a docstring's wrapped lines only where a line starts with a letter, and it
+    # looks before dedenting, so every indented continuation line became a line break.
+    return _join_lines("\n".join(line.strip() for line in helptext.split("\n")))
+
+
+tyro._strings.remove_single_line_breaks = _reflow
+
+CONFIG = (tyro.conf.OmitArgPrefixes, tyro.conf.PositionalMetavarFromFieldName)
 """Options are named by their field alone (`--env-preset`, not `--args.env.env-preset`)."""
 
 
@@ -54,7 +65,7 @@ def build_app() -> tyro.extras.SubcommandApp:
             app.command(command, name=name)
         for name, command in getattr(module, "BENCH", {}).items():
             bench.command(command, name=name)
-    app.command(bench, name="bench", description="Benchmarks (goals printed here, never asserted).")
+    app.command(bench, name="bench", help="Benchmarks (goals printed here, never asserted).")
     return app
 
 

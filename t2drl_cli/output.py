@@ -29,13 +29,14 @@ def show(summary: Summary | None) -> None:
     if summary is None:
         return
     out = console()
-    for title, frame in summary.tables:
+    for title, rows in summary.tables:
+        columns = list(dict.fromkeys(k for row in rows for k in row))
         table = Table(title=title)
-        for col in frame.columns:
-            numeric = frame[col].map(_looks_numeric).all()
+        for col in columns:
+            numeric = all(_looks_numeric(row.get(col, "")) for row in rows)
             table.add_column(str(col), justify="right" if numeric else "left")
-        for row in frame.itertuples(index=False):
-            table.add_row(*("" if v is None else str(v) for v in row))
+        for row in rows:
+            table.add_row(*("" if row.get(c) is None else str(row[c]) for c in columns))
         out.print(table)
     for line in summary.lines:
         out.print(line, markup=False, highlight=False)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from t2drl_cli.output import show
 from testbed.bench import BenchTestbedArgs
-from testbed.config import EnvArgs
 from testbed.simulate import SimulateArgs
+from testbed.sources import EnvArgs
 
 
 def check_config(env: EnvArgs) -> None:

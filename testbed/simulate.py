@@ -13,8 +13,9 @@ from common.progress import progress_bar
 from common.stats import t_interval
 from common.summary import Summary
 from testbed.batched import BatchedEdgeSim
-from testbed.config import ConfigError, EdgeConfig, EnvArgs
+from testbed.config import ConfigError, EdgeConfig
 from testbed.policies import random_cache
+from testbed.sources import EnvArgs
 from testbed.system_model import equal_allocation, slot_metrics
 
 

@@ -15,8 +15,9 @@ from fitted_models.curves import generation_delay_s, tv_of_steps
 from fitted_models.reader import FittedModels
 from fitted_models.schema import DELAY_KEYS, TV_KEYS
 from rl.harness.evaluate import EvaluateArgs, EvaluationError, build_policy, checkpoint_config
-from testbed.config import ConfigError, EdgeConfig, build_config, parse_set_options
+from testbed.config import ConfigError, EdgeConfig, build_config
 from testbed.rollout import policy_steps, seeded_sim
+from testbed.sources import parse_set_options
 from validation.args import ValidateArgs, ValidateError
 
 CLOUD_REGIME = "cloud: n = round(A3)"

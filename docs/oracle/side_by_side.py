@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 import rl.oracle as new  # noqa: E402
 from testbed.batched import BatchedEdgeSim  # noqa: E402
-from testbed.config import config_from_sources  # noqa: E402
+from testbed.sources import EnvArgs  # noqa: E402
 from testbed.policies import most_popular_cache  # noqa: E402
 
 CASES = (("paper", []), ("paper", ["step_amender=cap"]), ("fitted", []))
@@ -45,7 +45,7 @@ def load_old(rev: str):
 
 
 def compare(old, preset, sets, users, n_slots):
-    cfg = config_from_sources(sets=[*sets, f"n_users={users}"], preset=preset)
+    cfg = EnvArgs(env_preset=preset, set=(*sets, f"n_users={users}")).build()
     sim = BatchedEdgeSim(cfg, 1, 0)
     sim.reset()
     sim.set_cache(most_popular_cache(sim.params))

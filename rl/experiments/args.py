@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
-from common.cli_types import CommaInts, CommaStrs, Positional, Repeatable
+from common.cli_types import CommaInts, CommaStrs, Positional, Repeatable, renamed
 from rl.agents.presets import DEFAULT_PRESET
-from testbed.config import EnvArgs
+from testbed.sources import EnvArgs
 
 
 @dataclass
@@ -32,7 +32,7 @@ class ExperimentArgs:
     """Training episodes H (overrides the form's)."""
     eval_seeds: CommaInts | None = None
     """Held-out evaluation seeds, e.g. 1000-1009 or 1,2,5 (overrides the form's)."""
-    algos: Repeatable[tuple[str, ...]] = ()
+    algos: Annotated[Repeatable[tuple[str, ...]], renamed("algo")] = ()
     """Only these methods, repeatable (default: all the experiment uses): t2drl, ddpg-t2drl,
     ddpg, rcars, schrs, hcras, oracle."""
     grid: CommaStrs | None = None

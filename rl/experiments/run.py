@@ -35,12 +35,13 @@ from rl.agents.common import limit_threads
 from rl.agents.presets import N_ENVS, ablated, hyperparameters
 from rl.baselines.args import GAConfig
 from rl.experiments.spec import RunSpec
+from rl.harness.args import TrainArgs
 from rl.harness.bench import time_policy
 from rl.harness.evaluate import check_seeds
-from rl.harness.train import TrainArgs
 from rl.harness.train import main as train_main
 from testbed.config import build_config
 from testbed.rollout import run_seed
+from testbed.sources import EnvArgs
 
 CURVE_COLUMNS = ("episode_reward", "hit_ratio", "utility", "violation_share")
 # the greedy policy on held-out seeds every few episodes (`rl.harness.train.greedy_score`); NaN
@@ -82,11 +83,9 @@ def train(spec: RunSpec, train_dir: Path, progress: bool = False) -> dict[str, A
     train_main(
         TrainArgs(
             algo=spec.algo,
-            preset=spec.hparams,
-            env_preset=spec.env_preset,
-            env_seed=spec.env_seed,
+            hparams=spec.hparams,
+            env=EnvArgs(spec.env_preset, spec.env_seed, overrides=dict(spec.env_overrides)),
             n_envs=n_envs,
-            env_overrides=dict(spec.env_overrides),
             seed=spec.train_seed,
             episodes=spec.episodes,
             out=str(train_dir),

@@ -7,12 +7,13 @@ These dataclasses are the one declaration of each option: the CLI is generated f
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Annotated
 
-from common.cli_types import CommaInts, Hidden, Repeatable
+from common.cli_types import CommaInts, Hidden, Repeatable, renamed
 from rl.agents.args import D3PGArgs, DDQNArgs
 from rl.agents.presets import DEFAULT_PRESET
 from rl.baselines.args import GAConfig
-from testbed.config import EnvArgs
+from testbed.sources import EnvArgs
 
 
 @dataclass
@@ -95,7 +96,7 @@ class BenchArgs:
 
     users: CommaInts = (10, 12, 14, 16, 18)
     """Numbers of users U to time (Table 3's columns)."""
-    algos: Repeatable[tuple[str, ...]] = ()
+    algos: Annotated[Repeatable[tuple[str, ...]], renamed("algo")] = ()
     """Methods to time, repeatable; default Table 3's (`rl.registry`'s paper_table3)."""
     slots: int = 5
     """Timed slots per (method, U), after one untimed warm-up slot."""
@@ -114,8 +115,8 @@ class BenchTrainArgs:
     """Decision time per slot, training throughput and the cost of one D3PG update
     (`rl.harness.bench_train.main`); goals printed, not asserted."""
 
-    algos: Repeatable[tuple[str, ...]] = ("t2drl", "ddpg-t2drl")
-    """Learners to time, repeatable."""
+    algos: Annotated[Repeatable[tuple[str, ...]], renamed("algo")] = ()
+    """Learners to time, repeatable; default t2drl and ddpg-t2drl."""
     users: CommaInts = (10, 12, 14, 16, 18)
     """U values of the decision-time cells."""
     slots: int = 200

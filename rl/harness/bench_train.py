@@ -123,6 +123,7 @@ def update_time(
 def main(args: BenchTrainArgs, log: Callable[[str], None] = print) -> Summary:
     """Every measurement of `t2drl bench train`, each printed by `log` as soon as it is done;
     returns the goals as the closing summary."""
+    args = dataclasses.replace(args, algos=args.algos or ("t2drl", "ddpg-t2drl"))
     for a in args.algos:
         cells = [f"U={u}: {decision_time(a, u, args.slots):.3f} ms" for u in args.users]
         log(f"decision time per slot, {a}: " + ", ".join(cells))

@@ -23,12 +23,31 @@ The derivations are in the docstrings of problem.py, dual.py, primal.py and slot
 docs/oracle.md has the measured gaps and times.
 """
 
-from rl.oracle.dual import evaluate
-from rl.oracle.frame import FrameOracleResult, fitting_caches, frame_oracle, sample_slots
-from rl.oracle.policy import OraclePolicy
-from rl.oracle.primal import achieved_reward, raw_action
-from rl.oracle.problem import OracleError, SlotProblem, build_problem
-from rl.oracle.slot import SlotOracleResult, slot_oracle
+import importlib
+
+# Loaded on first use (PEP 562): `rl.oracle.args` must import without numba, for the CLI.
+_HOME = {
+    "evaluate": "dual",
+    "FrameOracleResult": "frame",
+    "fitting_caches": "frame",
+    "frame_oracle": "frame",
+    "sample_slots": "frame",
+    "OraclePolicy": "policy",
+    "achieved_reward": "primal",
+    "raw_action": "primal",
+    "OracleError": "problem",
+    "SlotProblem": "problem",
+    "build_problem": "problem",
+    "SlotOracleResult": "slot",
+    "slot_oracle": "slot",
+}
+
+
+def __getattr__(name: str):
+    if name not in _HOME:
+        raise AttributeError(f"module 'rl.oracle' has no attribute '{name}'")
+    return getattr(importlib.import_module(f"rl.oracle.{_HOME[name]}"), name)
+
 
 __all__ = [
     "FrameOracleResult",

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from common.cli_types import CommaInts, Positional
-from testbed.config import EnvArgs
+from testbed.sources import EnvArgs
 
 
 @dataclass

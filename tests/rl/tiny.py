@@ -6,7 +6,8 @@ import csv
 import dataclasses
 
 from rl.agents.presets import PRESETS, hyperparameters
-from rl.harness.train import TrainArgs
+from rl.harness.args import TrainArgs
+from testbed.sources import EnvArgs
 
 TINY = {"n_users": 3, "n_models": 3, "n_frames": 2, "n_slots": 3}
 SMALL_D3PG = {"batch_size": 16, "learning_starts": 16}
@@ -18,10 +19,10 @@ def tiny_args(tmp_path, algo="t2drl", preset="paper", **kw) -> TrainArgs:
     ddqn = dataclasses.replace(ddqn, batch_size=4, learning_starts=4)
     base = dict(
         algo=algo,
-        preset=preset,
+        hparams=preset,
         n_envs=2 if preset == "default" else 1,
         greedy_every=2,
-        env_overrides=dict(TINY),
+        env=EnvArgs(overrides=dict(TINY)),
         episodes=4,
         out=str(tmp_path / algo),
         progress=False,

@@ -1,5 +1,5 @@
-"""`t2drl_cli.rl_cmds`: `t2drl evaluate` writes JSON and CSV; bad input is a user error, one line
-and exit 2."""
+"""`t2drl_cli.rl_cmds`: `t2drl evaluate` writes JSON and CSV, `bench rl` and `oracle` print
+their tables; bad input is a user error, one line and exit 2."""
 
 import json
 import subprocess
@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
 from rl.harness.evaluate import METRICS
 
@@ -16,19 +15,13 @@ ROOT = Path(__file__).resolve().parents[2]
 TINY_SETS = ["--set", "n_users=3", "--set", "n_frames=2", "--set", "n_slots=3"]
 
 
-@pytest.fixture(scope="module")
-def app():
-    import t2drl_cli.rl_cmds  # noqa: F401  (registers the commands)
-    from t2drl_cli.main import app
-
-    return app
-
-
-def test_cli_evaluate_writes_json_and_csv(app, tmp_path):
+def test_evaluate_writes_json_and_csv(t2drl, tmp_path):
     out = tmp_path / "r.json"
-    args = ["evaluate", "--algo", "rcars", "--seeds", "1,2", *TINY_SETS, "--out", str(out)]
-    result = CliRunner().invoke(app, args)
-    assert result.exit_code == 0, result.output
+    code, stdout, err = t2drl(
+        "evaluate", "--algo", "rcars", "--seeds", "1,2", *TINY_SETS, "--out", out
+    )
+    assert code == 0, err
+    assert "seed 2: utility" in stdout and "95% CI low" in stdout
     doc = json.loads(out.read_text())
     assert doc["result"]["algo"] == "RCARS" and doc["result"]["seeds"] == [1, 2]
     assert doc["provenance"]["versions"]["numpy"] == np.__version__
@@ -36,24 +29,39 @@ def test_cli_evaluate_writes_json_and_csv(app, tmp_path):
     assert rows[0].startswith("algo,metric,") and len(rows) == 1 + len(METRICS)
 
 
+def test_bench_rl_and_oracle_print_their_tables(t2drl, tmp_path):
+    code, out, err = t2drl(
+        "bench", "rl", "--users", "3", "--algo", "rcars", "--slots", "1", *TINY_SETS[2:],
+        "--out", tmp_path / "b.json",
+    )  # fmt: skip
+    assert code == 0, err
+    assert "RCARS" in out and "U = 3" in out and (tmp_path / "b.json").is_file()
+    code, out, err = t2drl("oracle", "slots", "--users", "3", "--slots", "1", *TINY_SETS[2:])
+    assert code == 0, err
+    assert "proven optimal" in out
+
+
 @pytest.mark.parametrize(
     "args, message",
     [
         (["--algo", "foo"], "unknown algorithm 'foo'"),
-        (["--algo", "rcars", "--seeds", "1,x"], "--seeds expects"),
         (["--checkpoint", "/no/such/checkpoint.pt"], "does not exist"),
         (["--algo", "rcars", "--set", "n_users=0"], "n_users"),
         ([], "give --algo"),
     ],
 )
-def test_cli_bad_input_is_a_user_error(app, args, message):
-    result = CliRunner().invoke(app, ["evaluate", *args])
-    exc = result.exception
-    assert getattr(exc, "exit_code", None) == 2, result.output
-    assert message in str(exc) and "\n" not in str(exc)
+def test_bad_input_is_one_line_and_exit_2(t2drl, args, message):
+    code, _, err = t2drl("evaluate", *args)
+    assert code == 2
+    assert message in err and len(err.strip().splitlines()) == 1
 
 
-def test_cli_bad_input_exits_2_with_one_line():
+def test_a_malformed_option_is_refused_by_the_parser(t2drl):
+    code, _, err = t2drl("evaluate", "--algo", "rcars", "--seeds", "1,x")
+    assert code == 2 and "--seeds" in err and "Traceback" not in err
+
+
+def test_bad_input_exits_2_with_one_line_in_a_subprocess():
     proc = subprocess.run(
         [sys.executable, "-m", "t2drl_cli", "evaluate", "--algo", "foo"],
         cwd=ROOT,

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from fitted_models.schema import load_fitted
-from testbed.config import ConfigError, build_config, config_from_sources
+from testbed.config import ConfigError, build_config
 
 
 def test_paper_preset_draws_within_section_7_1_ranges():
@@ -62,20 +62,6 @@ def test_fitted_capacity_is_half_the_total(tmp_path):
         ).cache_capacity_GB
         == 7
     )
-
-
-def test_file_and_set_overrides(tmp_path):
-    f = tmp_path / "c.toml"
-    f.write_text('preset = "paper"\nseed = 2\nn_users = 14\nalpha = 0.5\n')
-    cfg = config_from_sources(
-        file=str(f),
-        sets=[
-            "n_users=18",
-            "popularity_states=[0.1, 0.9]",
-            "popularity_transition=[[0.5, 0.5], [0.5, 0.5]]",
-        ],
-    )
-    assert (cfg.seed, cfg.n_users, cfg.alpha, cfg.popularity_states) == (2, 18, 0.5, (0.1, 0.9))
 
 
 BAD = [

@@ -24,15 +24,16 @@ SETS = [f"{k}={v}" for k, v in ENV.items()]
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory, fitted_file):
     """A T2DRL agent trained for one episode on the tiny fitted env."""
-    from rl.harness.train import TrainArgs, main
+    from rl.harness.args import TrainArgs
+    from rl.harness.train import main
+    from testbed.sources import EnvArgs
 
     out = tmp_path_factory.mktemp("agent") / "t2drl"
     main(
         TrainArgs(
             algo="t2drl",
-            preset="tuned",
-            env_preset="fitted",
-            env_overrides={**ENV, "fitted_file": str(fitted_file)},
+            hparams="tuned",
+            env=EnvArgs(env_preset="fitted", fitted_file=str(fitted_file), overrides=ENV),
             episodes=1,
             out=str(out),
             progress=False,

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from rl.experiments.sweep import ExperimentArgs
+from rl.experiments.args import ExperimentArgs
 from testbed.policies import most_popular_cache
+from testbed.sources import EnvArgs
 from testbed.system_model import SystemParams
 
 
@@ -33,7 +34,7 @@ def tiny_args(out, **kw) -> ExperimentArgs:
         episodes=2,
         eval_seeds=(1000, 1001),
         grid=(3,),
-        env_overrides={"n_frames": 2},
+        env=EnvArgs(overrides={"n_frames": 2}),
         algos=("t2drl", "rcars", "oracle"),
         executor="serial",
         out=str(out),

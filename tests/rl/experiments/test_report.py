@@ -28,7 +28,7 @@ def test_write_report_writes_csvs_figures_and_text(tmp_path, fig7_records, sweep
 def test_command_text_remakes_the_sweep(sweep_doc):
     a = {**sweep_doc["args"], "env_seed": 2, "episodes": 4}
     assert command_text("fig7", a) == (
-        "t2drl experiment fig7 --preset paper --hparams default --env-seed 2 --quick "
+        "t2drl experiment fig7 --env-preset paper --hparams default --env-seed 2 --quick "
         "--episodes 4 --eval-seeds 1000,1001,1002 --grid 10,18 --set n_frames=4 "
         "--algo t2drl --algo rcars --algo oracle"
     )

@@ -7,6 +7,7 @@ import pytest
 
 from rl.experiments.spec import QUICK, ExperimentError, plan
 from rl.experiments.sweep import main
+from testbed.sources import EnvArgs
 from tests.rl.experiments.stand_in import tiny_args
 
 pytestmark = pytest.mark.usefixtures("stand_in_oracle")
@@ -37,10 +38,10 @@ def test_interrupted_sweep_resumes_to_the_same_csv(tmp_path):
     ("kw", "words"),
     [
         (dict(name="fig9"), "experiment must be one of"),
-        (dict(name="fig8", preset="fitted"), "fig8 sweeps the cache capacity"),
+        (dict(name="fig8", env=EnvArgs(env_preset="fitted")), "fig8 sweeps the cache capacity"),
         (dict(grid=(2.5,)), "--grid values for n_users"),
         (dict(executor="dask"), "--executor must be one of"),
-        (dict(env_overrides={"n_users": 4}), "give its values with --grid"),
+        (dict(env=EnvArgs(overrides={"n_users": 4})), "give its values with --grid"),
     ],
 )
 def test_bad_input_is_one_sentence(tmp_path, kw, words):

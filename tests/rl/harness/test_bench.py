@@ -1,7 +1,9 @@
 """Decision time per slot (`rl.harness.bench`, Table 3)."""
 
 from rl.baselines.args import GAConfig
-from rl.harness.bench import BenchArgs, main
+from rl.harness.args import BenchArgs
+from rl.harness.bench import main
+from testbed.sources import EnvArgs
 
 
 def test_bench_rows_and_ratio():
@@ -10,7 +12,7 @@ def test_bench_rows_and_ratio():
             users=(3,),
             algos=("rcars", "schrs"),
             slots=2,
-            sets=["n_frames=2", "n_slots=3"],
+            env=EnvArgs(set=("n_frames=2", "n_slots=3")),
             ga=GAConfig(pop_size=4, n_gen=2),
         )
     )

@@ -9,18 +9,18 @@ import pytest
 
 from rl.baselines.args import GAConfig
 from rl.baselines.policies import RCARS, make_baseline
+from rl.harness.args import TrainArgs
 from rl.harness.evaluate import (
     METRICS,
     EvaluateArgs,
     EvaluationError,
     evaluate_policy,
     main,
-    parse_seeds,
     resolve_config,
 )
-from rl.harness.train import TrainArgs
 from rl.harness.train import main as train_main
 from testbed.config import build_config
+from testbed.sources import EnvArgs
 
 TINY = {"n_users": 3, "n_frames": 2, "n_slots": 3}
 
@@ -57,9 +57,11 @@ def test_checkpoint_config_is_the_default_and_must_agree(cfg, tmp_path):
     ckpt = str(tmp_path / "policy.pt")
     assert resolve_config(EvaluateArgs(checkpoint=ckpt)) == cfg
     same = [f"{k}={v}" for k, v in TINY.items()]
-    assert resolve_config(EvaluateArgs(checkpoint=ckpt, sets=same)) == cfg
+    assert resolve_config(EvaluateArgs(checkpoint=ckpt, env=EnvArgs(set=tuple(same)))) == cfg
     with pytest.raises(EvaluationError, match="trained with n_users = 3") as info:
-        resolve_config(EvaluateArgs(checkpoint=ckpt, sets=["n_users=4", "n_frames=2", "n_slots=3"]))
+        resolve_config(
+            EvaluateArgs(checkpoint=ckpt, env=EnvArgs(set=("n_users=4", "n_frames=2", "n_slots=3")))
+        )
     assert info.value.exit_code == 2
 
 
@@ -70,7 +72,7 @@ def test_trained_agent_evaluates_through_load_policy(cfg, tmp_path, algo):
     train_main(
         TrainArgs(
             algo=algo,
-            env_overrides=dict(TINY),
+            env=EnvArgs(overrides=dict(TINY)),
             episodes=1,
             out=str(out),
             device="cpu",
@@ -83,15 +85,7 @@ def test_trained_agent_evaluates_through_load_policy(cfg, tmp_path, algo):
     assert np.isfinite(doc["result"]["metrics"]["utility"]["ci95_low"])
 
 
-def test_parse_seeds():
-    assert parse_seeds("100-102,7") == (100, 101, 102, 7)
-    for bad in ("", "1,x", "-3", "5-2", "1,1"):
-        with pytest.raises(EvaluationError) as info:
-            parse_seeds(bad)
-        assert info.value.exit_code == 2
-
-
 def test_a_learned_name_needs_a_checkpoint(cfg):
     with pytest.raises(EvaluationError, match="learned method") as info:
-        main(EvaluateArgs(algo="t2drl", seeds=(1,), sets=[f"{k}={v}" for k, v in TINY.items()]))
+        main(EvaluateArgs(algo="t2drl", seeds=(1,), env=EnvArgs(overrides=dict(TINY))))
     assert info.value.exit_code == 2

@@ -2,12 +2,13 @@
 
 import pytest
 
+from rl.oracle.args import OracleArgs
 from rl.oracle.problem import OracleError
-from rl.oracle.report import OracleArgs, main
+from rl.oracle.report import main
 
 
 def test_slots_report_times_batches_of_slots():
-    """`python -m rl.oracle slots --batch N`: N slots per call, per-slot statistics over all."""
+    """`t2drl oracle slots --batch N`: N slots per call, per-slot statistics over all."""
     doc = main(OracleArgs(what="slots", users=(3,), slots=2, batch=4))
     (row,) = doc["rows"]
     assert row["n_users"] == 3 and row["batch"] == 4
