@@ -6,7 +6,7 @@ The old rl/oracle.py is taken from git revision --old (it must import only what 
 still has). Per configuration: mean ms per slot of each (the current code's first call, which
 compiles or loads rl/oracle/kernels.py, is made before the timing), their ratio, the per-slot
 reward and bound differences, and each one's mean / max certified gap. The slots are those of
-`python -m rl.oracle slots` (seed 0, most-popular cache, one slot per call), stepped with the
+`t2drl oracle slots` (seed 0, most-popular cache, one slot per call), stepped with the
 old action; the order old/new alternates per slot.
 """
 

@@ -29,7 +29,7 @@ from testbed.rollout import policy_steps, seeded_sim
 ALGOS = registry.TABLE3_ORDER
 DEFAULT_ALGOS = tuple(a for a in ALGOS if registry.BY_NAME[a].paper_table3)
 """The paper's rows. The oracle's P3 table is computed before its timing (offline work, not a
-slot decision), so it is timed only when asked for (`--algos ...,oracle`)."""
+slot decision), so it is timed only when asked for (`--algo oracle`)."""
 DISPLAY = registry.DISPLAY
 REFERENCE = "ddpg-t2drl"
 
