@@ -54,7 +54,7 @@ def build_app() -> tyro.extras.SubcommandApp:
             app.command(command, name=name)
         for name, command in getattr(module, "BENCH", {}).items():
             bench.command(command, name=name)
-    app.command(bench, name="bench", description="Benchmarks (goals printed here, never asserted).")
+    app.command(bench, name="bench", help="Benchmarks (goals printed here, never asserted).")
     return app
 
 
