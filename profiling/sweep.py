@@ -354,9 +354,9 @@ def images_for(spec: str, images: str) -> str:
 
 
 def expand_models(models: list[str]) -> list[str]:
-    """`zoo` stands for every model of the bundled zoo (`zoo:<domain>`)."""
+    """`zoo` stands for every model of the bundled zoo (`zoo:<domain>`), and so does no model."""
     out: list[str] = []
-    for spec in models:
+    for spec in models or ["zoo"]:
         if spec == "zoo":
             from profiling.zoo.api import zoo_domains
 
