@@ -28,6 +28,11 @@ def renamed(name: str):
     return tyro.conf.arg(name=name)
 
 
+def short(flag: str):
+    """A one-letter alias of the option: `short("-m")` makes `-m X` the same as `--model X`."""
+    return tyro.conf.arg(aliases=(flag,))
+
+
 def _ints(part: str) -> list[int]:
     if "-" in part[1:]:
         lo, hi = (int(v) for v in part.split("-", 1))

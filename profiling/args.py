@@ -1,12 +1,16 @@
 """What a profiling campaign is asked to do (`ProfileArgs`, every field a `profile-models`
-option) and the checks of those settings before any model is loaded."""
+option), the loop benchmark's options (`BenchLoopArgs`), and the checks of those settings
+before any model is loaded. Light: no torch, so `t2drl --help` stays fast."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated
 
+from common.cli_types import CommaInts, Repeatable, renamed, short
 from profiling.errors import ProfilingError
+from profiling.fitrun import FitAfterArgs
 from profiling.models import ModelInfo
 
 PROTOCOLS = ("trajectory", "respaced")
@@ -14,26 +18,30 @@ PROTOCOLS = ("trajectory", "respaced")
 
 @dataclass
 class ProfileArgs:
-    """Settings of one profiling campaign (every field is a CLI option of `profile-models`)."""
+    """Settings of one profiling campaign (every field is a CLI option of `profile-models`).
 
-    models: list[str] = field(default_factory=lambda: ["builtin:tiny"])
-    """Model folders or hub ids (`google/ddpm-ema-celebahq-256`); `builtin:tiny` = a random 32x32 UNet."""
+    The defaults are the README's main job: the bundled zoo, 8 held-out images per model, the
+    trajectory protocol, written to runs/zoo-cpu and fitted to fitted_models/zoo-cpu.json."""
+
+    models: Annotated[Repeatable[tuple[str, ...]], renamed("model"), short("-m")] = ()
+    """Model folder, hub id (`google/ddpm-ema-celebahq-256`), `zoo:<domain>`, `zoo` (every
+    bundled zoo model) or `builtin:tiny` (a random 32x32 UNet); repeatable. None given: `zoo`."""
     protocol: str = "trajectory"
     """`trajectory`, `respaced` or `both` (see docs/profiling.md)."""
     trajectory_steps: int = 250
     """N of the one full schedule a trajectory run follows (metrics after every reverse step n)."""
-    respaced_steps: list[int] = field(default_factory=lambda: [10, 25, 50, 100, 250])
+    respaced_steps: CommaInts = (10, 25, 50, 100, 250)
     """The N grid of the respaced protocol (one complete run per N)."""
     images: str = "auto"
     """`auto` (a zoo model's own held-out set, else `synthetic`), `synthetic`, `digits`,
     `zoo:<domain>`, or a folder of images of the model's size."""
-    num_images: int = 4
+    num_images: int = 8
     """Images taken from the source."""
     masks: str = "thick"
     """Comma-separated mask families (thick, thin, half, ev2li, sr2, box) or a folder of mask PNGs."""
     mask_seed: int = 0
     """Seed of the generated masks."""
-    seeds: list[int] = field(default_factory=lambda: [0])
+    seeds: CommaInts = (0,)
     """Noise seeds; image i with seed s always starts from the same noise, whatever N."""
     batch: int = 4
     """Batch size of the separate throughput measurement (latency is always measured at batch 1)."""
@@ -44,6 +52,7 @@ class ProfileArgs:
     device: str = "auto"
     """`auto` (cuda if available), `cpu`, `cuda`, `cuda:1`, ..."""
     channels_last: bool = False
+    """UNet in channels_last memory format."""
     compile: bool = False
     """Wrap the UNet in torch.compile (warm-up absorbs compilation)."""
     jump_length: int = 10
@@ -56,11 +65,37 @@ class ProfileArgs:
     """Warm-up generations per model and process (recorded with is_warmup = true)."""
     cpu_threads: int = 1
     """torch threads on CPU (1 gives stable timings on shared machines; 0 = torch's default)."""
-    out: Path = Path("runs/profile")
-    """Campaign folder: parts/, measurements.parquet, models written for builtin:tiny."""
+    out: Path = Path("runs/zoo-cpu")
+    """Campaign folder: parts/, measurements.parquet, models written for builtin:tiny (rerun
+    to resume)."""
     campaign: str | None = None
     """Campaign name (default: the output folder's name)."""
     progress: bool = True
+    """Show a progress bar."""
+    fitting: FitAfterArgs = field(default_factory=FitAfterArgs)
+    """The fit at the end (`fit-models` on this campaign's table)."""
+
+
+@dataclass
+class BenchLoopArgs:
+    """Settings of `t2drl bench loop` (`profiling.bench.main`)."""
+
+    model: Annotated[str, short("-m")] = "builtin:tiny"
+    """Model folder, hub id, `zoo:<domain>` or `builtin:tiny`."""
+    steps: CommaInts = (10, 50)
+    """Step counts N."""
+    batch: int = 4
+    """Batch size of the images/s measurement (batch 1 is always measured)."""
+    repeats: int = 3
+    """Timed repeats per (N, batch); the best is reported."""
+    device: str = "auto"
+    """`auto` (cuda if available), `cpu`, `cuda`, ..."""
+    dtype: str = "fp32"
+    """UNet dtype: fp32, fp16 or bf16."""
+    cpu_threads: int = 1
+    """torch threads on CPU (0 = torch's default)."""
+    workdir: Path = Path("runs/bench")
+    """Where builtin:tiny is written."""
 
 
 def validate(args: ProfileArgs) -> None:
@@ -73,7 +108,7 @@ def validate(args: ProfileArgs) -> None:
         ("respaced-steps", args.respaced_steps),
     ):
         if not values or any(v <= 0 for v in values):
-            raise ProfilingError(f"--{name} must be positive step counts, got {values}.")
+            raise ProfilingError(f"--{name} must be positive step counts, got {list(values)}.")
     for name, value in (
         ("batch", args.batch),
         ("jump-length", args.jump_length),

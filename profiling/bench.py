@@ -4,10 +4,14 @@ images per second per step count at a batch size. Goal: overhead <= 1.05 on a GP
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import torch
 
+from common.device import resolve_device
+from common.summary import Summary
 from profiling import hardware
+from profiling.args import BenchLoopArgs
 from profiling.loop import (
     RePaintSettings,
     UNetDenoiser,
@@ -16,6 +20,7 @@ from profiling.loop import (
     inpaint,
     make_scheduler,
 )
+from profiling.models import load_unet
 
 
 def bench_loop(
@@ -76,3 +81,52 @@ def bench_loop(
                 }
             )
     return rows
+
+
+def main(args: BenchLoopArgs) -> dict:
+    """`t2drl bench loop`: load the model, run `bench_loop`; {'rows', 'model_id', 'device',
+    'dtype', 'gpu_timed'}."""
+    dev = resolve_device(args.device)
+    if dev.type == "cpu" and args.cpu_threads > 0:
+        torch.set_num_threads(args.cpu_threads)
+    workdir = Path(args.workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    unet, info = load_unet(args.model, workdir=workdir)
+    denoiser = UNetDenoiser(unet, device=dev, dtype=hardware.resolve_dtype(args.dtype))
+    rows = bench_loop(
+        denoiser,
+        info.sample_size,
+        info.in_channels,
+        list(args.steps),
+        batch=args.batch,
+        repeats=args.repeats,
+    )
+    return {
+        "rows": rows,
+        "model_id": info.model_id,
+        "device": str(dev),
+        "dtype": args.dtype,
+        "gpu_timed": denoiser.gpu_timed,
+    }
+
+
+def summary(result: dict) -> Summary:
+    """One row per (N, batch); the overhead is shown at batch 1, where its goal applies."""
+    timer = "CUDA events" if result["gpu_timed"] else "wall clock around each forward"
+    title = (
+        f"loop overhead: {result['model_id']} on {result['device']} ({result['dtype']}); "
+        f"UNet time = {timer}"
+    )
+    rows = [
+        {
+            "N": str(r["steps_N"]),
+            "batch": str(r["batch_size"]),
+            "UNet calls": str(r["unet_calls"]),
+            "wall s": f"{r['wall_s']:.3f}",
+            "UNet s": f"{r['unet_s']:.3f}",
+            "overhead (goal <= 1.05)": f"{r['overhead']:.3f}" if r["batch_size"] == 1 else "",
+            "img/s": f"{r['img_per_s']:.3g}",
+        }
+        for r in result["rows"]
+    ]
+    return Summary().table(title, rows)

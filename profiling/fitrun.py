@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from common.cli_types import Positional
 from common.io import sha256_file
+from common.summary import Summary
 from fitted_models.reader import read_fitted
-from fitted_models.schema import SCHEMA_NAME, SCHEMA_VERSION, dump_fitted
+from fitted_models.schema import DELAY_KEYS, SCHEMA_NAME, SCHEMA_VERSION, TV_KEYS, dump_fitted
 from profiling import table
 from profiling.errors import ProfilingError
 from profiling.fitting import FitError, FitResult, fit_delay, fit_tv
@@ -24,16 +26,17 @@ STEPS_AXIS = {
 
 @dataclass
 class FitArgs:
-    """Settings of `fit-models`."""
+    """Settings of `fit-models` (= `t2drl fit`; every field is an option)."""
 
-    measurements: list[Path] = field(default_factory=lambda: [Path("runs/zoo-cpu")])
+    measurements: Positional[tuple[Path, ...]] = (Path("runs/zoo-cpu"),)
     """Measurement tables (.parquet/.csv) or campaign folders written by profile-models."""
     out: Path = Path("fitted_models")
     """Folder for the JSON files and PNGs."""
     name: str | None = None
     """File name stem (default: the campaign name); the protocol is appended."""
     protocol_suffix: bool = True
-    """Append the protocol to the file name; False writes `<name>.json` (one protocol only)."""
+    """Name files `<name>-<protocol>.json`; --no-protocol-suffix writes `<name>.json` (one
+    protocol only)."""
     tv_column: str = "tv_l1_pred"
     """Quality column fitted with eq. (7): tv_l1_pred (the predicted clean image, what a user gets if
     generation stops after n steps; it shows the paper's plateau-slope-plateau) or tv_l1 (the
@@ -41,7 +44,34 @@ class FitArgs:
     n_boot: int = 200
     """Bootstrap resamples for the 95 % intervals."""
     seed: int = 0
+    """Seed of the bootstrap."""
     plot: bool = True
+    """Write the Fig. 3-style PNG beside each JSON."""
+
+
+@dataclass
+class FitAfterArgs:
+    """The fit that ends `profile-models`: `fit-models` on the campaign's own table."""
+
+    fit: bool = True
+    """Fit eqs. (7) and (8) at the end; --no-fit only measures."""
+    fit_out: Path = FitArgs.out
+    """Folder for the fitted-models JSON and PNG (`fit-models --out`)."""
+    n_boot: int = FitArgs.n_boot
+    """Bootstrap resamples of the fit (`fit-models --n-boot`)."""
+    tv_column: str = FitArgs.tv_column
+    """Quality column fitted with eq. (7): tv_l1_pred (the predicted clean image) or tv_l1 (the
+    noisy sample x_t) (`fit-models --tv-column`)."""
+
+    def fit_args(self, table_path: Path, protocol: str) -> FitArgs:
+        """`fit-models` on one campaign table; one protocol is named `<campaign>.json`."""
+        return FitArgs(
+            measurements=(Path(table_path),),
+            out=self.fit_out,
+            n_boot=self.n_boot,
+            tv_column=self.tv_column,
+            protocol_suffix=protocol == "both",
+        )
 
 
 def _table_file(path: Path) -> Path:
@@ -271,3 +301,44 @@ def _document(
         "versions": {k: str(first.get(f"{k}_version")) for k in ("torch", "diffusers", "piq")},
         "models": entries,
     }
+
+
+def main(args: FitArgs) -> list[dict]:
+    """`fit-models`: `run_fit`, and a ProfilingError when no model at all could be fitted."""
+    results = run_fit(args)
+    if not any(r["path"] for r in results):
+        problems = [p for r in results for p in r["problems"]]
+        raise ProfilingError("no model could be fitted: " + " ".join(problems))
+    return results
+
+
+def summary(results: list[dict], into: Summary | None = None) -> Summary:
+    """One table per fitted protocol (parameters, 95 % intervals, R^2 and RMSE per model), then
+    a warning line per model that could not be fitted; added to `into` when given."""
+    out = Summary() if into is None else into
+    for r in results:
+        fitted = r["fitted"]
+        if fitted is None:
+            continue
+        rows = []
+        for m in fitted.models:
+            for keys, fit, quality in (
+                (TV_KEYS, m.tv_fit, f"R²={m.tv_fit.r2:.3f} RMSE={m.tv_fit.rmse:.3g}"),
+                (DELAY_KEYS, m.delay_fit, f"R²={m.delay_fit.r2:.3f} RMSE={m.delay_fit.rmse:.3g} s"),
+            ):
+                for i, k in enumerate(keys):
+                    lo, hi = fit.ci95.get(k, (float("nan"),) * 2)
+                    rows.append(
+                        {
+                            "model": m.id,
+                            "parameter": k,
+                            "value": f"{getattr(m, k):.4g}",
+                            "95 % interval": f"[{lo:.4g}, {hi:.4g}]",
+                            "fit quality": quality if i == 0 else "",
+                        }
+                    )
+        png = f" + {r['png'].name}" if r["png"] else ""
+        out.table(f"{r['protocol']}: {fitted.path}{png}", rows)
+    for p in (p for r in results for p in r["problems"]):
+        out.line(f"warning: cannot fit: {p}")
+    return out

@@ -1,6 +1,7 @@
 """The profiling sweep: cells (image x mask x seed x step count x protocol), measured, written.
 
-`run_profile(ProfileArgs(...))` is what `profile-models` / `t2drl profile` call. Under
+`run_profile(ProfileArgs(...))` measures what `profile-models` / `t2drl profile` ask for
+(`profiling.campaign.main`, which then fits the table). Under
 `accelerate launch` or `torchrun`, cells are split between processes with
 `PartialState().split_between_processes`; every process writes its own part files and the
 main process gathers them into one `measurements.parquet`.
@@ -354,9 +355,9 @@ def images_for(spec: str, images: str) -> str:
 
 
 def expand_models(models: list[str]) -> list[str]:
-    """`zoo` stands for every model of the bundled zoo (`zoo:<domain>`)."""
+    """`zoo` stands for every model of the bundled zoo (`zoo:<domain>`), and so does no model."""
     out: list[str] = []
-    for spec in models:
+    for spec in models or ["zoo"]:
         if spec == "zoo":
             from profiling.zoo.api import zoo_domains
 

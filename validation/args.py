@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from common.cli_types import Repeatable
 from common.errors import UserError
 
 QUICK = {"frames": 2, "slots": 2}
@@ -21,14 +22,15 @@ class ValidateArgs:
 
     checkpoint: str | None = None
     """A trained agent (run directory or its policy.pt); the environment is the one it was
-    trained on (its run.json), which must use the `fitted` preset."""
+    trained on (its run.json), which must use the `fitted` preset (--env-preset fitted)."""
     algo: str | None = None
     """Instead of a checkpoint: a baseline (rcars, schrs, hcras) on the fitted preset."""
-    fitted: str = "zoo-cpu"
-    """Fitted-models file (path or bundled name); must match the checkpoint's environment."""
-    sets: list[str] = dataclasses.field(default_factory=list)
-    """With --algo: environment overrides `name=value` (as `t2drl evaluate --set`); a checkpoint
-    always runs on the environment it was trained on."""
+    fitted_file: str = "zoo-cpu"
+    """Fitted-models file (path or bundled name) the environment is built from; must match the
+    checkpoint's environment."""
+    set: Repeatable[tuple[str, ...]] = ()
+    """With --algo: override an environment field, e.g. --set n_users=3 (as `t2drl evaluate
+    --set`); a checkpoint always runs on the environment it was trained on."""
     seed: int = 100
     """Episode seed, split like `t2drl evaluate` (environment and policy generators)."""
     frames: int = 4
@@ -36,7 +38,7 @@ class ValidateArgs:
     slots: int = 3
     """S: slots sampled (seeded, without replacement) in each sampled frame."""
     quick: bool = False
-    """2 frames x 2 slots (overrides frames and slots; `QUICK`)."""
+    """2 frames x 2 slots (overrides --frames and --slots)."""
     mask: str | None = None
     """Mask family of the replayed requests (profiling.masks); None = the fit's (its
     measurement table's), else thick."""
@@ -51,7 +53,7 @@ class ValidateArgs:
     out: str = "runs/validate"
     """Output folder."""
     resume: bool = True
-    """Skip requests already in out/requests.csv (same run identity); False starts afresh."""
+    """Skip requests already in out/requests.csv (same run identity); --no-resume starts afresh."""
     progress: bool = True
     """Show a progress bar (UNet calls)."""
 
@@ -62,7 +64,7 @@ def check_args(args: ValidateArgs) -> ValidateArgs:
         raise ValidateError(
             "give exactly one of --checkpoint (a trained agent) or --algo (rcars, schrs, hcras)."
         )
-    if args.checkpoint is not None and args.sets:
+    if args.checkpoint is not None and args.set:
         raise ValidateError(
             "--set applies to baselines only; a checkpoint runs on the environment it was "
             "trained on (its run.json)."

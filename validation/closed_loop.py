@@ -3,9 +3,9 @@
 Everything the agents learn rests on the fitted curves (7) (TV vs steps) and (8) (delay vs
 steps). `main(ValidateArgs)` checks them where it matters:
 
-1. run the `fitted` environment with a trained policy (or a baseline) on one seeded episode,
-   exactly as `testbed.rollout.run_seed` does (same seed split, so `t2drl evaluate --seeds S` sees
-   the same episode);
+1. run the `fitted` environment (of --fitted-file) with a trained policy (or a baseline) on
+   one seeded episode, exactly as `testbed.rollout.run_seed` does (same seed split, so
+   `t2drl evaluate --seeds S` sees the same episode);
 2. in F sampled frames x S sampled slots, replay every request with the real model behind its
    request type (the fitted file's `checkpoint`, e.g. `zoo:digits`): an edge request with
    n = round(xi * L) steps, a cloud request with n = round(A3) (the paper's cloud), under the
@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 import os
 import platform
 import time
@@ -55,6 +56,7 @@ from pathlib import Path
 from common.io import sha256_file, write_json
 from common.provenance import load_average, versions
 from common.provenance import provenance as run_provenance
+from common.summary import Summary
 from fitted_models.reader import FittedModels
 from testbed.config import EdgeConfig
 from validation.args import ValidateArgs, check_args
@@ -100,7 +102,7 @@ def _identity(args: ValidateArgs, cfg: EdgeConfig, fitted_sha: str, ckpt_sha: st
         "mask": args.mask,
         "trajectory_steps": args.trajectory_steps,
         "device": args.device,
-        "sets": list(args.sets),
+        "set": list(args.set),
         "config": cfg.to_dict(),
     }
 
@@ -120,9 +122,9 @@ def main(args: ValidateArgs) -> dict:
     import torch
 
     args = check_args(args)
-    fits = read_fits(args.fitted)
+    fits = read_fits(args.fitted_file)
     cfg, policy = resolve_policy(args, fits)
-    check_protocol(fits, args.fitted)
+    check_protocol(fits, args.fitted_file)
     torch.set_num_threads(args.threads)
     out = Path(args.out)
     fitted_sha = sha256_file(fits.path)
@@ -229,3 +231,42 @@ def analyse(
     write_plots(df, cfg, run_doc, n_fits, out, run_doc["args"]["grid"])
     write_markdown(summary, cfg, fits, out)
     return summary
+
+
+def _f(x, spec: str = ".1f") -> str:
+    return "-" if x is None or not math.isfinite(x) else format(x, spec)
+
+
+def summary(doc: dict) -> Summary:
+    """What `t2drl validate` prints: per model the fit's errors against the measurements and
+    the simulated against the measured utility and (11h) share, then the totals."""
+    ov = doc["overall"]
+    rows = [
+        {
+            "model": r["model_id"],
+            "requests": str(r["requests"]),
+            "TV MAPE (bias) %": f"{_f(r['tv_mape'])} ({_f(r['tv_bias'], '+.1f')})",
+            "delay MAPE (bias) %": f"{_f(r['delay_mape'])} ({_f(r['delay_bias'], '+.1f')})",
+            "G sim / meas.": f"{_f(r['sim_utility'], '.4g')} / {_f(r['meas_utility'], '.4g')}",
+            "(11h) sim / meas.": (
+                f"{_f(r['sim_violation_share'], '.2f')} / {_f(r['meas_violation_share'], '.2f')}"
+            ),
+        }
+        for r in doc["per_model"]
+        if r["served"] == "all"
+    ]
+    out = doc["run"]["args"]["out"]
+    return (
+        Summary()
+        .table(
+            f"{doc['run']['policy']}: {ov['requests']} requests ({ov['edge_requests']} edge, "
+            f"{ov['cloud_requests']} cloud) in {ov['slots']} slots",
+            rows,
+        )
+        .line(
+            f"utility (10) over slots: simulated {ov['sim_utility']:.5g}, measured "
+            f"{ov['meas_utility']:.5g}; (11h): simulated {ov['sim_violation_share']:.3f}, "
+            f"measured {ov['meas_violation_share']:.3f}"
+        )
+        .line(f"wrote {out}/summary.md, {out}/requests.csv and the PNGs beside them")
+    )

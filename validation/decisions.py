@@ -50,7 +50,7 @@ def same_models(cfg: EdgeConfig, fits: FittedModels) -> str | None:
 
 
 def _checkpoint_env(args: ValidateArgs, fits: FittedModels) -> EdgeConfig:
-    """The environment a checkpoint was trained on, checked against --fitted."""
+    """The environment a checkpoint was trained on, checked against --fitted-file."""
     if not Path(args.checkpoint).exists():
         raise ValidateError(f"checkpoint '{args.checkpoint}' does not exist.")
     cfg = checkpoint_config(args.checkpoint)
@@ -65,16 +65,16 @@ def _checkpoint_env(args: ValidateArgs, fits: FittedModels) -> EdgeConfig:
     if key is not None:
         raise ValidateError(
             f"checkpoint '{args.checkpoint}' was trained on fitted file "
-            f"'{cfg.fitted_file}', whose {key} differs from --fitted '{args.fitted}'."
+            f"'{cfg.fitted_file}', whose {key} differs from --fitted-file '{args.fitted_file}'."
         )
     return cfg
 
 
 def _baseline_env(args: ValidateArgs, fitted_path: Path) -> EdgeConfig:
-    """The `fitted` preset built from --fitted plus the --set overrides."""
+    """The `fitted` preset built from --fitted-file plus the --set overrides."""
     try:
         return build_config(
-            "fitted", fitted_file=str(fitted_path), overrides=parse_set_options(args.sets)
+            "fitted", fitted_file=str(fitted_path), overrides=parse_set_options(list(args.set))
         )
     except ConfigError as exc:
         raise ValidateError(str(exc)) from None

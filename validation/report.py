@@ -28,7 +28,7 @@ def _train_command(checkpoint: str) -> str | None:
         cfg = rec["config"]
         fitted = f" --fitted-file {cfg['fitted_file']}" if cfg.get("fitted_file") else ""
         return (
-            f"t2drl train --algo {rec['algo']} --preset {rec['preset']} --env-preset "
+            f"t2drl train --algo {rec['algo']} --hparams {rec['preset']} --env-preset "
             f"{rec['env_preset']}{fitted} --seed {rec['seed']} --episodes {rec['episodes']} "
             f"--out {Path(checkpoint)}"
         )
@@ -47,7 +47,7 @@ def reproduce_commands(run_doc: dict) -> list[str]:
         who = f"--checkpoint {a['checkpoint']}"
     else:
         who = f"--algo {a['algo']}"
-    opts = [who, f"--fitted {a['fitted']}", *(f"--set {x}" for x in a["sets"])]
+    opts = [who, f"--fitted-file {a['fitted_file']}", *(f"--set {x}" for x in a["set"])]
     opts.append(f"--seed {ident['seed']}")
     opts += (
         ["--quick"] if a["quick"] else [f"--frames {ident['frames']}", f"--slots {ident['slots']}"]

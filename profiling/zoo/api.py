@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from common.io import sha256_file
+from common.summary import Summary
 from profiling.zoo.errors import ZooError
 
 ZOO_DIR = Path(__file__).resolve().parent
@@ -132,6 +134,27 @@ def export_heldout_pngs(
             Image.fromarray(img).save(folder / f"{i:03d}.png")
         folders.append(folder)
     return folders
+
+
+@dataclass
+class ZooExportArgs:
+    """Arguments of `t2drl zoo-export`."""
+
+    out: str = "runs/zoo-heldout"
+    """Folder; one subfolder of PNGs per domain."""
+    root: str | None = None
+    """Zoo folder (default: the shipped `profiling/zoo`)."""
+
+
+def export_main(args: ZooExportArgs) -> list[Path]:
+    """`t2drl zoo-export`: `export_heldout_pngs`; the folders written."""
+    return export_heldout_pngs(args.out, args.root)
+
+
+def export_summary(folders: list[Path]) -> Summary:
+    """One row per domain folder with its number of images."""
+    rows = [{"folder": str(f), "images": str(len(list(f.glob("*.png"))))} for f in folders]
+    return Summary().table("zoo held-out sets as PNG folders", rows)
 
 
 class ZooHeldout:

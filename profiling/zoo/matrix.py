@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from common.summary import Summary
+
 
 @dataclass
 class MatrixArgs:
@@ -45,6 +47,51 @@ class MatrixArgs:
     """torch CPU threads."""
     progress: bool = True
     """Show a progress bar."""
+
+
+def main(args: MatrixArgs) -> dict:
+    """`t2drl zoo-matrix`: check the settings, run the matrix, write zoo-matrix.md/.csv and
+    `<out_dir>/img/zoo-fig1.png`; `run_matrix`'s dict plus 'written' (the three paths)."""
+    from profiling.zoo.errors import ZooError
+
+    for name in ("num_images", "steps", "jump_length", "jump_n_sample"):
+        if getattr(args, name) < 1:
+            raise ZooError(
+                f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}."
+            )
+    result = run_matrix(args)
+    md, csv_path = write_tables(result, args)
+    fig = plot_fig1(result, Path(args.out_dir) / "img" / "zoo-fig1.png")
+    return result | {"written": [md, csv_path, fig]}
+
+
+def summary(result: dict) -> Summary:
+    """The hole-PSNR matrix (rows: the images' domain; columns: the model), then the files."""
+    domains = result["domains"]
+    by = {(r["model"], r["domain"]): r for r in result["rows"]}
+    wins = diagonal_wins(result["rows"], domains)
+    rows = [
+        {"images \\ model": d}
+        | {
+            m: f"{by[(m, d)]['psnr_hole_db_mean']:.2f} ± {by[(m, d)]['psnr_hole_db_sem']:.2f}"
+            for m in domains
+        }
+        | {"own model wins": "yes" if wins[d] else "NO"}
+        for d in domains
+    ]
+    tv = [
+        {"images \\ model": d}
+        | {m: f"{by[(m, d)]['tv_l1_mean']:.1f}" for m in domains}
+        | {"clean images": f"{by[(d, d)]['tv_l1_clean_mean']:.1f}"}
+        for d in domains
+    ]
+    written = ", ".join(str(p) for p in result["written"])
+    return (
+        Summary()
+        .table("PSNR of the inpainted region [dB] (mean ± s.e.m.; higher is better)", rows)
+        .table("total variation of the repaired image (piq, l1, [0, 1] images; mean)", tv)
+        .line(f"wrote {written}; diagonal wins: {sum(wins.values())}/{len(wins)}")
+    )
 
 
 def run_matrix(args: MatrixArgs) -> dict:

@@ -19,12 +19,15 @@ import functools
 import json
 import math
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
 
+from common.cli_types import CommaInts, CommaStrs, short
 from common.io import atomic_write, write_json
+from common.summary import Summary
 from profiling.zoo.errors import ZooError
 
 NUM_TRAIN_TIMESTEPS = 1000
@@ -53,8 +56,8 @@ def zoo_unet_config(block_out_channels: tuple[int, ...] = (16, 32, 32)) -> dict:
 class TrainZooArgs:
     """Arguments of `t2drl train-zoo` (also called in-process by the tests)."""
 
-    domains: list[str] = field(default_factory=lambda: ["digits", "fashion", "faces", "textures"])
-    """Domains to train, in order (see `profiling.zoo.data.LOADERS`)."""
+    domains: Annotated[CommaStrs, short("-d")] = ("digits", "fashion", "faces", "textures")
+    """Domains to train, in order, e.g. `--domains faces,textures` (`profiling.zoo.data.LOADERS`)."""
     iterations: int = 1500
     """Optimiser steps per domain."""
     batch_size: int = 16
@@ -71,7 +74,7 @@ class TrainZooArgs:
     """Output folder (``profiling/zoo`` rewrites the shipped zoo)."""
     device: str = "auto"
     """'auto' (CUDA if available, else CPU), 'cpu' or 'cuda[:i]'."""
-    block_out_channels: tuple[int, ...] = (16, 32, 32)
+    block_out_channels: CommaInts = (16, 32, 32)
     """Channels per UNet level (see `zoo_unet_config`)."""
     checkpoint_every: int = 100
     """Iterations between resumable checkpoints (0 = none)."""
@@ -79,6 +82,12 @@ class TrainZooArgs:
     """torch CPU threads (1 is reproducible and fastest on a shared 2-core machine)."""
     progress: bool = True
     """Show a tqdm progress bar."""
+
+
+def _identity(args: dict) -> dict:
+    """What a domain's checkpoint must match to be resumed (which other domains a run trains
+    and whether it shows a progress bar do not change one domain's training)."""
+    return {k: v for k, v in args.items() if k not in ("domains", "progress")}
 
 
 def _lr_factor(step: int, args: TrainZooArgs) -> float:
@@ -122,7 +131,7 @@ def train_domain(
 
     if checkpoint is not None and checkpoint.is_file():
         state = torch.load(checkpoint, map_location=device, weights_only=False)
-        if state["args"] == asdict(args) | {"progress": None} and state["step"] <= args.iterations:
+        if _identity(state["args"]) == _identity(asdict(args)) and state["step"] <= args.iterations:
             unet.load_state_dict(state["unet"])
             ema.load_state_dict(state["ema"])
             opt.load_state_dict(state["opt"])
@@ -291,3 +300,23 @@ def train_zoo(args: TrainZooArgs, loaders: dict | None = None) -> dict:
         manifest["domains"] = {d: manifest["domains"][d] for d in order if d in manifest["domains"]}
         write_json(manifest_path, manifest, indent=1)
     return manifest
+
+
+def summary(args: TrainZooArgs, manifest: dict) -> Summary:
+    """Per trained domain: parameters, final loss and wall time; then where the zoo went."""
+    rows = []
+    for d in args.domains:
+        rec = manifest["domains"][d]["training"]
+        rows.append(
+            {
+                "domain": d,
+                "parameters": str(rec["parameters"]),
+                "final loss (mean of last 100)": f"{rec['final_loss_mean_last_100']:.4f}",
+                "wall s": f"{rec['wall_s']:.0f}",
+            }
+        )
+    return (
+        Summary()
+        .table("zoo training", rows)
+        .line(f"zoo written to {args.out} (manifest.json, models/, heldout/, loss-*.png)")
+    )

@@ -2,11 +2,12 @@
 options."""
 
 from dataclasses import dataclass, field
+from typing import Annotated
 
 import pytest
 import tyro
 
-from common.cli_types import CommaFloats, CommaInts, CommaStrs, Hidden, Repeatable
+from common.cli_types import CommaFloats, CommaInts, CommaStrs, Hidden, Repeatable, renamed, short
 
 
 @dataclass
@@ -46,3 +47,29 @@ def test_malformed_and_hidden_options_exit_2(argv, capsys):
         parse(*argv)
     assert exc.value.code == 2
     assert "Traceback" not in capsys.readouterr().err
+
+
+@dataclass
+class ShortOpts:
+    models: Annotated[Repeatable[tuple[str, ...]], renamed("model"), short("-m")] = ()
+    """Repeatable, renamed, with a short flag."""
+    seeds: CommaInts = (0,)
+    """Comma-separated integers or ranges."""
+    words: CommaStrs = ("a", "b")
+    """Comma-separated words."""
+
+
+def _parse(*argv: str) -> ShortOpts:
+    return tyro.cli(ShortOpts, args=list(argv), config=(tyro.conf.OmitArgPrefixes,))
+
+
+def test_repeatable_renamed_short_and_comma_lists():
+    assert _parse() == ShortOpts()
+    opts = _parse("-m", "x", "--model", "y", "--seeds", "1,3-5", "--words", "c", "d")
+    assert opts == ShortOpts(models=("x", "y"), seeds=(1, 3, 4, 5), words=("c", "d"))
+
+
+def test_malformed_comma_list_exits_2_naming_the_option(capsys):
+    with pytest.raises(SystemExit) as exc:
+        _parse("--seeds", "1,x")
+    assert exc.value.code == 2 and "--seeds" in capsys.readouterr().err

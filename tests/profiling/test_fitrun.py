@@ -60,3 +60,23 @@ def test_fit_models_writes_valid_json_and_png(tmp_path):
     tv, _, _ = result["fits"]["fake"]
     assert model.A1_steps == tv.params["A1_steps"] and model.tv_fit.r2 == tv.r2
     assert result["png"].stat().st_size > 10_000
+
+
+def test_main_and_summary(tmp_path):
+    import pytest
+
+    from profiling.errors import ProfilingError
+    from profiling.fitrun import main, summary
+
+    results = main(FitArgs(measurements=[_table(tmp_path)], out=tmp_path / "fits", n_boot=5))
+    ((title, table),) = summary(results).tables
+    assert title.startswith("trajectory: ") and title.endswith(" + synthetic-test-trajectory.png")
+    assert list(table["parameter"]) == [*TRUE, "B1_s_per_step", "B2_s"]
+    # No model fittable (the curve cut before its slope ends): main refuses in one sentence.
+    cut = pd.read_parquet(_table(tmp_path))
+    cut[cut.step_n <= 40].to_parquet(tmp_path / "cut.parquet")
+    args = FitArgs(measurements=[tmp_path / "cut.parquet"], out=tmp_path / "cut", n_boot=5)
+    with pytest.raises(ProfilingError, match="no model could be fitted: ") as info:
+        main(args)
+    assert "\n" not in str(info.value)
+    assert summary(run_fit(args)).lines[0].startswith("warning: cannot fit: ")

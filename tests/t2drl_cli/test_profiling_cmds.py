@@ -39,10 +39,14 @@ def _args(model, out, *extra):
 
 
 def _cli(main, argv, capsys):
-    with pytest.raises(SystemExit) as exc:
+    """(exit code, stdout, stderr) of a console script's main run in-process."""
+    try:
         main(argv)
+        code = 0
+    except SystemExit as exc:
+        code = exc.code
     out = capsys.readouterr()
-    return exc.value.code, out.out, out.err
+    return code, out.out, out.err
 
 
 def test_profile_both_protocols_resume_and_determinism(tiny_unet_dir, tmp_path, capsys):
@@ -139,7 +143,6 @@ def test_kill_loses_no_completed_cell(tiny_unet_dir, tmp_path, capsys):
         (["--model", "/definitely/not/here"], "does not exist"),
         (["--trajectory-steps", "0"], "positive"),
         (["--trajectory-steps", "5000"], "exceeds"),
-        (["--respaced-steps", "4,x"], "integers"),
         (["--masks", "blob"], "unknown"),
         (["--images", "/no/such/images"], "image source"),
         (["--dtype", "fp8"], "dtype"),
@@ -152,6 +155,30 @@ def test_bad_input_one_line_exit_2(tiny_unet_dir, tmp_path, capsys, extra, needl
     assert code == 2
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0], err
+
+
+@pytest.mark.parametrize(
+    ("extra", "option"),
+    [(["--respaced-steps", "4,x"], "--respaced-steps"), (["--bogus", "1"], "--bogus")],
+)
+def test_malformed_option_exit_2_naming_it(tiny_unet_dir, tmp_path, capsys, extra, option):
+    code, _, err = _cli(
+        profile_models_main, [*_args(tiny_unet_dir, tmp_path / "o"), *extra], capsys
+    )
+    assert code == 2 and option in err and "Traceback" not in err
+
+
+def test_help_shows_the_dataclass_defaults(monkeypatch, capsys):
+    from profiling.args import ProfileArgs
+
+    monkeypatch.setenv("COLUMNS", "200")  # no option or default wrapped
+    code, out, _ = _cli(profile_models_main, ["--help"], capsys)
+    assert code == 0
+    defaults = ProfileArgs()
+    assert defaults.num_images == 8 and str(defaults.out) == "runs/zoo-cpu"  # the README's job
+    for option in ("--model", "--respaced-steps", "--no-fit", "--fit-out", "--tv-column"):
+        assert option in out
+    assert "10,25,50,100,250" in out and "runs/zoo-cpu" in out
 
 
 def test_bad_input_in_a_real_process(tiny_unet_dir, tmp_path):

@@ -17,7 +17,7 @@ def test_quick_overrides_frames_and_slots():
     [
         ({}, "exactly one of"),
         ({"algo": "rcars", "checkpoint": "x"}, "exactly one of"),
-        ({"checkpoint": "x", "sets": ["n_users=3"]}, "--set applies"),
+        ({"checkpoint": "x", "set": ("n_users=3",)}, "--set applies"),
         ({"algo": "rcars", "frames": 0}, "--frames"),
         ({"algo": "rcars", "slots": True}, "--slots"),
         ({"algo": "rcars", "threads": 1.5}, "--threads"),

@@ -9,7 +9,6 @@ import math
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
 from validation import closed_loop as V
 from validation.args import ValidateArgs, ValidateError
@@ -18,7 +17,7 @@ from validation.outputs import CSV_NAME
 L_STEPS = 12  # the env's L: RCARS gives a lone hit all 12 steps, beyond the 10-step schedule
 N_FIT = 10
 ENV = {"n_users": 3, "n_frames": 2, "n_slots": 2, "total_denoising_steps": L_STEPS}
-SETS = [f"{k}={v}" for k, v in ENV.items()]
+SETS = tuple(f"{k}={v}" for k, v in ENV.items())
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +56,7 @@ def _rows(out) -> list[dict]:
 
 
 def test_checkpoint_whole_path(tmp_path, checkpoint, fitted_file):
-    summary = V.main(_args(tmp_path, checkpoint=str(checkpoint), fitted=str(fitted_file)))
+    summary = V.main(_args(tmp_path, checkpoint=str(checkpoint), fitted_file=str(fitted_file)))
     out = tmp_path / "v"
     rows = _rows(out)
     assert len(rows) == ENV["n_users"]  # one sampled slot, every user replayed
@@ -91,14 +90,19 @@ def test_checkpoint_whole_path(tmp_path, checkpoint, fitted_file):
     assert summary["overall"]["tv"]["mape"] == pytest.approx(np.mean(np.abs(tv_err)))
     assert summary["overall"]["tv"]["bias"] == pytest.approx(np.mean(tv_err))
     md = (out / "summary.md").read_text()
-    assert "t2drl train --algo t2drl --preset tuned --env-preset fitted" in md
+    assert "t2drl train --algo t2drl --hparams tuned --env-preset fitted" in md
     assert f"t2drl validate --checkpoint {checkpoint}" in md
     run = json.loads((out / "run.json").read_text())
     assert run["identity"]["checkpoint_sha256"] and run["provenance"]["versions"]["torch"]
+    # What the command prints: one row per model, then the totals and the files.
+    printed = V.summary(summary)
+    ((title, table),) = printed.tables
+    assert sorted(table["model"]) == ["tiny-a", "tiny-b"] and f"{len(rows)} requests" in title
+    assert printed.lines[-1].startswith(f"wrote {out}/summary.md")
 
 
 def test_baseline_resume_and_beyond_schedule(tmp_path, fitted_file, monkeypatch):
-    args = _args(tmp_path, algo="rcars", fitted=str(fitted_file), sets=SETS, seed=4)
+    args = _args(tmp_path, algo="rcars", fitted_file=str(fitted_file), set=SETS, seed=4)
     V.main(args)
     out = tmp_path / "v"
     rows = _rows(out)
@@ -119,27 +123,31 @@ def test_baseline_resume_and_beyond_schedule(tmp_path, fitted_file, monkeypatch)
     assert [{k: r[k] for k in keep} for r in _rows(out)] == [{k: r[k] for k in keep} for r in rows]
     # A different run in the same folder is refused unless --no-resume.
     with pytest.raises(ValidateError, match="different validation run"):
-        V.main(_args(tmp_path, algo="rcars", fitted=str(fitted_file), sets=SETS, seed=6))
+        V.main(_args(tmp_path, algo="rcars", fitted_file=str(fitted_file), set=SETS, seed=6))
 
 
 # --------------------------------------------------------------------------- bad input
 
 
-def test_bad_input_is_one_sentence(tmp_path, checkpoint, fitted_file):
-    import t2drl_cli.validate_cmds  # noqa: F401
-    from t2drl_cli.main import app
+def test_bad_input_is_one_sentence(tmp_path, checkpoint, fitted_file, capsys):
+    from t2drl_cli.main import cli
 
     cases = [
         (["--algo", "rcars", "--checkpoint", str(checkpoint)], "exactly one of"),
-        (["--algo", "rcars", "--fitted", "/no/such.json"], "does not exist"),
+        (["--algo", "rcars", "--fitted-file", "/no/such.json"], "does not exist"),
         (["--checkpoint", "/no/such/run"], "does not exist"),
-        (["--checkpoint", str(checkpoint), "--fitted", "zoo-cpu"], "differs from --fitted"),
-        (["--algo", "rcars", "--fitted", str(fitted_file), "--frames", "0"], "--frames"),
+        (
+            ["--checkpoint", str(checkpoint), "--fitted-file", "zoo-cpu"],
+            "differs from --fitted-file",
+        ),
+        (["--algo", "rcars", "--fitted-file", str(fitted_file), "--frames", "0"], "--frames"),
         (["--checkpoint", str(checkpoint), "--set", "n_users=4"], "--set applies"),
-        (["--algo", "rcars", "--fitted", str(fitted_file), "--set", "n_users=0"], "n_users"),
+        (["--algo", "rcars", "--fitted-file", str(fitted_file), "--set", "n_users=0"], "n_users"),
     ]
     for args, message in cases:
-        result = CliRunner().invoke(app, ["validate", *args, "--out", str(tmp_path / "x")])
-        exc = result.exception
-        assert getattr(exc, "exit_code", None) == 2, (args, result.output)
-        assert message in str(exc) and "\n" not in str(exc), str(exc)
+        with pytest.raises(SystemExit) as exc:
+            cli(["validate", *args, "--out", str(tmp_path / "x")])
+        err = capsys.readouterr().err
+        assert exc.value.code == 2, (args, err)
+        assert err.startswith("error: ") and message in err, err
+        assert len(err.strip().splitlines()) == 1, err

@@ -16,19 +16,19 @@ def _run_doc(args: ValidateArgs) -> dict:
 
 def test_baseline_command_names_every_non_default_option():
     args = ValidateArgs(
-        algo="rcars", sets=["n_users=3"], seed=4, frames=2, slots=1, mask="thin", threads=2
+        algo="rcars", set=("n_users=3",), seed=4, frames=2, slots=1, mask="thin", threads=2
     )
     assert reproduce_commands(_run_doc(args)) == [
-        "t2drl validate --algo rcars --fitted zoo-cpu --set n_users=3 --seed 4 --frames 2 "
+        "t2drl validate --algo rcars --fitted-file zoo-cpu --set n_users=3 --seed 4 --frames 2 "
         "--slots 1 --mask thin --threads 2 --out runs/validate"
     ]
     quick = reproduce_commands(_run_doc(ValidateArgs(algo="hcras", quick=True, device="cuda")))
     assert quick == [
-        "t2drl validate --algo hcras --fitted zoo-cpu --seed 100 --quick --device cuda "
+        "t2drl validate --algo hcras --fitted-file zoo-cpu --seed 100 --quick --device cuda "
         "--out runs/validate"
     ]
 
 
 def test_checkpoint_without_run_json_gives_only_the_validate_command(tmp_path):
     (cmd,) = reproduce_commands(_run_doc(ValidateArgs(checkpoint=str(tmp_path))))
-    assert cmd.startswith(f"t2drl validate --checkpoint {tmp_path} --fitted zoo-cpu")
+    assert cmd.startswith(f"t2drl validate --checkpoint {tmp_path} --fitted-file zoo-cpu")

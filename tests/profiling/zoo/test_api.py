@@ -118,3 +118,12 @@ def test_heldout_image_source_for_profiling():
     assert items[0][1].shape == (3, 32, 32) and 0.0 <= items[0][1].min() <= items[0][1].max() <= 1.0
     with pytest.raises(ZooError, match="32x32 with 3 channels"):
         list(ZooHeldout("faces").images(256, 3))
+
+
+def test_zoo_export_writes_every_heldout_set(tmp_path):
+    from profiling.zoo.api import ZooExportArgs, export_main, export_summary
+
+    folders = export_main(ZooExportArgs(out=str(tmp_path)))
+    assert [f.name for f in folders] == zoo_domains()
+    ((_, table),) = export_summary(folders).tables
+    assert list(table["images"]) == [str(len(heldout_uint8(d))) for d in zoo_domains()]

@@ -22,3 +22,21 @@ def test_train_zoo_is_reproducible_from_the_seed(tmp_path):
     # Resume: a rerun with the same arguments starts from the last checkpoint (step 2 = done).
     m4 = train_zoo(tiny_zoo_args(tmp_path / "a", **one), loaders=TOY)
     assert m4["domains"]["dark"]["files"][w] == m1["domains"]["dark"]["files"][w]
+
+
+def test_a_domain_resumes_whichever_other_domains_the_run_names(tmp_path, monkeypatch):
+    from profiling.zoo import train as T
+
+    train_zoo(tiny_zoo_args(tmp_path, domains=["dark"]), loaders=TOY)
+    steps = []
+    real = T._lr_factor
+    monkeypatch.setattr(T, "_lr_factor", lambda step, args: steps.append(step) or real(step, args))
+    args = tiny_zoo_args(tmp_path, domains=("dark", "bright"))
+    manifest = train_zoo(args, loaders=TOY)
+    assert len(steps) == args.iterations  # dark resumed at its last step; only bright trained
+    printed = T.summary(args, manifest)
+    ((_, table),) = printed.tables
+    assert list(table["domain"]) == ["dark", "bright"]
+    assert printed.lines == [
+        f"zoo written to {tmp_path} (manifest.json, models/, heldout/, loss-*.png)"
+    ]

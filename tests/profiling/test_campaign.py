@@ -1,0 +1,28 @@
+"""`profiling.campaign`: profile-models end to end (sweep, then fit) and what it prints."""
+
+from __future__ import annotations
+
+from profiling.args import ProfileArgs
+from profiling.campaign import _picks, main, summary
+
+
+def test_measure_then_fit_then_summary(tiny_unet_dir, tmp_path):
+    args = ProfileArgs(
+        models=(str(tiny_unet_dir),), trajectory_steps=8, num_images=1, throughput=False,
+        out=tmp_path / "camp", progress=False,
+    )  # fmt: skip
+    args.fitting.fit_out, args.fitting.n_boot = tmp_path / "fits", 5
+    result = main(args)
+    assert result["done"] == 1 and result["fits"]  # one cell; the fit was tried
+    printed = summary(result)
+    (_, table), *fit_tables = printed.tables
+    assert list(table["N or n"]) == ["1", "3", "5", "7", "8"]  # 8 steps: five of them shown
+    assert printed.lines[0].startswith("1 cells measured, 0 already done; table: ")
+    # A random UNet's curve has no plateaus: no fit table, one warning instead.
+    assert not fit_tables and printed.lines[1].startswith("warning: cannot fit: ")
+    assert summary(result | {"rank": 1}) is None  # other processes print nothing
+
+
+def test_picks_all_steps_or_five():
+    assert _picks(list(range(1, 7))) == [1, 2, 3, 4, 5, 6]
+    assert _picks(list(range(1, 251))) == [1, 63, 126, 188, 250]
