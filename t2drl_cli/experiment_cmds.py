@@ -1,8 +1,6 @@
 """`t2drl experiment NAME`: the paper's evaluation (7.3) as a resumable sweep
 (docs/experiments.md)."""
 
-from __future__ import annotations
-
 from rl.experiments.args import ExperimentArgs
 from t2drl_cli.output import say, show
 

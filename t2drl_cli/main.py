@@ -14,6 +14,7 @@ tyro answers a malformed option itself, also with exit code 2.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 
@@ -58,13 +59,14 @@ CONFIG = (tyro.conf.OmitArgPrefixes, tyro.conf.PositionalMetavarFromFieldName)
 """Options are named by their field alone (`--env-preset`, not `--args.env.env-preset`)."""
 
 
-def build_app() -> tyro.extras.SubcommandApp:
+def build_app(wrap: Callable[[Callable], Callable] = lambda command: command):
+    """Every command registered; `wrap` may replace each (the docs test parses without running)."""
     app, bench = tyro.extras.SubcommandApp(), tyro.extras.SubcommandApp()
     for module in MODULES:
         for name, command in module.COMMANDS.items():
-            app.command(command, name=name)
+            app.command(wrap(command), name=name)
         for name, command in getattr(module, "BENCH", {}).items():
-            bench.command(command, name=name)
+            bench.command(wrap(command), name=name)
     app.command(bench, name="bench", help="Benchmarks (goals printed here, never asserted).")
     return app
 
@@ -76,6 +78,9 @@ def run_guarded(fn: Callable, *args, **kwargs):
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(exc.exit_code)
+    except BrokenPipeError:  # the output went to `head` or the like, which stopped reading
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
 
 
 def cli(argv: list[str] | None = None) -> None:
@@ -91,3 +96,13 @@ def command_main(command: Callable, prog: str, argv: list[str] | None = None) ->
 
 def app_main() -> None:
     cli()
+
+
+def profile_models_main(argv: list[str] | None = None) -> None:
+    """Console script `profile-models` (= `t2drl profile`)."""
+    command_main(profiling_cmds.profile, "profile-models", argv)
+
+
+def fit_models_main(argv: list[str] | None = None) -> None:
+    """Console script `fit-models` (= `t2drl fit`)."""
+    command_main(profiling_cmds.fit, "fit-models", argv)

@@ -1,7 +1,5 @@
-"""`t2drl profile`, `t2drl fit`, `t2drl bench loop`, and the `profile-models` / `fit-models`
-console scripts (the same commands). torch and diffusers are imported inside the commands."""
-
-from __future__ import annotations
+"""`t2drl profile`, `t2drl fit` and `t2drl bench loop` (also the console scripts `profile-models`
+and `fit-models`, `t2drl_cli.main`). torch and diffusers are imported inside the commands."""
 
 from profiling.args import BenchLoopArgs, ProfileArgs
 from profiling.fitrun import FitArgs
@@ -33,21 +31,3 @@ def bench_loop(args: BenchLoopArgs) -> None:
 
 COMMANDS = {"profile": profile, "fit": fit}
 BENCH = {"loop": bench_loop}
-
-
-def profile_models_main(argv: list[str] | None = None) -> None:
-    """Console script `profile-models` (= `t2drl profile`)."""
-    from t2drl_cli.main import command_main  # main imports this module, not the other way
-
-    command_main(profile, "profile-models", argv)
-
-
-def fit_models_main(argv: list[str] | None = None) -> None:
-    """Console script `fit-models` (= `t2drl fit`)."""
-    from t2drl_cli.main import command_main
-
-    command_main(fit, "fit-models", argv)
-
-
-if __name__ == "__main__":  # `python -m t2drl_cli.profiling_cmds ...` (e.g. under torchrun -m)
-    profile_models_main()

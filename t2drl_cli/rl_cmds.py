@@ -1,7 +1,5 @@
 """`t2drl evaluate`, `t2drl oracle` and `t2drl bench rl`."""
 
-from __future__ import annotations
-
 from rl.harness.args import BenchArgs, EvaluateArgs
 from rl.oracle.args import OracleArgs
 from t2drl_cli.output import say, show

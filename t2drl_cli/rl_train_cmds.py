@@ -1,8 +1,6 @@
 """`t2drl train` (T2DRL, DDPG-based T2DRL, single-timescale DDPG; docs/rl.md) and
 `t2drl bench train`."""
 
-from __future__ import annotations
-
 from rl.harness.args import BenchTrainArgs, TrainArgs
 from t2drl_cli.output import say, show
 

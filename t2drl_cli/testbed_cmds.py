@@ -1,7 +1,5 @@
 """`t2drl check-config`, `t2drl simulate` and `t2drl bench testbed`."""
 
-from __future__ import annotations
-
 from t2drl_cli.output import show
 from testbed.bench import BenchTestbedArgs
 from testbed.simulate import SimulateArgs

@@ -1,8 +1,6 @@
 """`t2drl validate`: closed-loop validation of the fitted curves on a policy's decisions
 (docs/validation.md). torch is imported inside the command."""
 
-from __future__ import annotations
-
 from t2drl_cli.output import show
 from validation.args import ValidateArgs
 

@@ -1,8 +1,6 @@
 """`t2drl train-zoo`, `t2drl zoo-matrix` and `t2drl zoo-export`: the embedded model zoo
 (docs/zoo.md). torch and diffusers are imported inside the commands."""
 
-from __future__ import annotations
-
 from profiling.zoo.api import ZooExportArgs
 from profiling.zoo.matrix import MatrixArgs
 from profiling.zoo.train import TrainZooArgs

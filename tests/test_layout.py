@@ -1,4 +1,5 @@
-"""The house rules that no linter checks: library files stay small enough to read."""
+"""The house rules that no linter checks: library files stay small enough to read, and every
+one has its test file at the mirrored path."""
 
 from pathlib import Path
 
@@ -17,3 +18,23 @@ def library_files() -> list[Path]:
 def test_library_file_is_at_most_500_lines(path):
     n = len(path.read_text().splitlines())
     assert n <= MAX_LINES, f"{path.relative_to(ROOT)} has {n} lines; split it along its seams."
+
+
+def mirrored_test(path: Path) -> Path:
+    rel = path.relative_to(ROOT)
+    return ROOT / "tests" / rel.parent / f"test_{rel.name}"
+
+
+MIRRORED = [
+    p
+    for p in library_files()
+    if p.name
+    not in ("__init__.py", "__main__.py", "errors.py")  # errors: tests/common/test_errors.py
+]
+
+
+@pytest.mark.parametrize("path", MIRRORED, ids=lambda p: str(p.relative_to(ROOT)))
+def test_library_file_has_its_mirrored_mirrored_test(path):
+    assert mirrored_test(path).is_file(), (
+        f"{path.relative_to(ROOT)} has no {mirrored_test(path).relative_to(ROOT)}."
+    )

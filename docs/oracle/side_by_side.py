@@ -25,8 +25,8 @@ sys.path.insert(0, str(ROOT))
 
 import rl.oracle as new  # noqa: E402
 from testbed.batched import BatchedEdgeSim  # noqa: E402
-from testbed.sources import EnvArgs  # noqa: E402
 from testbed.policies import most_popular_cache  # noqa: E402
+from testbed.sources import EnvArgs  # noqa: E402
 
 CASES = (("paper", []), ("paper", ["step_amender=cap"]), ("fitted", []))
 

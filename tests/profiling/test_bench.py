@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from profiling.args import BenchLoopArgs
 from profiling.bench import main, summary
 
@@ -14,5 +16,6 @@ def test_bench_loop_rows_and_table(tmp_path):
     ]  # fmt: skip
     assert all(r["wall_s"] > 0 and r["unet_calls"] == r["steps_N"] for r in result["rows"])
     ((title, table),) = summary(result).tables
+    table = pd.DataFrame(table)
     assert title.startswith("loop overhead: tiny on cpu (fp32)")
     assert list(table["overhead (goal <= 1.05)"] == "") == [False, True, False, True]

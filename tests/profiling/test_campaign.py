@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from profiling.args import ProfileArgs
 from profiling.campaign import _picks, main, summary
 
@@ -16,6 +18,7 @@ def test_measure_then_fit_then_summary(tiny_unet_dir, tmp_path):
     assert result["done"] == 1 and result["fits"]  # one cell; the fit was tried
     printed = summary(result)
     (_, table), *fit_tables = printed.tables
+    table = pd.DataFrame(table)
     assert list(table["N or n"]) == ["1", "3", "5", "7", "8"]  # 8 steps: five of them shown
     assert printed.lines[0].startswith("1 cells measured, 0 already done; table: ")
     # A random UNet's curve has no plateaus: no fit table, one warning instead.

@@ -70,6 +70,7 @@ def test_main_and_summary(tmp_path):
 
     results = main(FitArgs(measurements=[_table(tmp_path)], out=tmp_path / "fits", n_boot=5))
     ((title, table),) = summary(results).tables
+    table = pd.DataFrame(table)
     assert title.startswith("trajectory: ") and title.endswith(" + synthetic-test-trajectory.png")
     assert list(table["parameter"]) == [*TRUE, "B1_s_per_step", "B2_s"]
     # No model fittable (the curve cut before its slope ends): main refuses in one sentence.

@@ -1,4 +1,5 @@
-"""`t2drl_cli.main.run_guarded`: a user error is one line and exit 2; a bug goes through."""
+"""`t2drl_cli.main`: a user error is one line and exit 2, a bug goes through; building the
+command line loads no heavy library."""
 
 import pytest
 
@@ -23,3 +24,16 @@ def test_run_guarded_lets_other_errors_through():
 
     with pytest.raises(ValueError, match="a bug"):
         run_guarded(bug)
+
+
+def test_the_command_line_is_built_without_torch_or_numba():
+    """`t2drl --help` stays fast: the `*Args` modules import no heavy library."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from t2drl_cli.main import build_app; build_app(); "
+        "print(sorted(m for m in ('torch', 'numba', 'diffusers', 'pymoo') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from profiling.table import PARTS, TABLE, read_parts
-from t2drl_cli.profiling_cmds import fit_models_main, profile_models_main
+from t2drl_cli.main import fit_models_main, profile_models_main
 from tests.profiling.conftest import PY, ROOT, subprocess_env
 
 
@@ -116,7 +116,7 @@ def test_kill_loses_no_completed_cell(tiny_unet_dir, tmp_path, capsys):
         "--no-fit",
     )
     child = subprocess.Popen(
-        [PY, "-m", "t2drl_cli.profiling_cmds", *argv],
+        [PY, "-m", "t2drl_cli", "profile", *argv],
         cwd=ROOT,
         env=subprocess_env(),
         stdout=subprocess.DEVNULL,
@@ -185,7 +185,7 @@ def test_bad_input_in_a_real_process(tiny_unet_dir, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
     proc = subprocess.run(
-        [PY, "-m", "t2drl_cli.profiling_cmds", *_args(tiny_unet_dir, blocker / "out")],
+        [PY, "-m", "t2drl_cli", "profile", *_args(tiny_unet_dir, blocker / "out")],
         cwd=ROOT,
         env=subprocess_env(),
         capture_output=True,
@@ -222,7 +222,8 @@ def test_two_process_split(tiny_unet_dir, tmp_path):
         "--nproc_per_node",
         "2",
         "-m",
-        "t2drl_cli.profiling_cmds",
+        "t2drl_cli",
+        "profile",
         *argv,
     ]
     proc = subprocess.run(

@@ -8,6 +8,7 @@ import json
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from validation import closed_loop as V
@@ -97,6 +98,7 @@ def test_checkpoint_whole_path(tmp_path, checkpoint, fitted_file):
     # What the command prints: one row per model, then the totals and the files.
     printed = V.summary(summary)
     ((title, table),) = printed.tables
+    table = pd.DataFrame(table)
     assert sorted(table["model"]) == ["tiny-a", "tiny-b"] and f"{len(rows)} requests" in title
     assert printed.lines[-1].startswith(f"wrote {out}/summary.md")
 

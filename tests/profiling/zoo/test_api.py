@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -126,4 +127,5 @@ def test_zoo_export_writes_every_heldout_set(tmp_path):
     folders = export_main(ZooExportArgs(out=str(tmp_path)))
     assert [f.name for f in folders] == zoo_domains()
     ((_, table),) = export_summary(folders).tables
+    table = pd.DataFrame(table)
     assert list(table["images"]) == [str(len(heldout_uint8(d))) for d in zoo_domains()]

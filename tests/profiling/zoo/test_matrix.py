@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
+
 from profiling.zoo.train import train_zoo
 from tests.profiling.zoo.toy import TOY, tiny_zoo_args
 
@@ -47,6 +49,8 @@ def test_main_refuses_bad_settings_and_summary_shows_the_matrix(tmp_path):
     ]
     printed = summary(result)
     (_, psnr), (_, tv) = printed.tables
+    psnr = pd.DataFrame(psnr)
+    tv = pd.DataFrame(tv)
     assert list(psnr.columns) == ["images \\ model", "dark", "bright", "own model wins"]
     assert list(tv.columns)[-1] == "clean images" and "diagonal wins" in printed.lines[0]
     assert not (tmp_path / "never").exists()

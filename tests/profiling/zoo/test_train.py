@@ -3,6 +3,8 @@ checkpoint."""
 
 from __future__ import annotations
 
+import pandas as pd
+
 from profiling.zoo.api import heldout_images, zoo_domains
 from profiling.zoo.train import train_zoo
 from tests.profiling.zoo.toy import TOY, tiny_zoo_args
@@ -36,6 +38,7 @@ def test_a_domain_resumes_whichever_other_domains_the_run_names(tmp_path, monkey
     assert len(steps) == args.iterations  # dark resumed at its last step; only bright trained
     printed = T.summary(args, manifest)
     ((_, table),) = printed.tables
+    table = pd.DataFrame(table)
     assert list(table["domain"]) == ["dark", "bright"]
     assert printed.lines == [
         f"zoo written to {tmp_path} (manifest.json, models/, heldout/, loss-*.png)"
