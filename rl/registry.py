@@ -6,7 +6,7 @@
 | `ddpg-t2drl` | learned  | likewise                                    | main paper 7.2          |
 | `ddpg`       | learned  | likewise                                    | companion paper IV      |
 | `rcars`      | baseline | nothing                                     | main paper 7.2          |
-| `schrs`      | baseline | GA settings (`rl.baselines.ga.GAConfig`)    | main paper 7.2          |
+| `schrs`      | baseline | GA settings (`rl.baselines.args.GAConfig`)    | main paper 7.2          |
 | `hcras`      | baseline | GA settings                                 | companion paper V-B     |
 | `oracle`     | oracle   | slots per popularity state for its P3 table | ours (docs/oracle.md)   |
 

@@ -38,7 +38,7 @@ FLIP_DOMAINS = frozenset({"fashion", "faces", "textures"})
 
 def zoo_unet_config(block_out_channels: tuple[int, ...] = (16, 32, 32)) -> dict:
     """The zoo's UNet2DModel config: 32x32, 3 channels in and out, one ResNet per level, no
-    attention except in the 8x8 mid block (an iteration takes 0.3-0.9 s on one shared CPU core)."""
+    attention except in the 8x8 mid block (its training cost: docs/benchmarks.md)."""
     n = len(block_out_channels)
     return dict(
         sample_size=32,

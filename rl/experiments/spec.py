@@ -90,7 +90,7 @@ class Scale:
     eval_episodes: int = 1
     """Episodes per evaluation seed."""
     ga_pop_size: int = 40
-    """Chromosomes per GA generation (SCHRS, HCRAS); `rl.baselines.ga.GAConfig`."""
+    """Chromosomes per GA generation (SCHRS, HCRAS); `rl.baselines.args.GAConfig`."""
     ga_generations: int = 50
     """GA generations per slot."""
     bench_slots: int = 20

@@ -98,7 +98,7 @@ def train_tiny_d3pg(preset: str, episodes: int, algo: str = "t2drl"):
 
 @pytest.mark.slow
 def test_d3pg_beats_equal_allocation():
-    torch.set_num_threads(1)  # as training does (rl.harness.train.TrainArgs.threads)
+    torch.set_num_threads(1)  # as training does (rl.harness.args.TrainArgs.threads)
     cfg, _, learned = train_tiny_d3pg("tuned", episodes=30)  # 1 500 updates
 
     seeds = range(100, 104)
