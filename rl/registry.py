@@ -21,17 +21,15 @@ the weights).
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import torch
-
 from common.device import resolve_device
 from common.errors import UserError
 from rl.agents.args import D3PGArgs, DDQNArgs
+from rl.agents.checkpoint import load_into, load_state, read_run_record
 from rl.agents.ddpg import DDPGTrainer
 from rl.agents.presets import hyperparameters
 from rl.agents.t2drl import T2DRLTrainer
@@ -139,12 +137,10 @@ def load_policy(checkpoint_path: str | os.PathLike, device: str = "cpu", determi
     p = Path(checkpoint_path)
     if p.is_dir():
         p = p / "policy.pt"
-    meta = p.with_name("run.json")
     if not p.is_file():
         raise TrainError(f"checkpoint '{p}' does not exist.")
-    if not meta.is_file():
-        raise TrainError(f"checkpoint '{p}' has no run.json beside it.")
-    record = json.loads(meta.read_text())
+    meta = p.with_name("run.json")
+    record = read_run_record(meta)
     if record.get("algo") not in LEARNED:
         raise TrainError(f"'{meta}' names no known algorithm (got {record.get('algo')!r}).")
     cfg = config_from_dict(record["config"])
@@ -153,8 +149,8 @@ def load_policy(checkpoint_path: str | os.PathLike, device: str = "cpu", determi
     trainer = build_trainer(
         record["algo"], cfg, d3pg, ddqn, device, record["seed"], 1, record["episodes"]
     )
-    sd = torch.load(p, weights_only=True, map_location=device)
-    trainer.load_state_dict(sd.get("trainer", sd))
+    sd = load_state(p, device=device)
+    load_into(trainer, sd.get("trainer", sd), p)
     return trainer.policy(deterministic=deterministic)
 
 

@@ -30,6 +30,7 @@ from t2drl_cli import (
     validate_cmds,
     zoo_cmds,
 )
+from t2drl_cli.usage import one_sentence_errors
 
 MODULES = (
     testbed_cmds,
@@ -86,12 +87,14 @@ def run_guarded(fn: Callable, *args, **kwargs):
 def cli(argv: list[str] | None = None) -> None:
     """`t2drl ARGV...`."""
     app = build_app()
-    run_guarded(app.cli, prog="t2drl", description=DESCRIPTION, args=argv, config=CONFIG)
+    with one_sentence_errors():
+        run_guarded(app.cli, prog="t2drl", description=DESCRIPTION, args=argv, config=CONFIG)
 
 
 def command_main(command: Callable, prog: str, argv: list[str] | None = None) -> None:
     """One command as its own program (`profile-models`, `fit-models`)."""
-    run_guarded(tyro.cli, command, prog=prog, args=argv, config=CONFIG)
+    with one_sentence_errors():
+        run_guarded(tyro.cli, command, prog=prog, args=argv, config=CONFIG)
 
 
 def app_main() -> None:

@@ -54,8 +54,6 @@ def _checkpoint_env(args: ValidateArgs, fits: FittedModels) -> EdgeConfig:
     if not Path(args.checkpoint).exists():
         raise ValidateError(f"checkpoint '{args.checkpoint}' does not exist.")
     cfg = checkpoint_config(args.checkpoint)
-    if cfg is None:
-        raise ValidateError(f"checkpoint '{args.checkpoint}' has no readable run.json beside it.")
     if cfg.preset != "fitted":
         raise ValidateError(
             f"checkpoint '{args.checkpoint}' was trained on the '{cfg.preset}' preset; "

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from common.provenance import provenance
 from common.stats import CONFIDENCE, t_interval
 from common.summary import Summary
 from rl import registry
+from rl.agents.checkpoint import read_run_record
 from rl.baselines.policies import BASELINES
 from rl.harness.args import EvaluateArgs
 from testbed.config import EdgeConfig, build_config
@@ -122,16 +122,10 @@ def evaluate_policy(
     )
 
 
-def checkpoint_config(checkpoint: str) -> EdgeConfig | None:
-    """The config a checkpoint was trained on, from the ``run.json`` beside it (None if absent)."""
+def checkpoint_config(checkpoint: str) -> EdgeConfig:
+    """The config a checkpoint was trained on, from the ``run.json`` beside it."""
     p = Path(checkpoint)
-    meta = (p if p.is_dir() else p.parent) / "run.json"
-    if not meta.is_file():
-        return None
-    try:
-        d = json.loads(meta.read_text())["config"]
-    except (json.JSONDecodeError, KeyError, TypeError):
-        return None
+    d = read_run_record((p if p.is_dir() else p.parent) / "run.json")["config"]
     skip = {"preset", "seed", "fitted_file", "notes"}
     names = {f.name for f in dataclasses.fields(EdgeConfig)} - skip
     return build_config(

@@ -34,6 +34,7 @@ from common.io import atomic_write, write_json
 from common.progress import progress_bar
 from common.provenance import versions
 from common.summary import Summary
+from rl.agents.checkpoint import load_into, load_state, read_run_record
 from rl.agents.common import limit_threads, seed_everything
 from rl.agents.presets import EPISODES, N_ENVS, PRESETS, hyperparameters
 from rl.harness.args import TrainArgs
@@ -156,7 +157,7 @@ def _resume_or_start(args: TrainArgs, out: Path, trainer, run_record) -> None:
         for p in (ckpt_path, out / "progress.csv"):
             p.unlink(missing_ok=True)
         return
-    record = json.loads((out / "run.json").read_text())
+    record = read_run_record(out / "run.json")
     mine = run_record()
     record.setdefault("compile", False)  # run.json written before the option existed
     for key in ("algo", "preset", "seed", "n_envs", "compile", "config", "d3pg", "ddqn"):
@@ -165,8 +166,8 @@ def _resume_or_start(args: TrainArgs, out: Path, trainer, run_record) -> None:
                 f"run directory '{out}' holds a different run ({key} differs); "
                 "choose another --out or pass --no-resume to overwrite it."
             )
-    sd = torch.load(ckpt_path, weights_only=True)
-    trainer.load_state_dict(sd["trainer"])
+    sd = load_state(ckpt_path, required="trainer")
+    load_into(trainer, sd["trainer"], ckpt_path)
     torch.set_rng_state(sd["torch_rng"])
 
 

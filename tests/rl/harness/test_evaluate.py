@@ -53,7 +53,8 @@ def test_one_seed_has_no_interval(cfg):
 
 def test_checkpoint_config_is_the_default_and_must_agree(cfg, tmp_path):
     (tmp_path / "policy.pt").write_bytes(b"")
-    (tmp_path / "run.json").write_text(json.dumps({"config": cfg.to_dict()}))
+    record = {"algo": "t2drl", "config": cfg.to_dict(), "d3pg": {}, "seed": 0, "episodes": 1}
+    (tmp_path / "run.json").write_text(json.dumps(record))
     ckpt = str(tmp_path / "policy.pt")
     assert resolve_config(EvaluateArgs(checkpoint=ckpt)) == cfg
     same = [f"{k}={v}" for k, v in TINY.items()]

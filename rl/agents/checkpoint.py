@@ -1,0 +1,80 @@
+"""Reading what training wrote: `run.json` and the `policy.pt` / `checkpoint.pt` state dicts.
+
+Every file is read defensively: a missing, truncated, foreign or hostile file is one sentence
+naming it (`CheckpointError`, exit code 2). State dicts are loaded with `weights_only=True`
+only; a file that needs code to load is refused for safety, never retried without it.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from common.errors import UserError
+
+RUN_KEYS = ("algo", "config", "d3pg", "seed", "episodes")
+"""Keys every run.json written by `rl.harness.train` has."""
+
+
+class CheckpointError(UserError):
+    """A run folder, run.json or state dict that is not what this project writes."""
+
+
+def read_run_record(meta: Path) -> dict[str, Any]:
+    """The run.json at `meta`, checked to be a run record of this project."""
+    if not meta.is_file():
+        raise CheckpointError(f"'{meta.parent}' has no run.json (not a training run folder).")
+    try:
+        record = json.loads(meta.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise CheckpointError(
+            f"'{meta}' is not valid JSON (truncated or not a run.json)."
+        ) from None
+    missing = [k for k in RUN_KEYS if not isinstance(record, dict) or k not in record]
+    if missing:
+        raise CheckpointError(
+            f"'{meta}' is not a run record of this project (no '{missing[0]}' field)."
+        )
+    return record
+
+
+def load_state(path: Path, required: str | None = None, device: str = "cpu") -> dict[str, Any]:
+    """A state dict written by `torch.save` of tensors and plain Python; with `required`, the
+    key it must hold (checkpoint.pt: 'trainer')."""
+    if not path.is_file():
+        raise CheckpointError(f"checkpoint '{path}' does not exist.")
+    try:
+        state = torch.load(path, weights_only=True, map_location=device)
+    except pickle.UnpicklingError as exc:
+        code = re.search(r"GLOBAL (\S+)", str(exc))
+        if code:
+            raise CheckpointError(
+                f"'{path}' was refused for safety: loading it would run code ({code.group(1)}); "
+                "it is not a checkpoint of this project."
+            ) from None
+        raise CheckpointError(
+            f"'{path}' is not a checkpoint of this project (not a torch file of tensors)."
+        ) from None
+    except (RuntimeError, EOFError, OSError, ValueError, zipfile.BadZipFile):
+        raise CheckpointError(
+            f"'{path}' is not a readable checkpoint (truncated, or not a torch file)."
+        ) from None
+    if not isinstance(state, dict) or (required is not None and required not in state):
+        what = f"no '{required}' entry" if isinstance(state, dict) else type(state).__name__
+        raise CheckpointError(f"'{path}' is not a checkpoint of this project ({what}).")
+    return state
+
+
+def load_into(trainer, state: dict[str, Any], path: Path) -> None:
+    """`trainer.load_state_dict(state)`, a state of another shape being one sentence."""
+    try:
+        trainer.load_state_dict(state)
+    except (KeyError, RuntimeError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        why = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+        raise CheckpointError(f"'{path}' does not match the run in its run.json ({why}).") from None
