@@ -83,6 +83,26 @@ def run_path(out: Path, spec: RunSpec) -> Path:
     return out / "runs" / f"{spec.run_id}.json"
 
 
+def _readable_record(path: Path, spec: RunSpec) -> bool:
+    try:
+        rec = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return False
+    return isinstance(rec, dict) and rec.get("run_id") == spec.run_id and "eval" in rec
+
+
+def set_aside_unreadable(specs: Iterable[RunSpec], out: Path, echo: Callable[[str], None]) -> None:
+    """Move every run record that does not parse (or is another run's) to runs/unreadable/, so
+    the run is done again; the file is kept, not deleted."""
+    for spec in specs:
+        path = run_path(out, spec)
+        if path.exists() and not _readable_record(path, spec):
+            aside = out / "runs" / "unreadable" / path.name
+            aside.parent.mkdir(exist_ok=True)
+            path.replace(aside)
+            echo(f"warning: run record '{path}' does not parse; moved to '{aside}', run again.")
+
+
 def pending(specs: Iterable[RunSpec], out: Path) -> list[RunSpec]:
     return [s for s in specs if not run_path(out, s).exists()]
 
@@ -176,6 +196,7 @@ def main(args: ExperimentArgs, echo: Callable[[str], None] = print) -> dict[str,
         "load_average_start": load_average(),
     }
     write_json(out / "sweep.json", sweep_doc, indent=1)
+    set_aside_unreadable(specs, out, echo)
     todo = pending(specs, out)
     echo(
         f"{args.name}: {len(specs)} runs, {len(specs) - len(todo)} already done, "

@@ -3,6 +3,8 @@ the ablation. Tiny sweeps with a stand-in oracle (tests/rl/experiments/stand_in.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from rl.experiments.spec import QUICK, ExperimentError, plan
@@ -32,6 +34,23 @@ def test_interrupted_sweep_resumes_to_the_same_csv(tmp_path):
     assert (part / "fig7.png").stat().st_size > 0
     report = (part / "report.md").read_text()
     assert "## Gap to the oracle" in report and "Scale and cost" in report
+
+
+def test_an_unreadable_run_record_is_set_aside_and_run_again(tmp_path):
+    whole = main(tiny_args(tmp_path / "whole", algos=("rcars",)), echo=lambda s: None)
+    assert whole["done"] == whole["total"] == 1
+    (record,) = (tmp_path / "whole" / "runs").glob("*.json")
+    good = record.read_bytes()
+    record.write_bytes(good[: len(good) // 2])  # a truncated record
+    said = []
+    again = main(tiny_args(tmp_path / "whole", algos=("rcars",)), echo=said.append)
+    evals = [
+        [{k: v for k, v in row.items() if k != "decision_time_ms"} for row in json.loads(b)["eval"]]
+        for b in (good, record.read_bytes())
+    ]
+    assert again["done"] == 1 and evals[0] == evals[1]
+    assert (record.parent / "unreadable" / record.name).read_bytes() == good[: len(good) // 2]
+    assert any("does not parse" in line and record.name in line for line in said)
 
 
 @pytest.mark.parametrize(
