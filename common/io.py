@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from common.errors import UserError
+
 
 def atomic_write(
     path: str | os.PathLike, write: Callable[[Path], object], *, durable: bool = False
@@ -98,3 +100,39 @@ def file_digest(path: str | os.PathLike, digest: Any = None) -> Any:
 def sha256_file(path: str | os.PathLike) -> str:
     """Hex sha256 of a file's bytes."""
     return file_digest(path).hexdigest()
+
+
+class OutputError(UserError):
+    """An output location that cannot be written (found before any work starts)."""
+
+
+def _why(exc: OSError) -> str:
+    return exc.strerror or type(exc).__name__
+
+
+def writable_dir(path: str | os.PathLike, option: str = "--out") -> Path:
+    """Create the folder `path` (and its parents) now and check it takes files: one sentence
+    naming `option` if not. Call it before the work whose results go there."""
+    p = Path(path)
+    try:
+        p.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=p, prefix=".probe-"):
+            pass
+    except OSError as exc:
+        raise OutputError(f"{option} '{p}' cannot be used as a folder ({_why(exc)}).") from None
+    return p
+
+
+def writable_file(path: str | os.PathLike, option: str = "--out") -> Path:
+    """Check now that a file can be written at `path` (its folder is created): one sentence
+    naming `option` if not."""
+    p = Path(path)
+    if p.is_dir():
+        raise OutputError(f"{option} '{p}' is a folder; expected a file name.")
+    try:
+        writable_dir(p.parent, option)
+    except OutputError:
+        raise OutputError(
+            f"{option} '{p}' cannot be written (its folder cannot be created)."
+        ) from None
+    return p

@@ -156,7 +156,11 @@ def load_fitted(path: str | os.PathLike) -> dict:
     """Read and validate a fitted-models JSON file (a path or a bundled name such as 'paper')."""
     p = resolve_fitted_path(path)
     try:
-        doc = json.loads(p.read_text())
+        doc = json.loads(p.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise FittedModelsError(
+            f"{p}: not UTF-8 text (a binary file?), so not a JSON file."
+        ) from None
     except json.JSONDecodeError as exc:
         raise FittedModelsError(f"{p}: not valid JSON ({exc.msg} at line {exc.lineno}).") from None
     except OSError as exc:

@@ -45,8 +45,8 @@ def _first_line(text: str) -> str:
 
 def _raise_one_sentence(event) -> None:
     if isinstance(event, events.InstantiationFailure):
-        where = _flag(event.argument) if event.argument is not None else event.prog
-        raise UsageError(f"{where}: {_first_line(event.message)}.")
+        what = f"{_first_line(event.message)}."
+        raise UsageError(what if event.argument is None else f"{_flag(event.argument)}: {what}")
     if isinstance(event, events.InvalidChoice):
         raise UsageError(
             f"{_flag(event.argument)} must be one of {', '.join(event.choices)}, "

@@ -20,8 +20,10 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
     if not p.is_file():
         raise ConfigError(f"config file '{p}' does not exist.")
     try:
-        text = p.read_text()
+        text = p.read_text(encoding="utf-8")
         data = json.loads(text) if p.suffix == ".json" else tomllib.loads(text)
+    except UnicodeDecodeError:
+        raise ConfigError(f"config file '{p}' is not UTF-8 text (a binary file?).") from None
     except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
         kind = "JSON" if p.suffix == ".json" else "TOML"
         raise ConfigError(f"config file '{p}' is not valid {kind}: {exc}.") from None

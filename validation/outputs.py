@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from common.io import writable_dir
 from validation.args import ValidateError
 
 CSV_NAME = "requests.csv"
@@ -32,8 +33,7 @@ def checkpoint_file(checkpoint: str) -> Path:
 
 def prepare_out(out: Path, identity: dict, resume: bool) -> set[str]:
     """Create `out`; return the request keys already measured (resume) or clear them."""
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "outputs").mkdir(exist_ok=True)
+    writable_dir(out / "outputs")
     csv_path, run_path = out / CSV_NAME, out / "run.json"
     done: set[str] = set()
     if resume and run_path.is_file() and csv_path.is_file():

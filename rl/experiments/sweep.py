@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from common.io import write_json
+from common.io import writable_dir, write_json
 from common.progress import progress_bar
 from common.provenance import load_average, provenance
 from common.summary import Summary
@@ -187,7 +187,7 @@ def main(args: ExperimentArgs, echo: Callable[[str], None] = print) -> dict[str,
         args.name, scale, preset, args.hparams, args.algos or None, args.grid, overrides, env_seed
     )
     out = out_dir(args)
-    (out / "runs").mkdir(parents=True, exist_ok=True)
+    writable_dir(out / "runs")
     sweep_doc = {
         "args": args.record(),
         "scale": vars(scale),

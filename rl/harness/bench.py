@@ -14,12 +14,11 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import torch
 
 from common.errors import UserError
-from common.io import write_json
+from common.io import writable_file, write_json
 from common.provenance import cpu_name, load_average, provenance
 from common.summary import Summary
 from rl import registry
@@ -64,10 +63,7 @@ def time_policy(policy, cfg, seed: int, n_slots: int) -> dict[str, float]:
     }
 
 
-def main(args: BenchArgs, log: Callable[[str], None] | None = None) -> dict:
-    """Time every algorithm at every U; returns the rows and the settings (and writes them to
-    `args.out` as JSON). `log` gets one line per timed cell."""
-    args = dataclasses.replace(args, algos=args.algos or DEFAULT_ALGOS)
+def _check(args: BenchArgs) -> None:
     unknown = [a for a in args.algos if a not in ALGOS]
     if unknown:
         raise BenchError(f"unknown algorithm '{unknown[0]}'; expected some of: {', '.join(ALGOS)}.")
@@ -75,6 +71,15 @@ def main(args: BenchArgs, log: Callable[[str], None] | None = None) -> dict:
         raise BenchError(f"--users expects positive integers, got {list(args.users)}.")
     if args.slots < 1:
         raise BenchError(f"--slots must be a positive integer, got {args.slots}.")
+    if args.out:
+        writable_file(args.out)
+
+
+def main(args: BenchArgs, log: Callable[[str], None] | None = None) -> dict:
+    """Time every algorithm at every U; returns the rows and the settings (and writes them to
+    `args.out` as JSON). `log` gets one line per timed cell."""
+    args = dataclasses.replace(args, algos=args.algos or DEFAULT_ALGOS)
+    _check(args)
     load_before = _load_text()
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
@@ -115,7 +120,6 @@ def main(args: BenchArgs, log: Callable[[str], None] | None = None) -> dict:
         },
     }
     if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         write_json(args.out, doc | {"provenance": provenance()}, indent=2)
         doc["written"] = args.out
     return doc

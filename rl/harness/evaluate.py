@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from common.errors import UserError
-from common.io import write_json
+from common.io import writable_file, write_json
 from common.provenance import provenance
 from common.stats import CONFIDENCE, t_interval
 from common.summary import Summary
@@ -235,6 +235,8 @@ def main(args: EvaluateArgs, log: Callable[[str], None] | None = None) -> dict:
     """Build the config and policy, evaluate, optionally write JSON/CSV; return the document.
     `log` gets one line per seed."""
     seeds = check_seeds(args.seeds)
+    if args.out:
+        writable_file(args.out)
     if args.checkpoint is not None and not Path(args.checkpoint).exists():
         raise EvaluationError(f"checkpoint '{args.checkpoint}' does not exist.")
     cfg = resolve_config(args)

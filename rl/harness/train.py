@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from common.io import atomic_write, write_json
+from common.io import atomic_write, writable_dir, write_json
 from common.progress import progress_bar
 from common.provenance import versions
 from common.summary import Summary
@@ -110,8 +110,7 @@ def main(args: TrainArgs) -> dict[str, Any]:
     d3pg, ddqn = args.d3pg or d3pg, args.ddqn or ddqn
     episodes = args.episodes or EPISODES[args.hparams]
     args = dataclasses.replace(args, n_envs=args.n_envs or N_ENVS[args.hparams])
-    out = Path(args.out or f"runs/{args.algo}-{args.hparams}-{cfg.preset}-s{args.seed}")
-    out.mkdir(parents=True, exist_ok=True)
+    out = writable_dir(args.out or f"runs/{args.algo}-{args.hparams}-{cfg.preset}-s{args.seed}")
 
     if args.threads is not None:
         limit_threads(args.threads)

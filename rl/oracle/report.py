@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from pathlib import Path
 
 import numpy as np
 
-from common.io import write_json
+from common.io import writable_file, write_json
 from common.progress import progress_bar
 from common.provenance import provenance
 from common.summary import Summary
@@ -88,6 +87,8 @@ def main(args: OracleArgs) -> dict:
     for name in ("slots", "batch", "samples"):
         if getattr(args, name) < 1:
             raise OracleError(f"--{name} must be a positive integer, got {getattr(args, name)}.")
+    if args.out:
+        writable_file(args.out)
     doc: dict = {"args": dataclasses.asdict(args)}
     if args.what == "table":
         cfg = args.env.build()
@@ -104,7 +105,6 @@ def main(args: OracleArgs) -> dict:
     doc["config"] = cfg.to_dict()
     doc["provenance"] = provenance()
     if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         write_json(args.out, doc, indent=2)
     return doc
 
