@@ -140,7 +140,7 @@ def load_policy(checkpoint_path: str | os.PathLike, device: str = "cpu", determi
     if not p.is_file():
         raise TrainError(f"checkpoint '{p}' does not exist.")
     meta = p.with_name("run.json")
-    record = read_run_record(meta)
+    record = read_run_record(meta, checkpoint_path)
     if record.get("algo") not in LEARNED:
         raise TrainError(f"'{meta}' names no known algorithm (got {record.get('algo')!r}).")
     cfg = config_from_dict(record["config"])

@@ -29,6 +29,13 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
         raise ConfigError(f"config file '{p}' is not valid {kind}: {exc}.") from None
     if not isinstance(data, dict):
         raise ConfigError(f"config file '{p}' must hold a table of field = value pairs.")
+    known = {f.name for f in dataclasses.fields(EdgeConfig)} | {"n_models"}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError(
+            f"config file '{p}' sets '{unknown[0]}', which is no EdgeConfig field "
+            "(t2drl check-config lists them)."
+        )
     return data
 
 

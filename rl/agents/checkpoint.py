@@ -26,10 +26,12 @@ class CheckpointError(UserError):
     """A run folder, run.json or state dict that is not what this project writes."""
 
 
-def read_run_record(meta: Path) -> dict[str, Any]:
-    """The run.json at `meta`, checked to be a run record of this project."""
+def read_run_record(meta: Path, checkpoint: Path | str | None = None) -> dict[str, Any]:
+    """The run.json at `meta`, checked to be a run record of this project; `checkpoint` is
+    what the user named (the message names it)."""
     if not meta.is_file():
-        raise CheckpointError(f"'{meta.parent}' has no run.json (not a training run folder).")
+        given = checkpoint if checkpoint is not None else meta.parent
+        raise CheckpointError(f"'{given}' has no run.json beside it (not a training run).")
     try:
         record = json.loads(meta.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):

@@ -125,7 +125,7 @@ def evaluate_policy(
 def checkpoint_config(checkpoint: str) -> EdgeConfig:
     """The config a checkpoint was trained on, from the ``run.json`` beside it."""
     p = Path(checkpoint)
-    d = read_run_record((p if p.is_dir() else p.parent) / "run.json")["config"]
+    d = read_run_record((p if p.is_dir() else p.parent) / "run.json", checkpoint)["config"]
     skip = {"preset", "seed", "fitted_file", "notes"}
     names = {f.name for f in dataclasses.fields(EdgeConfig)} - skip
     return build_config(
