@@ -153,3 +153,32 @@ def test_bad_input_is_one_sentence(tmp_path, checkpoint, fitted_file, capsys):
         assert exc.value.code == 2, (args, err)
         assert err.startswith("error: ") and message in err, err
         assert len(err.strip().splitlines()) == 1, err
+
+
+def test_validate_killed_then_resumed_equals_uninterrupted(tmp_path, fitted_file):
+    from t2drl_cli.main import cli
+    from tests.kill import kill_when
+
+    def argv(out):
+        sets = [a for s in SETS for a in ("--set", s)]
+        return [
+            "validate", "--algo", "rcars", "--fitted-file", str(fitted_file), *sets,
+            "--seed", "4", "--frames", "2", "--slots", "2", "--trajectory-steps", str(N_FIT),
+            "--grid", "3", "--out", str(out), "--no-progress",
+        ]  # fmt: skip
+
+    try:
+        cli(argv(tmp_path / "whole"))
+    except SystemExit as exc:
+        assert exc.code in (0, None)
+    rows = tmp_path / "killed" / CSV_NAME
+    kill_when(
+        argv(tmp_path / "killed"), lambda: rows.exists() and len(rows.read_text().splitlines()) > 2
+    )
+    try:
+        cli(argv(tmp_path / "killed"))
+    except SystemExit as exc:
+        assert exc.code in (0, None)
+    keep = ("key", "model_id", "served", "n", "image_id", "mask_id", "noise_seed", "meas_tv")
+    whole, killed = _rows(tmp_path / "whole"), _rows(tmp_path / "killed")
+    assert [{k: r[k] for k in keep} for r in killed] == [{k: r[k] for k in keep} for r in whole]
