@@ -245,3 +245,13 @@ def test_two_process_split(tiny_unet_dir, tmp_path):
     real = df[~df.is_warmup]
     assert len(real) == 2 * 3 and real.cell_id.is_unique
     assert set(real["rank"]) == {0, 1}  # both processes measured cells
+
+
+def test_bench_latency_through_the_cli(t2drl, tiny_unet_dir, tmp_path):
+    code, out, _ = t2drl(
+        "bench", "latency", "-m", tiny_unet_dir, "--steps", "3", "--num-images", "1",
+        "--warmup", "0", "--busy-size", "8", "--device", "cpu", "--workdir", tmp_path,
+    )  # fmt: skip
+    assert code == 0 and "busy / quiet" in out and "goal for the default clock (cpu)" in out
+    code, _, err = t2drl("bench", "latency", "--steps", "1", "--workdir", tmp_path)
+    assert code == 2 and err.startswith("error: --steps must be at least 2")
