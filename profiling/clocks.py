@@ -8,7 +8,7 @@ measurement rows into one delay per row (`delay_values`):
 |---|---|---|
 | `wall` | `latency_s` (device-synchronised wall time) | moves it: its turns on our core count |
 | `cpu` | `latency_cpu_s`: CPU time of the request thread over the same span | only through shared caches, memory bandwidth, clock speed |
-| `envelope` | `latency_s - unet_time_s + unet_calls * m`, m = the shortest UNet call of the model's rows | a call it never interrupted sets m; the non-UNet rest stays wall time |
+| `envelope` | `unet_calls * m` + the request's time outside the UNet (CPU time with one CPU thread, else wall time), m = the shortest UNet call of the model's rows | only where no call ran uninterrupted (m is then an interrupted one) |
 | `cuda` | `unet_time_s` on a GPU: the CUDA-event UNet time | the GPU's work only; the host's share of a step is left out |
 
 `auto` (the default) is `cpu` for CPU rows measured with one torch thread, `cuda` for GPU rows,
@@ -29,7 +29,8 @@ OPTION = "--delay-clock"
 COLUMN = {
     "wall": "latency_s",
     "cpu": "latency_cpu_s",
-    "envelope": "latency_s - unet_time_s + unet_calls * min(unet_call_min_s)",
+    "envelope": "unet_calls * min(unet_call_min_s) + latency_cpu_s - unet_cpu_s (GPU or several "
+    "threads: + latency_s - unet_time_s)",
     "cuda": "unet_time_s",
 }
 """What each clock fits, in the measurement table's columns (the fitted JSON's
@@ -38,7 +39,7 @@ COLUMN = {
 NEEDS = {
     "wall": ("latency_s",),
     "cpu": ("latency_cpu_s", "cpu_threads"),
-    "envelope": ("latency_s", "unet_time_s", "unet_calls", "unet_call_min_s"),
+    "envelope": ("unet_calls", "unet_call_min_s", "cpu_threads", "latency_cpu_s", "unet_cpu_s"),
     "cuda": ("unet_time_s", "unet_gpu_ms_per_call"),
 }
 """The columns each clock reads (all non-null in the fitted rows)."""
@@ -112,6 +113,8 @@ def delay_values(rows, clock: str) -> np.ndarray:
     _check_rows(clock, rows)
     if clock == "envelope":
         shortest = float(rows["unet_call_min_s"].min())
-        rest = rows["latency_s"].to_numpy(float) - rows["unet_time_s"].to_numpy(float)
+        on_cpu = not _on_gpu(rows) and _one_thread(rows)
+        total, unet = ("latency_cpu_s", "unet_cpu_s") if on_cpu else ("latency_s", "unet_time_s")
+        rest = rows[total].to_numpy(float) - rows[unet].to_numpy(float)
         return rest + rows["unet_calls"].to_numpy(float) * shortest
     return rows[COLUMN[clock]].to_numpy(dtype=float)

@@ -19,6 +19,7 @@ def _rows(**extra) -> pd.DataFrame:
             "latency_s": [0.30, 0.50, 0.70],
             "latency_cpu_s": [0.12, 0.22, 0.32],
             "unet_time_s": [0.25, 0.40, 0.55],
+            "unet_cpu_s": [0.10, 0.18, 0.26],
             "unet_call_min_s": [0.12, 0.11, 0.13],
             "unet_gpu_ms_per_call": None,
             **extra,
@@ -30,9 +31,12 @@ def test_each_clock_gives_its_delay():
     rows = _rows()
     np.testing.assert_allclose(delay_values(rows, "wall"), [0.30, 0.50, 0.70])
     np.testing.assert_allclose(delay_values(rows, "cpu"), [0.12, 0.22, 0.32])
-    # envelope: the rest of the wall time + calls x the model's shortest call (0.11 s)
-    np.testing.assert_allclose(delay_values(rows, "envelope"), [0.16, 0.32, 0.48])
+    # envelope: calls x the model's shortest call (0.11 s) + the CPU time outside the UNet ...
+    np.testing.assert_allclose(delay_values(rows, "envelope"), [0.13, 0.26, 0.39])
+    # ... or the wall time outside it where CPU time is no latency (a GPU, several threads)
+    np.testing.assert_allclose(delay_values(_rows(cpu_threads=2), "envelope"), [0.16, 0.32, 0.48])
     gpu = _rows(device="cuda:0", unet_gpu_ms_per_call=[100.0, 100.0, 100.0])
+    np.testing.assert_allclose(delay_values(gpu, "envelope"), [0.16, 0.32, 0.48])
     np.testing.assert_allclose(delay_values(gpu, "cuda"), [0.25, 0.40, 0.55])
     assert set(COLUMN) == {"wall", "cpu", "envelope", "cuda"}
 

@@ -95,6 +95,7 @@ def test_the_fit_uses_the_chosen_clock_and_records_it(tmp_path):
         cpu_threads=1,
         unet_calls=df.step_n,
         unet_time_s=df.latency_s - 5.74,
+        unet_cpu_s=df.latency_s / 2 - 2.87,
         unet_call_min_s=0.05,
         created_utc=[f"2026-12-01T10:00:{i % 60:02d}" for i in range(n)],
         load_1min_before=0.5,
@@ -118,8 +119,8 @@ def test_the_fit_uses_the_chosen_clock_and_records_it(tmp_path):
     assert auto.models[0].B1_s_per_step == pytest.approx(0.09, rel=0.01)
     assert wall.delay_clock == "wall" and wall.models[0].delay_fit.column == "latency_s"
     assert wall.models[0].B1_s_per_step == pytest.approx(0.18, rel=0.01)
-    assert envelope.models[0].B1_s_per_step == pytest.approx(0.05, abs=1e-6)  # 5.74 s left over
-    assert envelope.models[0].B2_s == pytest.approx(5.74, abs=1e-6)
+    assert envelope.models[0].B1_s_per_step == pytest.approx(0.05, abs=1e-6)  # 2.87 s CPU left
+    assert envelope.models[0].B2_s == pytest.approx(2.87, abs=1e-6)
     assert "delay clock cpu: eq. (8) fitted to latency_cpu_s." in auto.models[0].notes
     assert auto.device["load_1min_before"] == 0.5 and auto.device["load_1min_after"] == 1.5
     assert auto.models[0].settings["load_1min_after"] == 1.5
