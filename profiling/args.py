@@ -137,9 +137,9 @@ def protocols(args: ProfileArgs) -> tuple[str, ...]:
 
 @dataclass
 class BenchLatencyArgs:
-    """Settings of `t2drl bench latency` (`profiling.bench_latency.main`): the models profiled
-    twice (trajectory protocol, no throughput), once quiet and once beside one busy core, and
-    eq. (8)'s B1 fitted per model from every clock (docs/profiling.md, "Which clock")."""
+    """Settings of `t2drl bench latency` (`profiling.bench_latency.main`): each model profiled
+    twice (trajectory protocol, no throughput), quiet and then beside one busy core, and eq.
+    (8)'s B1 fitted per model from every clock (docs/profiling.md, "Which clock")."""
 
     models: Annotated[Repeatable[tuple[str, ...]], renamed("model"), short("-m")] = ()
     """Model folder, hub id, `zoo:<domain>`, `zoo` or `builtin:tiny`; repeatable. None given:
@@ -152,6 +152,8 @@ class BenchLatencyArgs:
     """Warm-up generations per model and run (not fitted)."""
     busy_size: int = 256
     """Side of the float64 matrices the busy process multiplies (256: 0.5 MiB each)."""
+    rounds: int = 1
+    """Rounds of (every model quiet, then busy); B1 is the median over the rounds."""
     device: str = "auto"
     """`auto` (cuda if available), `cpu`, `cuda`, ..."""
     cpu_threads: int = 1

@@ -1,10 +1,11 @@
 """Latency repeatability benchmark (`t2drl bench latency`): is eq. (8)'s B1 a property of the
 model and the machine, or of the neighbours?
 
-The models are profiled twice in one process (trajectory protocol, `BenchLatencyArgs.steps`
-steps, a few images): once quiet, once beside one busy core (`profiling.busy.BusyCore`), with
-this process pinned away from that core both times. B1 is fitted per model from every clock
-(`profiling.clocks`). Printed as ratios, goals not asserted: B1(busy) / B1(quiet) within 10 %
+Each model is profiled twice in a row in one process (trajectory protocol,
+`BenchLatencyArgs.steps` steps, a few images): once quiet, then beside one busy core
+(`profiling.busy.BusyCore`), with this process pinned away from that core both times; model by
+model, so that the two runs compared are seconds apart. B1 is fitted per model from every clock
+(`profiling.clocks`); with `--rounds` above 1, the median over the rounds. Printed as ratios, goals not asserted: B1(busy) / B1(quiet) within 10 %
 per model, and max / min of B1 across the models (the zoo's four share one architecture)
 within 10 %, for the default clock.
 """
@@ -13,6 +14,8 @@ from __future__ import annotations
 
 from contextlib import nullcontext
 from pathlib import Path
+
+import numpy as np
 
 from common.device import resolve_device
 from common.provenance import cpu_name, load_average
@@ -70,37 +73,60 @@ def fit_b1(df, clock_names: tuple[str, ...]) -> dict[str, dict[str, float]]:
     return out
 
 
+def _check(args: BenchLatencyArgs) -> None:
+    for option, value, least in (
+        ("steps", args.steps, 2),
+        ("num-images", args.num_images, 1),
+        ("busy-size", args.busy_size, 1),
+        ("rounds", args.rounds, 1),
+    ):
+        if value < least:
+            raise ProfilingError(f"--{option} must be at least {least}, got {value}.")
+
+
+def _round(args, models, names, busy_core, loads) -> dict:
+    """One round: every model quiet then busy; {phase: {model: {clock: B1}}}."""
+    for phase in PHASES:
+        _clear(Path(args.workdir) / phase)
+    for spec in models:
+        for phase in PHASES:
+            before = load_average()
+            load_cm = busy.BusyCore(busy_core, args.busy_size) if phase == "busy" else nullcontext()
+            with load_cm:
+                run_profile(_profile_args(args, [spec], Path(args.workdir) / phase))
+            loads[phase] += [before, load_average()]
+    tables = {p: table.read_measurements(Path(args.workdir) / p / table.TABLE) for p in PHASES}
+    return {p: fit_b1(df, names) for p, df in tables.items()} | {"table": tables["quiet"]}
+
+
 def main(args: BenchLatencyArgs) -> dict:
-    """Both runs and their fits: {'b1': {phase: {model: {clock: B1}}}, 'load': {phase: (before,
-    after)}, 'clocks', 'default_clock', 'models', 'busy_core', 'cores', 'device', 'cpu',
-    'steps', 'images'}."""
-    if args.steps < 2 or args.num_images < 1 or args.busy_size < 1:
-        raise ProfilingError(
-            "--steps must be at least 2 and --num-images and --busy-size at least 1, got "
-            f"{args.steps}, {args.num_images} and {args.busy_size}."
-        )
+    """The runs and their fits: {'b1': {phase: {model: {clock: B1}}} (median over the rounds),
+    'load': {phase: (lowest, highest) 1-minute load average around its runs}, 'clocks',
+    'default_clock', 'models', 'busy_core', 'cores', 'device', 'cpu', 'steps', 'images',
+    'rounds'}."""
+    _check(args)
     device = resolve_device(args.device)
     models = expand_models(list(args.models))
     names = _clocks_for(device)
     cores, busy_core = busy.split_cores()
-    b1, load, default = {}, {}, None
+    loads: dict[str, list] = {p: [] for p in PHASES}
     with busy.pinned(cores):
-        for phase in PHASES:
-            out = Path(args.workdir) / phase
-            _clear(out)
-            before = load_average()
-            load_cm = busy.BusyCore(busy_core, args.busy_size) if phase == "busy" else nullcontext()
-            with load_cm:
-                result = run_profile(_profile_args(args, models, out))
-            load[phase] = (before, load_average())
-            df = table.read_measurements(result["table"])
-            b1[phase] = fit_b1(df, names)
-            default = default or clocks.resolve_clock(clocks.AUTO, df[df.record == "step"])[0]
+        rounds = [_round(args, models, names, busy_core, loads) for _ in range(args.rounds)]
+    steps = rounds[0]["table"][rounds[0]["table"].record == "step"]
+    b1 = {
+        p: {
+            m: {c: float(np.median([r[p][m][c] for r in rounds])) for c in names}
+            for m in rounds[0][p]
+        }
+        for p in PHASES
+    }
+    known = {p: [v for v in loads[p] if v is not None] for p in PHASES}
     return {
         "b1": b1,
-        "load": load,
+        "load": {p: (min(v), max(v)) if v else (None, None) for p, v in known.items()},
+        "rounds": args.rounds,
         "clocks": names,
-        "default_clock": default,
+        "default_clock": clocks.resolve_clock(clocks.AUTO, steps)[0],
         "models": list(b1["quiet"]),
         "busy_core": busy_core,
         "cores": sorted(cores) if cores else None,
@@ -162,8 +188,9 @@ def summary(result: dict) -> Summary:
     worst = _worst(r, result, default)
     spread = max(r["spread"][p][default] for p in PHASES)
     title = (
-        f"B1 [ms/step] of eq. (8) per model and clock: {result['device']} ({result['cpu']}), "
-        f"N = {result['steps']} steps x {result['images']} images, quiet run then busy run"
+        f"B1 (ms/step) of eq. (8) per model and clock: {result['device']} ({result['cpu']}), "
+        f"N = {result['steps']} steps x {result['images']} images, each model quiet then busy"
+        + (f", median of {result['rounds']} rounds" if result["rounds"] > 1 else "")
     )
     cores = (
         f"this process on cores {result['cores']}, the busy load on core {result['busy_core']}"
@@ -181,8 +208,8 @@ def summary(result: dict) -> Summary:
             f"models within 10 %: {_verdict(spread <= 1 + GOAL)} ({spread:.3f})."
         )
         .line(
-            f"1-minute load average: quiet run {_load(q0)} -> {_load(q1)}, busy run {_load(b0)} "
-            f"-> {_load(b1)}; {cores}."
+            f"1-minute load average around the runs: quiet {_load(q0)}-{_load(q1)}, busy "
+            f"{_load(b0)}-{_load(b1)}; {cores}."
         )
     )
 

@@ -27,11 +27,11 @@ def test_bench_latency_rows_and_ratios(tiny_unet_dir, tmp_path):
     (t1, rows), (t2, per_clock) = summary(result).tables
     rows, per_clock = pd.DataFrame(rows), pd.DataFrame(per_clock)
     assert list(rows["clock"]) == ["wall", "cpu (default)", "envelope"]
-    assert t1.startswith("B1 [ms/step] of eq. (8) per model and clock: cpu")
+    assert t1.startswith("B1 (ms/step) of eq. (8) per model and clock: cpu")
     assert len(per_clock) == 3 and "goal" in t2
     goal, load = summary(result).lines
     assert goal.startswith("goal for the default clock (cpu): busy / quiet within 10 %")
-    assert load.startswith("1-minute load average: quiet run ")
+    assert load.startswith("1-minute load average around the runs: quiet ")
     # A second call measures again: its tables replace the first call's (no resume).
     main(args)
     quiet = pd.read_parquet(tmp_path / "quiet" / "measurements.parquet")
@@ -39,5 +39,7 @@ def test_bench_latency_rows_and_ratios(tiny_unet_dir, tmp_path):
 
 
 def test_bad_settings_are_one_sentence(tmp_path):
-    with pytest.raises(ProfilingError, match="^--steps must be at least 2"):
+    with pytest.raises(ProfilingError, match="^--steps must be at least 2, got 1.$"):
         main(BenchLatencyArgs(steps=1, workdir=tmp_path))
+    with pytest.raises(ProfilingError, match="^--rounds must be at least 1, got 0.$"):
+        main(BenchLatencyArgs(rounds=0, workdir=tmp_path))

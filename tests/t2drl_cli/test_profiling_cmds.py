@@ -251,7 +251,9 @@ def test_bench_latency_through_the_cli(t2drl, tiny_unet_dir, tmp_path):
     code, out, _ = t2drl(
         "bench", "latency", "-m", tiny_unet_dir, "--steps", "3", "--num-images", "1",
         "--warmup", "0", "--busy-size", "8", "--device", "cpu", "--workdir", tmp_path,
+        "--rounds", "2",
     )  # fmt: skip
     assert code == 0 and "busy / quiet" in out and "goal for the default clock (cpu)" in out
+    assert "median of 2 rounds" in " ".join(out.split())
     code, _, err = t2drl("bench", "latency", "--steps", "1", "--workdir", tmp_path)
-    assert code == 2 and err.startswith("error: --steps must be at least 2")
+    assert code == 2 and err.strip() == "error: --steps must be at least 2, got 1."
