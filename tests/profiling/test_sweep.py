@@ -46,3 +46,18 @@ def test_profile_a_zoo_model_end_to_end(tmp_path):
     assert (df.load_1min_before >= 0).all() and (df.load_1min_after >= 0).all()
     step = df[df.record == "step"].sort_values("step_n")
     assert step.latency_cpu_s.is_monotonic_increasing and step.unet_cpu_s.is_monotonic_increasing
+
+
+def test_a_single_request_carries_its_cpu_time(tiny_unet_dir):
+    import numpy as np
+    import torch
+    from diffusers import UNet2DModel
+
+    from profiling.loop import RePaintSettings, UNetDenoiser
+    from profiling.sweep import measure_request
+
+    denoiser = UNetDenoiser(UNet2DModel.from_pretrained(tiny_unet_dir), device=torch.device("cpu"))
+    image, mask = np.full((3, 16, 16), 0.5, np.float32), np.ones((1, 16, 16), np.float32)
+    mask[:, 4:12, 4:12] = 0
+    m = measure_request(denoiser, image, mask, RePaintSettings(4), seed=0, stop_after=3)
+    assert m.unet_calls == 3 and 0 < m.latency_cpu_s <= m.latency_s + 1e-3
