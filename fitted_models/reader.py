@@ -118,6 +118,10 @@ class FittedModels:
     source: FitSource
     versions: dict
     models: tuple[FittedModel, ...]
+    delay_clock: str | None = None
+    """The clock eq. (8) was fitted from (``wall``, ``cpu``, ``envelope``, ``cuda``;
+    `fitted_models.schema.DELAY_CLOCKS`); None in files written before it was recorded, which
+    were fitted from wall time, and in the paper's entry."""
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -154,6 +158,7 @@ def read_fitted(path: str | os.PathLike) -> FittedModels:
         ),
         versions=_object(where, "versions", _given(doc, "versions", {})),
         models=tuple(_model(where, f"models[{i}]", e) for i, e in enumerate(doc["models"])),
+        delay_clock=doc.get("delay_clock"),
     )
 
 

@@ -12,7 +12,10 @@ measurement campaign under one step protocol (``"trajectory"`` or ``"respaced"``
       "description": "free text",
       "protocol": "trajectory",                 # or "respaced", or "paper" for the reference entry
       "quality_metric": {"name": "total_variation", "norm_type": "l1", "image_range": "[0, 1]"},
-      "device": {"name": "NVIDIA RTX A5000", "kind": "cuda"},
+      "device": {"name": "NVIDIA RTX A5000", "kind": "cuda",   # optional below: the 1-minute
+                 "load_1min_before": 0.4, "load_1min_after": 1.1},  # load around the measurement
+      "delay_clock": "cuda",                    # optional: the clock eq. (8) was fitted from
+                                                # (wall | cpu | envelope | cuda; absent: wall)
       "created_utc": "2026-11-23T10:00:00Z",
       "source": {"kind": "paper" | "measurements", "citation": "...",
                  "measurements_path": "...", "measurements_sha256": "..."},
@@ -59,6 +62,9 @@ SCHEMA_VERSION = 1
 PROTOCOLS = ("trajectory", "respaced", "paper")
 TV_KEYS = ("A1_steps", "A2_tv", "A3_steps", "A4_tv")
 DELAY_KEYS = ("B1_s_per_step", "B2_s")
+DELAY_CLOCKS = ("wall", "cpu", "envelope", "cuda")
+"""The clocks eq. (8) can be fitted from (`profiling.clocks`); a file without ``delay_clock``
+was fitted from wall time."""
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
@@ -94,8 +100,7 @@ def validate_fitted(doc: Any, where: str = "fitted-models document") -> dict:
     for key in ("name", "protocol", "quality_metric", "device", "source", "models"):
         if key not in doc:
             raise FittedModelsError(f"{where}: required field '{key}' is missing.")
-    if doc["protocol"] not in PROTOCOLS:
-        _fail(where, "protocol", f"one of {PROTOCOLS}", doc["protocol"])
+    _validate_labels(doc, where)
     models = doc["models"]
     if not isinstance(models, list) or not models:
         _fail(where, "models", "a non-empty list", models)
@@ -106,6 +111,14 @@ def validate_fitted(doc: Any, where: str = "fitted-models document") -> dict:
             _fail(where, f"models[{i}].id", "unique within the file", entry["id"])
         seen.add(entry["id"])
     return doc
+
+
+def _validate_labels(doc: dict, where: str) -> None:
+    """The protocol, and the optional delay clock where it is given."""
+    if doc["protocol"] not in PROTOCOLS:
+        _fail(where, "protocol", f"one of {PROTOCOLS}", doc["protocol"])
+    if doc.get("delay_clock") is not None and doc["delay_clock"] not in DELAY_CLOCKS:
+        _fail(where, "delay_clock", f"one of {DELAY_CLOCKS}", doc["delay_clock"])
 
 
 def _validate_model(entry: Any, where: str, prefix: str) -> None:

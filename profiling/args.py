@@ -133,3 +133,30 @@ def check_steps(args: ProfileArgs, info: ModelInfo) -> None:
 
 def protocols(args: ProfileArgs) -> tuple[str, ...]:
     return PROTOCOLS if args.protocol == "both" else (args.protocol,)
+
+
+@dataclass
+class BenchLatencyArgs:
+    """Settings of `t2drl bench latency` (`profiling.bench_latency.main`): each model profiled
+    twice (trajectory protocol, no throughput), quiet and then beside one busy core, and eq.
+    (8)'s B1 fitted per model from every clock (docs/profiling.md, "Which clock")."""
+
+    models: Annotated[Repeatable[tuple[str, ...]], renamed("model"), short("-m")] = ()
+    """Model folder, hub id, `zoo:<domain>`, `zoo` or `builtin:tiny`; repeatable. None given:
+    `zoo` (its four models share one architecture, so their B1 should agree)."""
+    steps: int = 100
+    """N of each image's trajectory run; B1 is fitted over n = 1..N."""
+    num_images: int = 2
+    """Images per model (each a trajectory curve)."""
+    warmup: int = 1
+    """Warm-up generations per model and run (not fitted)."""
+    busy_size: int = 256
+    """Side of the float64 matrices the busy process multiplies (256: 0.5 MiB each)."""
+    rounds: int = 1
+    """Rounds of (every model quiet, then busy); B1 is the median over the rounds."""
+    device: str = "auto"
+    """`auto` (cuda if available), `cpu`, `cuda`, ..."""
+    cpu_threads: int = 1
+    """torch threads on CPU (0 = torch's default; the cpu clock needs 1)."""
+    workdir: Path = Path("runs/bench-latency")
+    """The two runs' campaign folders, `quiet/` and `busy/` (their tables replaced each run)."""

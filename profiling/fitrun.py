@@ -14,7 +14,7 @@ from common.io import sha256_file
 from common.summary import Summary
 from fitted_models.reader import read_fitted
 from fitted_models.schema import DELAY_KEYS, SCHEMA_NAME, SCHEMA_VERSION, TV_KEYS, dump_fitted
-from profiling import table
+from profiling import clocks, table
 from profiling.errors import ProfilingError
 from profiling.fitting import FitError, FitResult, fit_delay, fit_tv
 
@@ -41,6 +41,11 @@ class FitArgs:
     """Quality column fitted with eq. (7): tv_l1_pred (the predicted clean image, what a user gets if
     generation stops after n steps; it shows the paper's plateau-slope-plateau) or tv_l1 (the
     noisy sample x_t, which on our models keeps falling until the last step)."""
+    delay_clock: str = clocks.AUTO
+    """Clock eq. (8) is fitted from (docs/profiling.md, "Which clock"): cpu (CPU time of the
+    request thread; a busy neighbour core does not add its turns), wall (latency_s), envelope
+    (the shortest UNet call x calls + the rest of the wall time), cuda (CUDA-event UNet time) or
+    auto: cpu on CPU rows, cuda on GPU rows, wall for tables measured before these columns."""
     n_boot: int = 200
     """Bootstrap resamples for the 95 % intervals."""
     seed: int = 0
@@ -62,6 +67,9 @@ class FitAfterArgs:
     tv_column: str = FitArgs.tv_column
     """Quality column fitted with eq. (7): tv_l1_pred (the predicted clean image) or tv_l1 (the
     noisy sample x_t) (`fit-models --tv-column`)."""
+    delay_clock: str = FitArgs.delay_clock
+    """Clock eq. (8) is fitted from: auto, cpu, wall, envelope or cuda (`fit-models
+    --delay-clock`)."""
 
     def fit_args(self, table_path: Path, protocol: str) -> FitArgs:
         """`fit-models` on one campaign table; one protocol is named `<campaign>.json`."""
@@ -70,6 +78,7 @@ class FitAfterArgs:
             out=self.fit_out,
             n_boot=self.n_boot,
             tv_column=self.tv_column,
+            delay_clock=self.delay_clock,
             protocol_suffix=protocol == "both",
         )
 
@@ -119,8 +128,9 @@ def _result_json(res: FitResult, rmse_key: str) -> dict:
     return out
 
 
-def fit_model_rows(rows, protocol: str, args: FitArgs):
-    """(tv FitResult, delay FitResult) of one model's rows under one protocol; FitError if unsupported."""
+def fit_model_rows(rows, protocol: str, args: FitArgs, clock: str | None = None):
+    """(tv FitResult, delay FitResult) of one model's rows under one protocol, eq. (8) from
+    `clock` (default: `args.delay_clock` resolved for these rows); FitError if unsupported."""
     _, axis, _ = STEPS_AXIS[protocol]
     groups = (
         rows["image_id"].astype(str)
@@ -140,8 +150,9 @@ def fit_model_rows(rows, protocol: str, args: FitArgs):
         seed=args.seed,
         what=f"{args.tv_column} of model '{rows['model_id'].iloc[0]}' ({protocol})",
     )
+    clock = clock or clocks.resolve_clock(args.delay_clock, rows)[0]
     delay = fit_delay(
-        x, rows["latency_s"].to_numpy(dtype=float), groups, n_boot=args.n_boot, seed=args.seed
+        x, clocks.delay_values(rows, clock), groups, n_boot=args.n_boot, seed=args.seed
     )
     return tv, delay
 
@@ -169,6 +180,7 @@ def run_fit(args: FitArgs) -> list[dict]:
     Returns one dict per protocol: {'protocol', 'path', 'fitted' (the file as read back,
     `fitted_models.reader.FittedModels`), 'png', 'fits': {model: (tv, delay, rows)},
     'problems': [sentences]}; 'path', 'fitted' and 'png' are None where no model could be fitted."""
+    clocks.check_clock(args.delay_clock)
     df, files = load_tables(args.measurements)
     df = df[~df["is_warmup"].astype(bool)]
     campaign = args.name or (
@@ -185,10 +197,11 @@ def run_fit(args: FitArgs) -> list[dict]:
     for protocol in fitted_protocols:
         record, axis, axis_doc = STEPS_AXIS[protocol]
         sub = df[(df.protocol == protocol) & (df.record == record)]
+        clock, clock_note = clocks.resolve_clock(args.delay_clock, sub)
         entries, fits, problems = [], {}, []
         for model_id, rows in sub.groupby("model_id", sort=True):
             try:
-                tv, delay = fit_model_rows(rows, protocol, args)
+                tv, delay = fit_model_rows(rows, protocol, args, clock)
             except FitError as exc:
                 problems.append(str(exc))
                 continue
@@ -199,6 +212,8 @@ def run_fit(args: FitArgs) -> list[dict]:
                     f"steps axis: {axis_doc}; quality column {args.tv_column} (piq TV, l1 norm, images in [0, 1])."
                 ]
                 + tv.notes
+                + [f"delay clock {clock}: eq. (8) fitted to {clocks.COLUMN[clock]}."]
+                + ([clock_note] if clock_note else [])
                 + delay.notes
             )
             entries.append(
@@ -218,7 +233,7 @@ def run_fit(args: FitArgs) -> list[dict]:
                     "delay_model": {
                         **_result_json(delay, "rmse_s"),
                         "steps_axis": axis,
-                        "column": "latency_s",
+                        "column": clocks.COLUMN[clock],
                     },
                     "throughput": _throughput(df, model_id, protocol),
                     "settings": {
@@ -231,7 +246,8 @@ def run_fit(args: FitArgs) -> list[dict]:
                             "batch_size",
                             "image_source",
                         )
-                    },
+                    }
+                    | _load(rows),
                     "notes": " ".join(notes),
                 }
             )
@@ -245,6 +261,7 @@ def run_fit(args: FitArgs) -> list[dict]:
         }
         if entries:
             doc = _document(df[df.protocol == protocol], files, campaign, protocol, entries, args)
+            doc["delay_clock"] = clock
             stem = _slug(campaign) if not args.protocol_suffix else f"{_slug(campaign)}-{protocol}"
             path = dump_fitted(doc, Path(args.out) / f"{stem}.json")
             result["path"] = path
@@ -265,6 +282,20 @@ def run_fit(args: FitArgs) -> list[dict]:
             f"measurement table(s) {', '.join(map(str, args.measurements))} hold no trajectory or respaced rows to fit."
         )
     return results
+
+
+def _load(rows) -> dict:
+    """`load_1min_before` (at the start of the earliest measurement) and `load_1min_after` (at
+    the end of the latest cell) of these rows; {} for tables measured before these columns."""
+    cols = ("load_1min_before", "load_1min_after", "created_utc")
+    if not all(c in rows for c in cols) or rows["load_1min_after"].isna().all():
+        return {}
+    order = rows.sort_values("created_utc", kind="stable")
+    before, after = order["load_1min_before"].dropna(), order["load_1min_after"].dropna()
+    return {
+        "load_1min_before": float(before.iloc[0]) if len(before) else None,
+        "load_1min_after": float(after.iloc[-1]),
+    }
 
 
 def _plain(value):
@@ -290,7 +321,8 @@ def _document(
             "image_range": "[0, 1]",
             "column": args.tv_column,
         },
-        "device": {"name": str(first.device_name), "kind": kind, "dtype": str(first.dtype)},
+        "device": {"name": str(first.device_name), "kind": kind, "dtype": str(first.dtype)}
+        | _load(df),
         "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         "source": {
             "kind": "measurements",
@@ -324,7 +356,12 @@ def summary(results: list[dict], into: Summary | None = None) -> Summary:
         for m in fitted.models:
             for keys, fit, quality in (
                 (TV_KEYS, m.tv_fit, f"R²={m.tv_fit.r2:.3f} RMSE={m.tv_fit.rmse:.3g}"),
-                (DELAY_KEYS, m.delay_fit, f"R²={m.delay_fit.r2:.3f} RMSE={m.delay_fit.rmse:.3g} s"),
+                (
+                    DELAY_KEYS,
+                    m.delay_fit,
+                    f"R²={m.delay_fit.r2:.3f} RMSE={m.delay_fit.rmse:.3g} s "
+                    f"({fitted.delay_clock or 'wall'} clock)",
+                ),
             ):
                 for i, k in enumerate(keys):
                     lo, hi = fit.ci95.get(k, (float("nan"),) * 2)

@@ -1,4 +1,5 @@
-"""Device choice, synchronised clocks, memory, and NVML (GPU name, driver, power, energy).
+"""Device choice, synchronised clocks (wall and CPU time), memory, and NVML (GPU name, driver,
+power, energy).
 
 Every NVML query returns None where unavailable (no driver, no GPU, unsupported query):
 profiling never crashes for lack of a power meter."""
@@ -8,6 +9,7 @@ from __future__ import annotations
 import resource
 import sys
 import time
+from collections.abc import Callable
 
 import torch
 
@@ -27,22 +29,37 @@ def synchronize(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
+def cpu_clock() -> Callable[[], float]:
+    """The CPU-time clock of a measurement: this thread's (`time.thread_time`) when torch runs
+    one thread, as `--cpu-threads 1` makes it, else the whole process's (`time.process_time`,
+    which then adds up the work of every thread and is no longer a latency)."""
+    return time.thread_time if torch.get_num_threads() == 1 else time.process_time
+
+
 class Stopwatch:
-    """Wall clock with device synchronisation, pausable (metrics are computed while paused)."""
+    """Wall clock with device synchronisation, and the CPU time (`cpu_clock`) of the same span,
+    pausable (metrics are computed while paused)."""
 
     def __init__(self, device: torch.device):
         self.device = device
         self.elapsed_s = 0.0
+        self.elapsed_cpu_s = 0.0
+        """CPU time over the same spans as `elapsed_s` (a busy neighbour core's turns excluded)."""
         self._since: float | None = None
+        self._cpu = cpu_clock()
+        self._cpu_since = 0.0
 
     def start(self) -> Stopwatch:
         synchronize(self.device)
         self._since = time.perf_counter()
+        self._cpu_since = self._cpu()
         return self
 
     def pause(self) -> float:
+        """Stop both clocks; return the wall time so far (`elapsed_s`)."""
         synchronize(self.device)
         self.elapsed_s += time.perf_counter() - self._since
+        self.elapsed_cpu_s += self._cpu() - self._cpu_since
         self._since = None
         return self.elapsed_s
 

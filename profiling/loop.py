@@ -20,9 +20,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from diffusers import RePaintScheduler
 from diffusers.utils.torch_utils import randn_tensor
+
+from profiling.hardware import cpu_clock
 
 Generator = torch.Generator | list[torch.Generator]
 StepCallback = Callable[[int, int, torch.Tensor, torch.Tensor], None]
@@ -50,9 +53,54 @@ def count_unet_calls(
     return n + (jump_n_sample - 1) * jump_length * len(range(0, n - jump_length, jump_length))
 
 
+@dataclass(frozen=True)
+class UNetTimes:
+    """The UNet calls timed since the last drain (`UNetDenoiser.drain`), one entry per call."""
+
+    call_s: tuple[float, ...]
+    """Per-call UNet time in s: CUDA events on a GPU, wall clock (`perf_counter`) on CPU."""
+    cpu_s: tuple[float, ...]
+    """Per-call CPU time in s (`profiling.hardware.cpu_clock`: the thread's with one torch
+    thread); on a GPU the host's share (launches), not the GPU's work."""
+
+    @property
+    def total_s(self) -> float:
+        return sum(self.call_s)
+
+    @property
+    def total_cpu_s(self) -> float:
+        return sum(self.cpu_s)
+
+
+class UNetCalls:
+    """The UNet calls of one run so far (`UNetDenoiser.drain` after drain) and their columns."""
+
+    def __init__(self):
+        self.call_s: list[float] = []
+        self.cpu_s: list[float] = []
+
+    def add(self, times: UNetTimes) -> None:
+        self.call_s += times.call_s
+        self.cpu_s += times.cpu_s
+
+    def sums(self) -> dict:
+        """`unet_time_s`, `unet_cpu_s`: summed over the calls so far."""
+        return {"unet_time_s": sum(self.call_s), "unet_cpu_s": sum(self.cpu_s)}
+
+    def per_call(self, *, gpu_timed: bool) -> dict:
+        """The run's per-call statistics: lower envelope (minimum), median, CUDA-event mean."""
+        c = self.call_s
+        return {
+            "unet_call_min_s": min(c) if c else None,
+            "unet_call_median_s": float(np.median(c)) if c else None,
+            "unet_gpu_ms_per_call": 1000.0 * float(np.mean(c)) if c and gpu_timed else None,
+        }
+
+
 class UNetDenoiser:
     """Calls a UNet2DModel on an fp32 sample: casts to the UNet dtype and back, optional
-    channels_last and torch.compile, and times every call (CUDA events on a GPU, wall clock on CPU)."""
+    channels_last and torch.compile, and times every call (CUDA events on a GPU, wall clock on
+    CPU; CPU time beside it on both)."""
 
     def __init__(
         self,
@@ -76,15 +124,20 @@ class UNetDenoiser:
         self.config = unet.config
         self._events: list[tuple] = []
         self._wall_s: list[float] = []
+        self._cpu_s: list[float] = []
+        self._cpu = cpu_clock()
 
     def reset_timers(self) -> None:
         self._events.clear()
         self._wall_s.clear()
+        self._cpu_s.clear()
+        self._cpu = cpu_clock()  # torch's thread count may have changed since construction
 
     def __call__(self, sample: torch.Tensor, t_batch: torch.Tensor) -> torch.Tensor:
         x = sample.to(self.dtype)
         if self.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
+        c0 = self._cpu()
         if self.device.type == "cuda":
             start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
             start.record()
@@ -95,13 +148,18 @@ class UNetDenoiser:
             t0 = time.perf_counter()
             out = self.forward(x, t_batch).sample
             self._wall_s.append(time.perf_counter() - t0)
+        self._cpu_s.append(self._cpu() - c0)
         return out.float()
+
+    def drain(self) -> UNetTimes:
+        """The calls since the last drain or reset (synchronises on a GPU), then a reset."""
+        times = UNetTimes(tuple(self.unet_times_s()), tuple(self._cpu_s))
+        self.reset_timers()
+        return times
 
     def drain_s(self) -> float:
         """Summed UNet time (s) of the calls since the last drain; synchronises on a GPU."""
-        total = sum(self.unet_times_s())
-        self.reset_timers()
-        return total
+        return self.drain().total_s
 
     def unet_times_s(self) -> list[float]:
         """Per-call UNet time in seconds since the last reset (synchronises on a GPU)."""

@@ -19,13 +19,14 @@ import numpy as np
 import torch
 
 from common.device import resolve_device
-from common.provenance import device_name, versions
+from common.provenance import device_name, load_average, versions
 from profiling import hardware, metrics, table
 from profiling.args import ProfileArgs, check_steps, protocols, validate
 from profiling.errors import ProfilingError
 from profiling.images import image_source, stable_seed
 from profiling.loop import (
     RePaintSettings,
+    UNetCalls,
     UNetDenoiser,
     count_unet_calls,
     generators_for,
@@ -204,7 +205,7 @@ def run_cell(
         "tv_l1_reference": ref_tv[0] if batch == 1 else None,
     }
     watch = hardware.Stopwatch(device)
-    unet_s = [0.0]
+    calls = UNetCalls()
     last = {}
     trajectory = cell["record"] == "step"
 
@@ -215,14 +216,15 @@ def run_cell(
             last.update(t=t, sample=sample, pred=pred)
             return
         latency = watch.pause()
-        unet_s[0] += denoiser.drain_s()
+        calls.add(denoiser.drain())
         row = {
             **base,
             "step_n": n,
             "timestep_t": t,
             "unet_calls": n,
             "latency_s": latency,
-            "unet_time_s": unet_s[0],
+            "latency_cpu_s": watch.elapsed_cpu_s,
+            **calls.sums(),
         }
         row.update(metrics.image_metrics(sample, pred, ref01, mask)[0])
         rows.append(row)
@@ -231,7 +233,6 @@ def run_cell(
     hardware.reset_peak_memory(device)
     energy0 = camp.nvml.energy_mj()
     denoiser.reset_timers()
-    gpu_ms: list[float] = []
     with torch.inference_mode():
         img, _ = ref01 * 2 - 1, None
         watch.start()
@@ -240,13 +241,12 @@ def run_cell(
         )
         final_host = metrics.to_unit_range(final).cpu()
         latency = watch.pause()
-    if denoiser.gpu_timed:
-        gpu_ms = [1000.0 * s for s in denoiser.unet_times_s()]
-    unet_s[0] += denoiser.drain_s()
+    calls.add(denoiser.drain())
     energy1 = camp.nvml.energy_mj()
     run_cols = {
         "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "unet_gpu_ms_per_call": float(np.mean(gpu_ms)) if gpu_ms else None,
+        **calls.per_call(gpu_timed=denoiser.gpu_timed),
+        "load_1min_after": load_average(),
         "peak_gpu_mem_bytes": hardware.peak_gpu_memory_bytes(device),
         "peak_rss_bytes": hardware.peak_rss_bytes(),
         "power_w": camp.nvml.power_w(),
@@ -263,7 +263,8 @@ def run_cell(
         "timestep_t": last.get("t"),
         "unet_calls": calls_per_run,
         "latency_s": latency,
-        "unet_time_s": unet_s[0],
+        "latency_cpu_s": watch.elapsed_cpu_s,
+        **calls.sums(),
     }
     if cell["record"] == "throughput":
         row["throughput_img_per_s"] = batch / latency
@@ -290,6 +291,9 @@ class RequestMeasurement:
     """The sample x_t after the last step, (C, H, W) in [0, 1] (the finished image of a full run)."""
     pred01: torch.Tensor
     """The predicted clean image after the last step, (C, H, W) in [0, 1] (x_T when no step ran)."""
+    latency_cpu_s: float | None = None
+    """CPU time of the same span as `latency_s` (`profiling.hardware.cpu_clock`): a
+    `latency_cpu_s` row of the table."""
 
 
 def measure_request(
@@ -344,6 +348,7 @@ def measure_request(
         metrics=row,
         sample01=metrics.to_unit_range(final)[0].cpu(),
         pred01=metrics.to_unit_range(pred)[0].cpu(),
+        latency_cpu_s=watch.elapsed_cpu_s,
     )
 
 
@@ -400,6 +405,7 @@ def run_profile(args: ProfileArgs) -> dict:
             state.wait_for_everyone()  # everyone lists finished cells before anyone writes
             with state.split_between_processes(todo) as mine:
                 todo = list(mine)
+        camp.common["load_1min_before"] = load_average()
         if todo and args.warmup > 0:
             _warm_up(camp, denoiser, todo[0], images, masks, model_cols, spec)
         done_total += _run_cells(camp, denoiser, todo, images, masks, model_cols, info)

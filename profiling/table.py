@@ -76,6 +76,21 @@ COLUMNS: list[tuple[str, pa.DataType, str]] = [
     ),
     ("unet_time_s", F, "summed UNet forward time so far (CUDA events on GPU, wall clock on CPU)"),
     ("unet_gpu_ms_per_call", F, "mean CUDA-event time per UNet call over the run (null on CPU)"),
+    (
+        "latency_cpu_s",
+        F,
+        "CPU time of the request over the span of latency_s (the thread's with one torch thread,"
+        " else the process's)",
+    ),
+    ("unet_cpu_s", F, "summed CPU time of the UNet calls so far (same clock as latency_cpu_s)"),
+    (
+        "unet_call_min_s",
+        F,
+        "shortest UNet call of the run (lower envelope; CUDA events on GPU, wall clock on CPU)",
+    ),
+    ("unet_call_median_s", F, "median UNet call of the run (same clock as unet_call_min_s)"),
+    ("load_1min_before", F, "1-minute load average before this model's measurement began"),
+    ("load_1min_after", F, "1-minute load average when this cell finished"),
     ("throughput_img_per_s", F, "batched images per second (throughput rows)"),
     ("peak_gpu_mem_bytes", INT, "torch.cuda.max_memory_allocated over the run (null on CPU)"),
     ("peak_rss_bytes", INT, "peak resident memory of the process"),

@@ -1,7 +1,8 @@
-"""`t2drl profile`, `t2drl fit` and `t2drl bench loop` (also the console scripts `profile-models`
-and `fit-models`, `t2drl_cli.main`). torch and diffusers are imported inside the commands."""
+"""`t2drl profile`, `t2drl fit`, `t2drl bench loop` and `t2drl bench latency` (also the
+console scripts `profile-models` and `fit-models`, `t2drl_cli.main`). torch and diffusers are
+imported inside the commands."""
 
-from profiling.args import BenchLoopArgs, ProfileArgs
+from profiling.args import BenchLatencyArgs, BenchLoopArgs, ProfileArgs
 from profiling.fitrun import FitArgs
 from t2drl_cli.output import show
 
@@ -29,5 +30,13 @@ def bench_loop(args: BenchLoopArgs) -> None:
     show(summary(main(args)))
 
 
+def bench_latency(args: BenchLatencyArgs) -> None:
+    """Latency repeatability: the zoo profiled quiet and beside one busy core; B1 of eq. (8)
+    per model and clock as ratios (goal: within 10 % between the runs and across models)."""
+    from profiling.bench_latency import main, summary
+
+    show(summary(main(args)))
+
+
 COMMANDS = {"profile": profile, "fit": fit}
-BENCH = {"loop": bench_loop}
+BENCH = {"loop": bench_loop, "latency": bench_latency}

@@ -23,6 +23,7 @@ def test_paper_entry_is_typed_and_callable():
     assert m.tv(0) == 110 and m.tv(250) == 28 and m.tv(115) == pytest.approx(69.0)
     assert m.delay_s(100) == pytest.approx(23.74)
     assert m.tv_fit.ci95 == {} and m.tv_fit.r2 is None and m.delay_fit.rmse is None
+    assert fitted.delay_clock is None  # not recorded: the paper's number
     with pytest.raises(dataclasses.FrozenInstanceError):
         m.A1_steps = 1.0  # type: ignore[misc]
 

@@ -18,3 +18,12 @@ def test_duplicate_model_ids_are_refused():
     doc["models"].append(copy.deepcopy(doc["models"][0]))
     with pytest.raises(FittedModelsError, match=r"models\[1\]\.id' must be unique"):
         validate_fitted(doc)
+
+
+def test_the_delay_clock_is_optional_and_checked():
+    doc = copy.deepcopy(load_fitted("paper"))
+    assert "delay_clock" not in doc  # files written before it was recorded stay valid
+    for clock in ("wall", "cpu", "envelope", "cuda", None):
+        validate_fitted({**doc, "delay_clock": clock})
+    with pytest.raises(FittedModelsError, match="field 'delay_clock' must be one of"):
+        validate_fitted({**doc, "delay_clock": "sundial"})

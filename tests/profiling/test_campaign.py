@@ -29,3 +29,20 @@ def test_measure_then_fit_then_summary(tiny_unet_dir, tmp_path):
 def test_picks_all_steps_or_five():
     assert _picks(list(range(1, 7))) == [1, 2, 3, 4, 5, 6]
     assert _picks(list(range(1, 251))) == [1, 63, 126, 188, 250]
+
+
+def test_the_closing_fit_takes_the_delay_clock_and_checks_it_first(tmp_path):
+    import pytest
+
+    from profiling.errors import ProfilingError
+    from profiling.fitrun import FitAfterArgs, FitArgs
+
+    assert FitAfterArgs().delay_clock == FitArgs().delay_clock == "auto"
+    assert FitAfterArgs(delay_clock="envelope").fit_args(tmp_path, "trajectory").delay_clock == (
+        "envelope"
+    )
+    args = ProfileArgs(out=tmp_path / "never")
+    args.fitting.delay_clock = "sundial"
+    with pytest.raises(ProfilingError, match="^--delay-clock 'sundial'"):
+        main(args)
+    assert not (tmp_path / "never").exists()  # refused before anything was measured

@@ -81,3 +81,54 @@ def test_main_and_summary(tmp_path):
         main(args)
     assert "\n" not in str(info.value)
     assert summary(run_fit(args)).lines[0].startswith("warning: cannot fit: ")
+
+
+def test_the_fit_uses_the_chosen_clock_and_records_it(tmp_path):
+    import pytest
+
+    from profiling.errors import ProfilingError
+
+    df = pd.read_parquet(_table(tmp_path))
+    n = len(df)
+    df = df.assign(
+        latency_cpu_s=df.latency_s / 2,  # half the wall time: a neighbour held the core
+        cpu_threads=1,
+        unet_calls=df.step_n,
+        unet_time_s=df.latency_s - 5.74,
+        unet_cpu_s=df.latency_s / 2 - 2.87,
+        unet_call_min_s=0.05,
+        created_utc=[f"2026-12-01T10:00:{i % 60:02d}" for i in range(n)],
+        load_1min_before=0.5,
+        load_1min_after=[1.0] * (n - 1) + [1.5],
+    )
+    df.to_parquet(tmp_path / "clocks.parquet")
+
+    def fit(clock):
+        args = FitArgs(
+            measurements=[tmp_path / "clocks.parquet"],
+            out=tmp_path / clock,
+            n_boot=5,
+            plot=False,
+            delay_clock=clock,
+        )
+        [result] = run_fit(args)
+        return result["fitted"]
+
+    auto, wall, envelope = fit("auto"), fit("wall"), fit("envelope")
+    assert auto.delay_clock == "cpu" and auto.models[0].delay_fit.column == "latency_cpu_s"
+    assert auto.models[0].B1_s_per_step == pytest.approx(0.09, rel=0.01)
+    assert wall.delay_clock == "wall" and wall.models[0].delay_fit.column == "latency_s"
+    assert wall.models[0].B1_s_per_step == pytest.approx(0.18, rel=0.01)
+    assert envelope.models[0].B1_s_per_step == pytest.approx(0.05, abs=1e-6)  # 2.87 s CPU left
+    assert envelope.models[0].B2_s == pytest.approx(2.87, abs=1e-6)
+    assert "delay clock cpu: eq. (8) fitted to latency_cpu_s." in auto.models[0].notes
+    assert auto.device["load_1min_before"] == 0.5 and auto.device["load_1min_after"] == 1.5
+    assert auto.models[0].settings["load_1min_after"] == 1.5
+    with pytest.raises(ProfilingError, match="^--delay-clock 'sundial' is not one of auto, "):
+        fit("sundial")
+    # An old table (no CPU-time columns): auto falls back to wall time and says so.
+    old = run_fit(FitArgs(measurements=[_table(tmp_path)], out=tmp_path / "old", n_boot=5))
+    fit_old = old[0]["fitted"]
+    assert fit_old.delay_clock == "wall" and "fell back to wall time" in fit_old.models[0].notes
+    with pytest.raises(ProfilingError, match="^--delay-clock cpu needs the column"):
+        run_fit(FitArgs(measurements=[_table(tmp_path)], out=tmp_path / "o", delay_clock="cpu"))

@@ -10,6 +10,7 @@ from diffusers import UNet2DModel
 
 from profiling.loop import (
     RePaintSettings,
+    UNetCalls,
     UNetDenoiser,
     count_unet_calls,
     generators_for,
@@ -138,3 +139,22 @@ def test_dummy_denoiser_prediction_is_analytic():
     expected = (noise / scheduler.alphas_cumprod[got["t"]].sqrt()).clamp(-1, 1)  # clip_sample=True
     assert torch.allclose(got["pred"], expected, atol=1e-4)
     assert torch.isfinite(x0).all()
+
+
+def test_denoiser_times_every_call_on_both_clocks(tiny_unet_dir):
+    denoiser = UNetDenoiser(UNet2DModel.from_pretrained(tiny_unet_dir), device=torch.device("cpu"))
+    image, mask = _inputs(1)
+    with torch.inference_mode():
+        inpaint(denoiser, make_scheduler(), image, mask, RePaintSettings(4), generators_for([0]))
+    times = denoiser.drain()
+    assert len(times.call_s) == len(times.cpu_s) == 4
+    assert all(
+        c > 0 and 0 < cpu <= c + 1e-3 for c, cpu in zip(times.call_s, times.cpu_s, strict=True)
+    )
+    assert denoiser.drain().call_s == ()  # drained
+    calls = UNetCalls()
+    calls.add(times)
+    assert calls.sums() == {"unet_time_s": times.total_s, "unet_cpu_s": times.total_cpu_s}
+    stats = calls.per_call(gpu_timed=False)
+    assert stats["unet_call_min_s"] == min(times.call_s) <= stats["unet_call_median_s"]
+    assert stats["unet_gpu_ms_per_call"] is None

@@ -146,6 +146,7 @@ def test_kill_loses_no_completed_cell(tiny_unet_dir, tmp_path, capsys):
         (["--masks", "blob"], "unknown"),
         (["--images", "/no/such/images"], "image source"),
         (["--dtype", "fp8"], "dtype"),
+        (["--delay-clock", "sundial"], "--delay-clock 'sundial' is not one of"),
     ],
 )
 def test_bad_input_one_line_exit_2(tiny_unet_dir, tmp_path, capsys, extra, needle):
@@ -176,7 +177,14 @@ def test_help_shows_the_dataclass_defaults(monkeypatch, capsys):
     assert code == 0
     defaults = ProfileArgs()
     assert defaults.num_images == 8 and str(defaults.out) == "runs/zoo-cpu"  # the README's job
-    for option in ("--model", "--respaced-steps", "--no-fit", "--fit-out", "--tv-column"):
+    for option in (
+        "--model",
+        "--respaced-steps",
+        "--no-fit",
+        "--fit-out",
+        "--tv-column",
+        "--delay-clock",
+    ):
         assert option in out
     assert "10,25,50,100,250" in out and "runs/zoo-cpu" in out
 
@@ -200,6 +208,9 @@ def test_bad_input_in_a_real_process(tiny_unet_dir, tmp_path):
 def test_fit_models_bad_input(tmp_path, capsys):
     code, _, err = _cli(fit_models_main, [str(tmp_path / "missing.parquet")], capsys)
     assert code == 2 and "does not exist" in err and len(err.strip().splitlines()) == 1
+    code, _, err = _cli(fit_models_main, [str(tmp_path), "--delay-clock", "sundial"], capsys)
+    assert code == 2 and err.startswith("error: --delay-clock 'sundial' is not one of auto, ")
+    assert len(err.strip().splitlines()) == 1
 
 
 def test_two_process_split(tiny_unet_dir, tmp_path):
@@ -234,3 +245,15 @@ def test_two_process_split(tiny_unet_dir, tmp_path):
     real = df[~df.is_warmup]
     assert len(real) == 2 * 3 and real.cell_id.is_unique
     assert set(real["rank"]) == {0, 1}  # both processes measured cells
+
+
+def test_bench_latency_through_the_cli(t2drl, tiny_unet_dir, tmp_path):
+    code, out, _ = t2drl(
+        "bench", "latency", "-m", tiny_unet_dir, "--steps", "3", "--num-images", "1",
+        "--warmup", "0", "--busy-size", "8", "--device", "cpu", "--workdir", tmp_path,
+        "--rounds", "2",
+    )  # fmt: skip
+    assert code == 0 and "busy / quiet" in out and "goal for the default clock (cpu)" in out
+    assert "median of 2 rounds" in " ".join(out.split())
+    code, _, err = t2drl("bench", "latency", "--steps", "1", "--workdir", tmp_path)
+    assert code == 2 and err.strip() == "error: --steps must be at least 2, got 1."
