@@ -4,7 +4,13 @@ import copy
 
 import pytest
 
-from fitted_models.schema import FittedModelsError, dump_fitted, load_fitted, validate_fitted
+from fitted_models.schema import (
+    SCHEMA_VERSION,
+    FittedModelsError,
+    dump_fitted,
+    load_fitted,
+    validate_fitted,
+)
 
 
 def test_dump_then_load_is_the_same_document(tmp_path):
@@ -17,4 +23,22 @@ def test_duplicate_model_ids_are_refused():
     doc = copy.deepcopy(load_fitted("paper"))
     doc["models"].append(copy.deepcopy(doc["models"][0]))
     with pytest.raises(FittedModelsError, match=r"models\[1\]\.id' must be unique"):
+        validate_fitted(doc)
+
+
+def test_version_2_adds_the_start_protocol_and_keeps_reading_version_1():
+    doc = copy.deepcopy(load_fitted("paper"))
+    assert doc["schema_version"] == 1  # the committed files stay readable
+    doc["protocol"] = "start"
+    with pytest.raises(FittedModelsError, match="protocol"):
+        validate_fitted(doc)  # no start protocol in version 1
+    doc["schema_version"] = SCHEMA_VERSION
+    doc["quality_metric"]["image_size_hwc"] = [256, 256, 3]
+    doc["models"][0]["tv_model"]["image_size_hwc"] = [256, 256, 3]
+    assert validate_fitted(doc) is doc
+    doc["models"][0]["tv_model"]["image_size_hwc"] = [256, 256]
+    with pytest.raises(FittedModelsError, match=r"tv_model\.image_size_hwc"):
+        validate_fitted(doc)
+    doc["schema_version"] = 3
+    with pytest.raises(FittedModelsError, match="schema_version"):
         validate_fitted(doc)
