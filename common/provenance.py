@@ -81,12 +81,12 @@ def load_average() -> float | None:
 
 def device_name(device: Any, gpu_name: str | None = None) -> str:
     """What a torch device is: the GPU's name (`gpu_name`, e.g. from NVML, else torch's) for
-    CUDA; for a CPU, `platform`'s processor or machine name."""
+    CUDA; for a CPU, its model name (`cpu_name`, not the architecture `platform` reports)."""
     if device.type == "cuda":
         import torch
 
         return gpu_name or torch.cuda.get_device_name(device)
-    return platform.processor() or platform.machine() or "cpu"
+    return cpu_name() or "cpu"
 
 
 def provenance() -> dict:

@@ -111,7 +111,7 @@ class FittedModels:
     name: str
     description: str | None
     protocol: str
-    """Step protocol of the fits: ``trajectory``, ``respaced`` or ``paper``."""
+    """Step protocol of the fits: ``trajectory``, ``respaced``, ``start`` or ``paper``."""
     quality_metric: dict
     device: dict
     created_utc: str | None

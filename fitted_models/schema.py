@@ -2,18 +2,21 @@
 typed data through `fitted_models.reader.read_fitted`.
 
 A fitted-models file is JSON. Units are in the keys. One file holds the fits of one
-measurement campaign under one step protocol (``"trajectory"`` or ``"respaced"``, see
-``profiling``), one entry per model::
+measurement campaign under one step protocol (``"trajectory"``, ``"respaced"`` or ``"start"``,
+see ``profiling``), one entry per model::
 
     {
       "schema": "t2drl.fitted-models",
-      "schema_version": 1,
+      "schema_version": 2,
       "name": "paper",                          # names the source (device, model set, date)
       "description": "free text",
-      "protocol": "trajectory",                 # or "respaced", or "paper" for the reference entry
-      "quality_metric": {"name": "total_variation", "norm_type": "l1", "image_range": "[0, 1]"},
-      "device": {"name": "NVIDIA RTX A5000", "kind": "cuda",   # optional below: the 1-minute
-                 "load_1min_before": 0.4, "load_1min_after": 1.1},  # load around the measurement
+      "protocol": "trajectory",                 # "respaced", "start", or "paper" (reference entry)
+      "quality_metric": {"name": "total_variation", "norm_type": "l2", "image_range": "[0, 1]",
+                         "column": "tv_l2_pred",                  # optional: the fitted column
+                         "image": "the predicted clean image",    # optional
+                         "image_size_hwc": [32, 32, 3]},          # optional: H, W, C
+      "device": {"name": "NVIDIA RTX A5000", "kind": "cuda", "dtype": "fp16",  # optional below:
+                 "load_1min_before": 0.4, "load_1min_after": 1.1},  # the load around it
       "delay_clock": "cuda",                    # optional: the clock eq. (8) was fitted from
                                                 # (wall | cpu | envelope | cuda; absent: wall)
       "created_utc": "2026-11-23T10:00:00Z",
@@ -30,7 +33,8 @@ measurement campaign under one step protocol (``"trajectory"`` or ``"respaced"``
           "tv_model": {                                        # eq. (7)
             "A1_steps": 60, "A2_tv": 110, "A3_steps": 170, "A4_tv": 28,
             "ci95": {"A1_steps": [55, 65], ...},               # optional
-            "r2": 0.98, "rmse": 3.1, "n_points": 1000           # optional
+            "r2": 0.98, "rmse": 3.1, "n_points": 1000,          # optional
+            "norm_type": "l2", "image_size_hwc": [256, 256, 3]  # optional (version 2)
           },
           "delay_model": {                                     # eq. (8)
             "B1_s_per_step": 0.18, "B2_s": 5.74,
@@ -41,7 +45,9 @@ measurement campaign under one step protocol (``"trajectory"`` or ``"respaced"``
       ]
     }
 
-`load_fitted(path)` validates a file and returns it as plain Python data (`read_fitted` builds
+Version 2 added the ``"start"`` protocol and the optional keys marked above (norm, column and
+image size of the quality metric); version-1 files are read as before. `load_fitted(path)`
+validates a file and returns it as plain Python data (`read_fitted` builds
 its typed form on it); every problem is reported as one sentence naming the file and the field
 (`FittedModelsError`). `dump_fitted(doc, path)` validates, then writes atomically.
 """
@@ -58,8 +64,12 @@ from common.errors import UserError
 from common.io import write_json
 
 SCHEMA_NAME = "t2drl.fitted-models"
-SCHEMA_VERSION = 1
-PROTOCOLS = ("trajectory", "respaced", "paper")
+SCHEMA_VERSION = 2
+"""The version `dump_fitted` writes."""
+READ_VERSIONS = (1, 2)
+"""The versions `load_fitted` reads (2 added the start protocol and optional keys)."""
+PROTOCOLS = ("trajectory", "respaced", "start", "paper")
+PROTOCOLS_V1 = ("trajectory", "respaced", "paper")
 TV_KEYS = ("A1_steps", "A2_tv", "A3_steps", "A4_tv")
 DELAY_KEYS = ("B1_s_per_step", "B2_s")
 DELAY_CLOCKS = ("wall", "cpu", "envelope", "cuda")
@@ -85,22 +95,24 @@ def _number(where: str, field: str, value: Any, *, positive: bool = False) -> fl
 
 
 def validate_fitted(doc: Any, where: str = "fitted-models document") -> dict:
-    """Check `doc` against schema version 1; return it unchanged or raise FittedModelsError."""
+    """Check `doc` against its schema version (1 or 2); return it unchanged or raise
+    FittedModelsError."""
     if not isinstance(doc, dict):
         raise FittedModelsError(f"{where}: expected a JSON object at the top level.")
     if doc.get("schema") != SCHEMA_NAME:
         _fail(where, "schema", repr(SCHEMA_NAME), doc.get("schema"))
-    if doc.get("schema_version") != SCHEMA_VERSION:
+    version = doc.get("schema_version")
+    if isinstance(version, bool) or version not in READ_VERSIONS:
         _fail(
             where,
             "schema_version",
-            f"{SCHEMA_VERSION} (this version of the code)",
-            doc.get("schema_version"),
+            f"one of {READ_VERSIONS} (the versions this code reads)",
+            version,
         )
     for key in ("name", "protocol", "quality_metric", "device", "source", "models"):
         if key not in doc:
             raise FittedModelsError(f"{where}: required field '{key}' is missing.")
-    _validate_labels(doc, where)
+    _validate_header(doc, where, version)
     models = doc["models"]
     if not isinstance(models, list) or not models:
         _fail(where, "models", "a non-empty list", models)
@@ -113,10 +125,14 @@ def validate_fitted(doc: Any, where: str = "fitted-models document") -> dict:
     return doc
 
 
-def _validate_labels(doc: dict, where: str) -> None:
-    """The protocol, and the optional delay clock where it is given."""
-    if doc["protocol"] not in PROTOCOLS:
-        _fail(where, "protocol", f"one of {PROTOCOLS}", doc["protocol"])
+def _validate_header(doc: dict, where: str, version: int) -> None:
+    """The protocol (`start` from version 2 on), the quality metric's optional image size and
+    the optional delay clock."""
+    protocols = PROTOCOLS if version >= 2 else PROTOCOLS_V1
+    if doc["protocol"] not in protocols:
+        _fail(where, "protocol", f"one of {protocols} (version {version})", doc["protocol"])
+    if isinstance(doc["quality_metric"], dict):
+        _image_size(where, "quality_metric.image_size_hwc", doc["quality_metric"])
     if doc.get("delay_clock") is not None and doc["delay_clock"] not in DELAY_CLOCKS:
         _fail(where, "delay_clock", f"one of {DELAY_CLOCKS}", doc["delay_clock"])
 
@@ -131,6 +147,7 @@ def _validate_model(entry: Any, where: str, prefix: str) -> None:
     tv = entry.get("tv_model")
     if not isinstance(tv, dict):
         _fail(where, f"{prefix}.tv_model", "an object with " + ", ".join(TV_KEYS), tv)
+    _image_size(where, f"{prefix}.tv_model.image_size_hwc", tv)
     a1, a2, a3, a4 = (_number(where, f"{prefix}.tv_model.{k}", tv.get(k)) for k in TV_KEYS)
     if a1 < 0:
         _fail(where, f"{prefix}.tv_model.A1_steps", "non-negative", a1)
@@ -152,6 +169,18 @@ def _validate_model(entry: Any, where: str, prefix: str) -> None:
         _fail(where, f"{prefix}.delay_model.B1_s_per_step", "non-negative", b1)
     if b2 < 0:
         _fail(where, f"{prefix}.delay_model.B2_s", "non-negative", b2)
+
+
+def _image_size(where: str, field: str, parent: dict) -> None:
+    """The optional [H, W, C] of the measured images: absent, null or three positive integers."""
+    value = parent.get("image_size_hwc")
+    ok = value is None or (
+        isinstance(value, list)
+        and len(value) == 3
+        and all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value)
+    )
+    if not ok:
+        _fail(where, field, "null or [height, width, channels] (positive integers)", value)
 
 
 def resolve_fitted_path(path: str | os.PathLike) -> Path:

@@ -10,10 +10,12 @@ from typing import Annotated
 
 from common.cli_types import CommaInts, Repeatable, renamed, short
 from profiling.errors import ProfilingError
-from profiling.fitrun import FitAfterArgs
+from profiling.fitrun import FitAfterArgs, check_tv_column
 from profiling.models import ModelInfo
 
-PROTOCOLS = ("trajectory", "respaced")
+PROTOCOLS = ("trajectory", "respaced", "start")
+GROUPS = {"both": ("trajectory", "respaced"), "all": PROTOCOLS}
+"""`--protocol` names of several protocols (`both` as before `start` existed)."""
 
 
 @dataclass
@@ -27,11 +29,17 @@ class ProfileArgs:
     """Model folder, hub id (`google/ddpm-ema-celebahq-256`), `zoo:<domain>`, `zoo` (every
     bundled zoo model) or `builtin:tiny` (a random 32x32 UNet); repeatable. None given: `zoo`."""
     protocol: str = "trajectory"
-    """`trajectory`, `respaced` or `both` (see docs/profiling.md)."""
+    """`trajectory`, `respaced`, `start`, `both` (trajectory and respaced) or `all` (the three;
+    see docs/profiling.md)."""
     trajectory_steps: int = 250
     """N of the one full schedule a trajectory run follows (metrics after every reverse step n)."""
     respaced_steps: CommaInts = (10, 25, 50, 100, 250)
     """The N grid of the respaced protocol (one complete run per N)."""
+    start_steps: int = 250
+    """N of the start protocol's schedule (RePaint's t_T sweep; timestep spacing 1000 // N)."""
+    start_grid: CommaInts = tuple(range(10, 251, 10))
+    """The t_T grid of the start protocol, each in 1..--start-steps: one run per t_T, from pure
+    noise at respaced index t_T - 1 down to 0."""
     images: str = "auto"
     """`auto` (a zoo model's own held-out set, else `synthetic`), `synthetic`, `digits`,
     `zoo:<domain>`, or a folder of images of the model's size."""
@@ -99,13 +107,14 @@ class BenchLoopArgs:
 
 
 def validate(args: ProfileArgs) -> None:
-    if args.protocol not in (*PROTOCOLS, "both"):
+    if args.protocol not in (*PROTOCOLS, *GROUPS):
         raise ProfilingError(
-            f"protocol '{args.protocol}' is not one of trajectory, respaced, both."
+            f"protocol '{args.protocol}' is not one of {', '.join((*PROTOCOLS, *GROUPS))}."
         )
     for name, values in (
         ("trajectory-steps", [args.trajectory_steps]),
         ("respaced-steps", args.respaced_steps),
+        ("start-steps", [args.start_steps]),
     ):
         if not values or any(v <= 0 for v in values):
             raise ProfilingError(f"--{name} must be positive step counts, got {list(values)}.")
@@ -121,18 +130,28 @@ def validate(args: ProfileArgs) -> None:
         raise ProfilingError(f"--eta must be in [0, 1], got {args.eta}.")
     if not args.seeds:
         raise ProfilingError("--seeds must list at least one seed.")
+    outside = sorted({t for t in args.start_grid if not 1 <= t <= args.start_steps})
+    if "start" in protocols(args) and (outside or not args.start_grid):
+        raise ProfilingError(
+            f"--start-grid must list t_T values in 1..{args.start_steps} (--start-steps), got {outside or '[]'}."
+        )
+    check_tv_column(args.fitting.tv_column)
 
 
 def check_steps(args: ProfileArgs, info: ModelInfo) -> None:
-    for n in [args.trajectory_steps, *args.respaced_steps]:
-        if n > info.num_train_timesteps:
-            raise ProfilingError(
-                f"step count {n} exceeds the model's {info.num_train_timesteps} training timesteps ('{info.checkpoint}')."
-            )
+    steps = {"trajectory": [args.trajectory_steps], "respaced": list(args.respaced_steps)}
+    steps["start"] = [args.start_steps]
+    for protocol in protocols(args):
+        for n in steps[protocol]:
+            if n > info.num_train_timesteps:
+                raise ProfilingError(
+                    f"step count {n} (--{protocol}-steps) exceeds the model's {info.num_train_timesteps} training timesteps ('{info.checkpoint}')."
+                )
 
 
 def protocols(args: ProfileArgs) -> tuple[str, ...]:
-    return PROTOCOLS if args.protocol == "both" else (args.protocol,)
+    """The protocols a campaign runs, in `PROTOCOLS` order."""
+    return GROUPS.get(args.protocol, (args.protocol,))
 
 
 @dataclass

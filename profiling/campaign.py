@@ -50,7 +50,8 @@ def _picks(steps: list) -> list:
 
 
 def measurement_rows(table_path: Path) -> list[dict]:
-    """Per (model, protocol) and shown step count: medians of TV, hole PSNR, latency."""
+    """Per (model, protocol) and shown step count (n, N or t_T): medians of TV (both norms),
+    hole PSNR, latency."""
     import pandas as pd
 
     df = pd.read_parquet(table_path)
@@ -60,14 +61,15 @@ def measurement_rows(table_path: Path) -> list[dict]:
         meas = sub[sub.record != "throughput"]
         for s in _picks(sorted(meas["step_n"].unique())):
             m = meas[meas["step_n"] == s]
-            thr = sub[(sub.record == "throughput") & (sub.steps_N == s)]
+            thr = sub[(sub.record == "throughput") & (sub.step_n == s)]
             rows.append(
                 {
                     "model": str(model),
                     "protocol": protocol,
-                    "N or n": str(s),
+                    "N, n or t_T": str(s),
                     "rows": str(len(m)),
                     "tv_l1": f"{m.tv_l1.median():.4g}",
+                    "tv_l2_pred": f"{m.tv_l2_pred.median():.4g}",
                     "psnr_hole_db_pred": f"{m.psnr_hole_db_pred.median():.3g}",
                     "latency_s": f"{m.latency_s.median():.3g}",
                     "UNet calls": str(int(m.unet_calls.median())),

@@ -21,7 +21,26 @@ from profiling.fitting import FitError, FitResult, fit_delay, fit_tv
 STEPS_AXIS = {
     "trajectory": ("step", "step_n", "n (reverse steps done in one full-schedule run)"),
     "respaced": ("final", "steps_N", "N (num_inference_steps of a complete run)"),
+    "start": (
+        "final",
+        "step_n",
+        "t_T (a run of the N-step schedule started from pure noise at respaced index t_T - 1)",
+    ),
 }
+"""protocol -> (record fitted, steps-axis column, what the axis is)."""
+TV_COLUMNS = {
+    "tv_l2_pred": ("l2", "the predicted clean image"),
+    "tv_l2": ("l2", "the sample x_t"),
+    "tv_l1_pred": ("l1", "the predicted clean image"),
+    "tv_l1": ("l1", "the sample x_t"),
+}
+"""The quality columns eq. (7) can be fitted to -> (piq norm_type, image measured)."""
+
+
+def check_tv_column(column: str) -> None:
+    """A quality column that is not a TV column of the table is one sentence naming the option."""
+    if column not in TV_COLUMNS:
+        raise ProfilingError(f"--tv-column '{column}' is not one of {', '.join(TV_COLUMNS)}.")
 
 
 @dataclass
@@ -37,10 +56,11 @@ class FitArgs:
     protocol_suffix: bool = True
     """Name files `<name>-<protocol>.json`; --no-protocol-suffix writes `<name>.json` (one
     protocol only)."""
-    tv_column: str = "tv_l1_pred"
-    """Quality column fitted with eq. (7): tv_l1_pred (the predicted clean image, what a user gets if
-    generation stops after n steps; it shows the paper's plateau-slope-plateau) or tv_l1 (the
-    noisy sample x_t, which on our models keeps falling until the last step)."""
+    tv_column: str = "tv_l2_pred"
+    """Quality column fitted with eq. (7): tv_l2_pred (default: piq's default l2 TV, the paper's
+    scale, of the predicted clean image, i.e. the delivered image: what a user gets if generation
+    stops after n steps, the final output of a finished run), tv_l2 (l2 TV of the sample x_t),
+    or tv_l1_pred / tv_l1 (the l1 norm, sum of absolute differences: the paper's text)."""
     delay_clock: str = clocks.AUTO
     """Clock eq. (8) is fitted from (docs/profiling.md, "Which clock"): cpu (CPU time of the
     request thread; a busy neighbour core does not add its turns), wall (latency_s), envelope
@@ -65,21 +85,22 @@ class FitAfterArgs:
     n_boot: int = FitArgs.n_boot
     """Bootstrap resamples of the fit (`fit-models --n-boot`)."""
     tv_column: str = FitArgs.tv_column
-    """Quality column fitted with eq. (7): tv_l1_pred (the predicted clean image) or tv_l1 (the
-    noisy sample x_t) (`fit-models --tv-column`)."""
+    """Quality column fitted with eq. (7): tv_l2_pred (l2 TV of the predicted clean image, the
+    paper's scale), tv_l2, tv_l1_pred or tv_l1 (`fit-models --tv-column`)."""
     delay_clock: str = FitArgs.delay_clock
     """Clock eq. (8) is fitted from: auto, cpu, wall, envelope or cuda (`fit-models
     --delay-clock`)."""
 
     def fit_args(self, table_path: Path, protocol: str) -> FitArgs:
-        """`fit-models` on one campaign table; one protocol is named `<campaign>.json`."""
+        """`fit-models` on one campaign table; one protocol is named `<campaign>.json`, several
+        (`--protocol both|all`) `<campaign>-<protocol>.json`."""
         return FitArgs(
             measurements=(Path(table_path),),
             out=self.fit_out,
             n_boot=self.n_boot,
             tv_column=self.tv_column,
             delay_clock=self.delay_clock,
-            protocol_suffix=protocol == "both",
+            protocol_suffix=protocol in ("both", "all"),
         )
 
 
@@ -140,8 +161,6 @@ def fit_model_rows(rows, protocol: str, args: FitArgs, clock: str | None = None)
         + rows["seed"].astype(str)
     ).to_numpy()
     x = rows[axis].to_numpy(dtype=float)
-    if args.tv_column not in rows:
-        raise ProfilingError(f"measurement table has no column '{args.tv_column}'.")
     tv = fit_tv(
         x,
         rows[args.tv_column].to_numpy(dtype=float),
@@ -167,6 +186,7 @@ def _throughput(df, model_id: str, protocol: str) -> list[dict]:
     return [
         {
             "steps_N": int(r.steps_N),
+            **({"t_T": int(r.step_n)} if protocol == "start" else {}),
             "batch_size": int(r.batch_size),
             "img_per_s": float(r.throughput_img_per_s),
         }
@@ -174,113 +194,151 @@ def _throughput(df, model_id: str, protocol: str) -> list[dict]:
     ]
 
 
+def _image_hwc(rows) -> list[int] | None:
+    """[H, W, C] of the generated images (the `image_hwc` column), None where the table lacks it."""
+    if "image_hwc" not in rows or rows["image_hwc"].isna().all():
+        return None
+    return [int(v) for v in str(rows["image_hwc"].dropna().iloc[0]).split("x")]
+
+
+def _check_quality_column(df, args: FitArgs, files: list[Path]) -> None:
+    """A --tv-column that is not a TV column, or that the table does not hold, before any fit."""
+    check_tv_column(args.tv_column)
+    measured = df[df.record != "throughput"]
+    if args.tv_column not in measured or measured[args.tv_column].isna().all():
+        raise ProfilingError(
+            f"measurement table '{files[0]}' holds no values of column '{args.tv_column}' (--tv-column); a table measured before l2 TV existed has only tv_l1 and tv_l1_pred."
+        )
+
+
+def _model_entry(df, model_id: str, rows, fit: tuple, protocol, args, clock: tuple) -> dict:
+    """One model's entry of the fitted-models JSON."""
+    (tv, delay), (clock_name, clock_note) = fit, clock
+    _, axis, axis_doc = STEPS_AXIS[protocol]
+    norm, image = TV_COLUMNS[args.tv_column]
+    first = rows.iloc[0]
+    notes = [
+        f"steps axis: {axis_doc}; quality column {args.tv_column} (piq TV, {norm} norm, of {image}, images in [0, 1])."
+    ]
+    delay_notes = [f"delay clock {clock_name}: eq. (8) fitted to {clocks.COLUMN[clock_name]}."]
+    delay_notes += [clock_note] if clock_note else []
+    settings = {
+        k: _plain(first.get(k))
+        for k in ("jump_length", "jump_n_sample", "eta", "dtype", "batch_size", "image_source")
+    }
+    if protocol != "respaced":
+        settings["steps_N"] = int(first["steps_N"])  # the one schedule the steps axis runs on
+    return {
+        "id": str(model_id),
+        "checkpoint": str(first["checkpoint"]),
+        "checkpoint_sha256": None
+        if first["checkpoint_sha256"] is None
+        else str(first["checkpoint_sha256"]),
+        "storage_size_bytes": int(first["storage_size_bytes"]),
+        "output_size_bits": int(first["output_size_bits"]),
+        "tv_model": {
+            **_result_json(tv, "rmse"),
+            "steps_axis": axis,
+            "column": args.tv_column,
+            "norm_type": norm,
+            "image_size_hwc": _image_hwc(rows),
+        },
+        "delay_model": {
+            **_result_json(delay, "rmse_s"),
+            "steps_axis": axis,
+            "column": clocks.COLUMN[clock_name],
+        },
+        "throughput": _throughput(df, model_id, protocol),
+        "settings": settings | _load(rows),
+        "notes": " ".join(notes + tv.notes + delay_notes + delay.notes),
+    }
+
+
+def _fit_protocol(df, files, campaign: str, protocol: str, args: FitArgs) -> dict:
+    """Fit every model of one protocol; write its JSON (+PNG) when any model could be fitted."""
+    record, _, _ = STEPS_AXIS[protocol]
+    sub = df[(df.protocol == protocol) & (df.record == record)]
+    clock = clocks.resolve_clock(args.delay_clock, sub)
+    entries, fits, problems, measured = [], {}, [], {}
+    for model_id, rows in sub.groupby("model_id", sort=True):
+        measured[model_id] = rows
+        try:
+            tv, delay = fit_model_rows(rows, protocol, args, clock[0])
+        except FitError as exc:
+            problems.append(str(exc))
+            continue
+        fits[model_id] = (tv, delay, rows)
+        entries.append(_model_entry(df, model_id, rows, (tv, delay), protocol, args, clock))
+    result = {
+        "protocol": protocol,
+        "path": None,
+        "fitted": None,
+        "png": None,
+        "fits": fits,
+        "rows": measured,
+        "problems": problems,
+    }
+    if entries:
+        doc = _document(df[df.protocol == protocol], files, campaign, protocol, entries, args)
+        doc["delay_clock"] = clock[0]
+        stem = _slug(campaign) if not args.protocol_suffix else f"{_slug(campaign)}-{protocol}"
+        path = dump_fitted(doc, Path(args.out) / f"{stem}.json")
+        result["path"] = path
+        result["fitted"] = read_fitted(path)
+        if args.plot:
+            from profiling.plotting import draw_fig3
+
+            result["png"] = draw_fig3(
+                fits,
+                protocol,
+                args.tv_column,
+                path.with_suffix(".png"),
+                title=f"{campaign} ({protocol})",
+            )
+    return result
+
+
 def run_fit(args: FitArgs) -> list[dict]:
-    """Fit every (protocol, model) in the tables; write one JSON (+PNG) per protocol.
+    """Fit every (protocol, model) in the tables; write one JSON (+PNG) per protocol, and with
+    several protocols one PNG of them side by side (`<campaign>-protocols.png`).
 
     Returns one dict per protocol: {'protocol', 'path', 'fitted' (the file as read back,
-    `fitted_models.reader.FittedModels`), 'png', 'fits': {model: (tv, delay, rows)},
-    'problems': [sentences]}; 'path', 'fitted' and 'png' are None where no model could be fitted."""
+    `fitted_models.reader.FittedModels`), 'png', 'fits': {model: (tv, delay, rows)}, 'rows':
+    {model: rows} (every measured model), 'problems': [sentences], 'comparison_png'}; 'path',
+    'fitted' and 'png' are None where no model could be fitted, 'comparison_png' (the same
+    in every dict) with one protocol."""
     clocks.check_clock(args.delay_clock)
     df, files = load_tables(args.measurements)
     df = df[~df["is_warmup"].astype(bool)]
+    _check_quality_column(df, args, files)
     campaign = args.name or (
         str(df["campaign"].dropna().iloc[0])
         if "campaign" in df and df["campaign"].notna().any()
         else files[0].stem
     )
-    results = []
-    fitted_protocols = sorted(set(df["protocol"]) & set(STEPS_AXIS))
+    fitted_protocols = [p for p in STEPS_AXIS if p in set(df["protocol"])]
     if not args.protocol_suffix and len(fitted_protocols) > 1:
         raise ProfilingError(
             f"the measurements hold protocols {', '.join(fitted_protocols)}; one file per protocol needs the protocol in its name (drop --no-protocol-suffix)."
         )
-    for protocol in fitted_protocols:
-        record, axis, axis_doc = STEPS_AXIS[protocol]
-        sub = df[(df.protocol == protocol) & (df.record == record)]
-        clock, clock_note = clocks.resolve_clock(args.delay_clock, sub)
-        entries, fits, problems = [], {}, []
-        for model_id, rows in sub.groupby("model_id", sort=True):
-            try:
-                tv, delay = fit_model_rows(rows, protocol, args, clock)
-            except FitError as exc:
-                problems.append(str(exc))
-                continue
-            fits[model_id] = (tv, delay, rows)
-            first = rows.iloc[0]
-            notes = (
-                [
-                    f"steps axis: {axis_doc}; quality column {args.tv_column} (piq TV, l1 norm, images in [0, 1])."
-                ]
-                + tv.notes
-                + [f"delay clock {clock}: eq. (8) fitted to {clocks.COLUMN[clock]}."]
-                + ([clock_note] if clock_note else [])
-                + delay.notes
-            )
-            entries.append(
-                {
-                    "id": str(model_id),
-                    "checkpoint": str(first.checkpoint),
-                    "checkpoint_sha256": None
-                    if first.checkpoint_sha256 is None
-                    else str(first.checkpoint_sha256),
-                    "storage_size_bytes": int(first.storage_size_bytes),
-                    "output_size_bits": int(first.output_size_bits),
-                    "tv_model": {
-                        **_result_json(tv, "rmse"),
-                        "steps_axis": axis,
-                        "column": args.tv_column,
-                    },
-                    "delay_model": {
-                        **_result_json(delay, "rmse_s"),
-                        "steps_axis": axis,
-                        "column": clocks.COLUMN[clock],
-                    },
-                    "throughput": _throughput(df, model_id, protocol),
-                    "settings": {
-                        k: _plain(first.get(k))
-                        for k in (
-                            "jump_length",
-                            "jump_n_sample",
-                            "eta",
-                            "dtype",
-                            "batch_size",
-                            "image_source",
-                        )
-                    }
-                    | _load(rows),
-                    "notes": " ".join(notes),
-                }
-            )
-        result = {
-            "protocol": protocol,
-            "path": None,
-            "fitted": None,
-            "png": None,
-            "fits": fits,
-            "problems": problems,
-        }
-        if entries:
-            doc = _document(df[df.protocol == protocol], files, campaign, protocol, entries, args)
-            doc["delay_clock"] = clock
-            stem = _slug(campaign) if not args.protocol_suffix else f"{_slug(campaign)}-{protocol}"
-            path = dump_fitted(doc, Path(args.out) / f"{stem}.json")
-            result["path"] = path
-            result["fitted"] = read_fitted(path)
-            if args.plot:
-                from profiling.plotting import draw_fig3
-
-                result["png"] = draw_fig3(
-                    fits,
-                    protocol,
-                    args.tv_column,
-                    path.with_suffix(".png"),
-                    title=f"{campaign} ({protocol})",
-                )
-        results.append(result)
+    results = [_fit_protocol(df, files, campaign, p, args) for p in fitted_protocols]
     if not results:
         raise ProfilingError(
-            f"measurement table(s) {', '.join(map(str, args.measurements))} hold no trajectory or respaced rows to fit."
+            f"measurement table(s) {', '.join(map(str, args.measurements))} hold no {', '.join(STEPS_AXIS)} rows to fit."
         )
+    comparison = None
+    if args.plot and sum(bool(r["rows"]) for r in results) > 1:
+        from profiling.plotting import draw_protocols
+
+        Path(args.out).mkdir(parents=True, exist_ok=True)
+        comparison = draw_protocols(
+            results,
+            args.tv_column,
+            Path(args.out) / f"{_slug(campaign)}-protocols.png",
+            title=f"{campaign}: {args.tv_column} by protocol",
+        )
+    for r in results:
+        r["comparison_png"] = comparison
     return results
 
 
@@ -307,8 +365,10 @@ def _plain(value):
 def _document(
     df, files: list[Path], campaign: str, protocol: str, entries: list[dict], args: FitArgs
 ) -> dict:
-    first = df.iloc[0]
-    kind = str(first.device).split(":")[0]
+    first = df.iloc[0]  # a row: its fields by key (`first.dtype` is the row's own dtype)
+    kind = str(first["device"]).split(":")[0]
+    norm, image = TV_COLUMNS[args.tv_column]
+    sizes = {tuple(e["tv_model"]["image_size_hwc"] or ()) for e in entries}
     return {
         "schema": SCHEMA_NAME,
         "schema_version": SCHEMA_VERSION,
@@ -317,11 +377,17 @@ def _document(
         "protocol": protocol,
         "quality_metric": {
             "name": "total_variation",
-            "norm_type": "l1",
+            "norm_type": norm,
             "image_range": "[0, 1]",
             "column": args.tv_column,
+            "image": image,
+            "image_size_hwc": list(sizes.pop()) if len(sizes) == 1 and () not in sizes else None,
         },
-        "device": {"name": str(first.device_name), "kind": kind, "dtype": str(first.dtype)}
+        "device": {
+            "name": str(first["device_name"]),
+            "kind": kind,
+            "dtype": str(first["dtype"]),
+        }
         | _load(df),
         "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         "source": {
@@ -376,6 +442,8 @@ def summary(results: list[dict], into: Summary | None = None) -> Summary:
                     )
         png = f" + {r['png'].name}" if r["png"] else ""
         out.table(f"{r['protocol']}: {fitted.path}{png}", rows)
+    for png in {r.get("comparison_png") for r in results} - {None}:
+        out.line(f"protocols side by side: {png}")
     for p in (p for r in results for p in r["problems"]):
         out.line(f"warning: cannot fit: {p}")
     return out

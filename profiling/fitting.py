@@ -7,8 +7,10 @@ form for each pair, then a continuous refinement with scipy. Eq. (8), delay D(s)
 an ordinary least-squares line (scikit-learn). Intervals are percentile bootstrap 95 % intervals, resampling whole curves
 (one image x mask x seed) so that the steps of one curve stay together.
 
-The steps axis s is n (reverse steps done) for the trajectory protocol and N (the schedule
-length) for the respaced protocol.
+The steps axis s is n (reverse steps done) for the trajectory protocol, N (the schedule
+length) for the respaced protocol and t_T (the start index) for the start protocol.
+`predicted_breakpoints` is what the start protocol's A1 and A3 should be if quality follows the
+signal level sqrt(alpha_bar) of the step the chain starts from.
 """
 
 from __future__ import annotations
@@ -21,11 +23,40 @@ from fitted_models.curves import generation_delay_s, tv_of_steps_ramped, tv_ramp
 from profiling.errors import ProfilingError
 
 MAX_BREAKPOINT_CANDIDATES = 40
+BREAKPOINT_LEVELS = (0.75, 0.10)
+"""sqrt(alpha_bar) at the start where the paper's A1 = 60 and A3 = 170 sit for N = 250."""
 MIN_CURVES_FOR_CURVE_BOOTSTRAP = 5
 
 
 class FitError(ProfilingError):
     """The data cannot support the model (one sentence saying why)."""
+
+
+def signal_level(
+    t_start,
+    num_inference_steps: int = 250,
+    *,
+    beta_start: float = 1e-4,
+    beta_end: float = 0.02,
+    num_train_timesteps: int = 1000,
+) -> np.ndarray:
+    """sqrt(alpha_bar) at respaced index t_T - 1 (training timestep (t_T - 1) * T // N) under
+    the linear beta schedule (DDPM's 1e-4..0.02 over 1000 steps: diffusers' RePaintScheduler
+    default): the weight of the clean image in the sample a start-protocol chain starts from."""
+    betas = np.linspace(beta_start, beta_end, num_train_timesteps, dtype=float)
+    alpha_bar = np.cumprod(1.0 - betas)
+    index = (np.asarray(t_start, dtype=int) - 1) * (num_train_timesteps // num_inference_steps)
+    return np.sqrt(alpha_bar[index])
+
+
+def predicted_breakpoints(
+    num_inference_steps: int = 250, levels: tuple[float, ...] = BREAKPOINT_LEVELS, **schedule
+) -> tuple[int | None, ...]:
+    """Per level, the first t_T in 1..N whose starting signal level `signal_level` is below it
+    (None where none is): (60, 170) for N = 250 and the default levels (0.75, 0.10)."""
+    t = np.arange(1, num_inference_steps + 1)
+    level = signal_level(t, num_inference_steps, **schedule)
+    return tuple(int(t[level < v][0]) if (level < v).any() else None for v in levels)
 
 
 def _aggregate(x: np.ndarray, y: np.ndarray):

@@ -11,7 +11,10 @@ differences that matter for profiling:
 - `on_step(n, t, sample, pred_original_sample)` is called after every reverse (downward) step,
   n = 1, 2, ... = UNet calls so far, which is how the trajectory protocol measures;
 - `stop_after=n` ends the run after n reverse steps (a trajectory request served with n steps:
-  the same draws as the first n steps of the full run; closed-loop validation replays these).
+  the same draws as the first n steps of the full run; closed-loop validation replays these);
+- `RePaintSettings.start_at = t_T` starts the chain part-way down the N-step schedule, from pure
+  noise at respaced index t_T - 1 (RePaint's `get_schedule_jump(t_T, ...)`, the start protocol;
+  `start_timesteps`).
 """
 
 from __future__ import annotations
@@ -43,6 +46,47 @@ class RePaintSettings:
     """r: resampling repeats per jump point (1 = plain DDPM/DDIM, no resampling)."""
     eta: float = 1.0
     """Noise weight of a step: 1 = DDPM (RePaint's own code), 0 = DDIM."""
+    start_at: int | None = None
+    """t_T: start from pure noise at respaced index t_T - 1 of the N-step schedule and run down
+    to 0 (RePaint's t_T; 1 <= t_T <= N); None = N, the whole schedule."""
+
+    def __post_init__(self) -> None:
+        if self.start_at is not None and not 1 <= self.start_at <= self.num_inference_steps:
+            raise ValueError(
+                f"start_at = {self.start_at} is outside 1..N = {self.num_inference_steps}."
+            )
+
+    @property
+    def reverse_steps(self) -> int:
+        """Downward steps of one run (t_T, else N): what `count_unet_calls` counts."""
+        return self.num_inference_steps if self.start_at is None else self.start_at
+
+
+def start_timesteps(
+    t_start: int,
+    num_inference_steps: int,
+    jump_length: int = 10,
+    jump_n_sample: int = 1,
+    num_train_timesteps: int = 1000,
+) -> list[int]:
+    """The RePaint jump schedule that starts at respaced index `t_start` - 1, in training
+    timesteps (respaced index times num_train_timesteps // N).
+
+    RePaint's `get_schedule_jump(t_T, ...)` (jump points j in range(0, t_T - j_len, j_len),
+    each revisited jump_n_sample - 1 times) on diffusers' spacing: with t_start = N it is
+    exactly what `RePaintScheduler.set_timesteps(N, jump_length, jump_n_sample)` builds."""
+    jumps = {j: jump_n_sample - 1 for j in range(0, t_start - jump_length, jump_length)}
+    t, out = t_start, []
+    while t >= 1:
+        t -= 1
+        out.append(t)
+        if jumps.get(t, 0) > 0:
+            jumps[t] -= 1
+            for _ in range(jump_length):
+                t += 1
+                out.append(t)
+    stride = num_train_timesteps // min(num_inference_steps, num_train_timesteps)
+    return [v * stride for v in out]
 
 
 def count_unet_calls(
@@ -210,6 +254,18 @@ def inpaint(
     scheduler.set_timesteps(
         settings.num_inference_steps, settings.jump_length, settings.jump_n_sample, device
     )
+    if settings.start_at is not None:  # same spacing (step, undo_step), later start
+        scheduler.timesteps = torch.tensor(
+            start_timesteps(
+                settings.start_at,
+                scheduler.num_inference_steps,
+                settings.jump_length,
+                settings.jump_n_sample,
+                scheduler.config.num_train_timesteps,
+            ),
+            dtype=torch.long,
+            device=device,
+        )
     scheduler.eta = settings.eta
     t_last = int(scheduler.timesteps[0]) + 1
     t_batch = torch.empty(batch, dtype=torch.long, device=device)

@@ -1,7 +1,9 @@
-"""Image metrics. Conventions: images in [0, 1]; TV with piq's l1 norm (sum of absolute
-differences of horizontally and vertically adjacent pixels, summed over channels, not
-normalised by size: the paper's definition); PSNR and SSIM on the inpainted region only,
-against the clean image, with no learned weights (nothing is downloaded)."""
+"""Image metrics. Conventions: images in [0, 1]; TV with piq's `total_variation` in two norms,
+neither normalised by size: ``l1`` (sum of absolute differences of horizontally and vertically
+adjacent pixels, summed over channels: the paper's text) and ``l2`` (piq's default: the square
+root of the summed squared differences, the scale of the paper's values); PSNR and SSIM on the
+inpainted region only, against the clean image, with no learned weights (nothing is
+downloaded)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,9 @@ import math
 import piq
 import torch
 
-TV_NORM = "l1"
+TV_NORMS = ("l1", "l2")
+"""piq norm_type of the TV columns: `tv_<norm>` (x_t), `tv_<norm>_pred` (predicted clean
+image), `tv_<norm>_reference` (the clean image)."""
 
 
 def to_unit_range(sample: torch.Tensor) -> torch.Tensor:
@@ -18,9 +22,18 @@ def to_unit_range(sample: torch.Tensor) -> torch.Tensor:
     return (sample.float() / 2 + 0.5).clamp(0, 1)
 
 
-def total_variation(images01: torch.Tensor) -> torch.Tensor:
-    """Per-image TV (l1), shape (B,)."""
-    return piq.total_variation(images01, reduction="none", norm_type=TV_NORM)
+def total_variation(images01: torch.Tensor, norm: str = "l1") -> torch.Tensor:
+    """Per-image TV in piq's `norm` ("l1" or "l2"), shape (B,)."""
+    return piq.total_variation(images01, reduction="none", norm_type=norm)
+
+
+def reference_tv(reference01: torch.Tensor) -> dict[str, list[float]]:
+    """{`tv_<norm>_reference`: per-image TV of the clean images} for every norm."""
+    with torch.no_grad():
+        return {
+            f"tv_{norm}_reference": total_variation(reference01, norm).double().cpu().tolist()
+            for norm in TV_NORMS
+        }
 
 
 def psnr_hole_db(
@@ -71,12 +84,13 @@ def ssim_hole(
 def image_metrics(
     sample: torch.Tensor, pred_original: torch.Tensor, reference01: torch.Tensor, mask: torch.Tensor
 ) -> list[dict]:
-    """Per-image metrics of the current sample x_t and of the predicted clean image."""
+    """Per-image metrics of the current sample x_t and of the predicted clean image (TV in every
+    norm of `TV_NORMS`)."""
     with torch.no_grad():
         x, p = to_unit_range(sample), to_unit_range(pred_original)
         columns = {
-            "tv_l1": total_variation(x),
-            "tv_l1_pred": total_variation(p),
+            **{f"tv_{norm}": total_variation(x, norm) for norm in TV_NORMS},
+            **{f"tv_{norm}_pred": total_variation(p, norm) for norm in TV_NORMS},
             "psnr_hole_db": psnr_hole_db(x, reference01, mask),
             "psnr_hole_db_pred": psnr_hole_db(p, reference01, mask),
             "ssim_hole": ssim_hole(x, reference01, mask),

@@ -21,20 +21,20 @@ import torch
 from common.device import resolve_device
 from common.provenance import device_name, load_average, versions
 from profiling import hardware, metrics, table
-from profiling.args import ProfileArgs, check_steps, protocols, validate
+from profiling.args import ProfileArgs, check_steps, validate
+from profiling.cells import build_cells, expand_models, images_for, shortened, unet_calls
 from profiling.errors import ProfilingError
 from profiling.images import image_source, stable_seed
 from profiling.loop import (
     RePaintSettings,
     UNetCalls,
     UNetDenoiser,
-    count_unet_calls,
     generators_for,
     inpaint,
     make_scheduler,
 )
 from profiling.masks import check_mask, mask_set
-from profiling.models import ModelInfo, load_unet
+from profiling.models import load_unet
 
 
 def _versions() -> dict:
@@ -64,7 +64,7 @@ class Campaign:
             "jump_length": args.jump_length,
             "jump_n_sample": args.jump_n_sample,
             "eta": args.eta,
-            "tv_norm": metrics.TV_NORM,
+            "tv_norm": ",".join(metrics.TV_NORMS),
             "image_source": args.images,
             **_versions(),
         }
@@ -96,67 +96,9 @@ class Campaign:
             "checkpoint_sha256": info.checkpoint_sha256,
             "storage_size_bytes": info.storage_size_bytes,
             "output_size_bits": channels * size * size * 8,
+            "image_hwc": f"{size}x{size}x{channels}",
         }
         return denoiser, info, dict(images), dict(masks), model_cols
-
-
-def build_cells(
-    args: ProfileArgs, info: ModelInfo, image_ids: list[str], mask_ids: list[str]
-) -> list[dict]:
-    """Every cell of one model, in a fixed order (identical on every process)."""
-    cells = []
-    for protocol in protocols(args):
-        grid = (
-            [args.trajectory_steps]
-            if protocol == "trajectory"
-            else sorted(set(args.respaced_steps))
-        )
-        base = {
-            "protocol": protocol,
-            "sha": info.checkpoint_sha256,
-            "jl": args.jump_length,
-            "jn": args.jump_n_sample,
-            "eta": args.eta,
-            "dtype": args.dtype,
-            "cl": args.channels_last,
-            "compile": args.compile,
-            "device": hardware_kind(args),
-        }
-        for image_id in image_ids:
-            for mask_id in mask_ids:
-                for seed in args.seeds:
-                    for n in grid:
-                        cells.append(
-                            {
-                                **base,
-                                "record": "step" if protocol == "trajectory" else "final",
-                                "image": image_id,
-                                "mask": mask_id,
-                                "seed": seed,
-                                "N": n,
-                                "batch": 1,
-                            }
-                        )
-        if args.throughput:
-            for n in grid:
-                cells.append(
-                    {
-                        **base,
-                        "record": "throughput",
-                        "image": "+".join(image_ids),
-                        "mask": mask_ids[0],
-                        "seed": args.seeds[0],
-                        "N": n,
-                        "batch": args.batch,
-                    }
-                )
-    for cell in cells:
-        cell["id"] = table.cell_id({k: v for k, v in cell.items() if k != "id"})
-    return cells
-
-
-def hardware_kind(args: ProfileArgs) -> str:
-    return str(resolve_device(args.device))
 
 
 def _to_tensors(image: np.ndarray, mask: np.ndarray, batch: int, device: torch.device):
@@ -177,7 +119,9 @@ def run_cell(
 ) -> list[dict]:
     """Generate one cell and return its rows (not yet written)."""
     args, device = camp.args, camp.device
-    settings = RePaintSettings(cell["N"], args.jump_length, args.jump_n_sample, args.eta)
+    settings = RePaintSettings(
+        cell["N"], args.jump_length, args.jump_n_sample, args.eta, start_at=cell.get("t_T")
+    )
     image_ids = cell["image"].split("+")
     batch = cell["batch"]
     picked = [image_ids[i % len(image_ids)] for i in range(batch)]
@@ -186,9 +130,9 @@ def run_cell(
     seeds = [stable_seed(cell["seed"], image_id) for image_id in picked]
     scheduler = make_scheduler()
     rows: list[dict] = []
-    ref_tv = metrics.total_variation(ref01).double().cpu().tolist()
+    ref_tv = metrics.reference_tv(ref01)
     hole_fraction = float(1.0 - mask[0].mean())
-    calls_per_run = count_unet_calls(cell["N"], args.jump_length, args.jump_n_sample)
+    calls_per_run = unet_calls(cell, args)
     base = {
         **camp.common,
         **model_cols,
@@ -202,7 +146,7 @@ def run_cell(
         "seed": cell["seed"],
         "steps_N": cell["N"],
         "batch_size": batch,
-        "tv_l1_reference": ref_tv[0] if batch == 1 else None,
+        **{name: values[0] if batch == 1 else None for name, values in ref_tv.items()},
     }
     watch = hardware.Stopwatch(device)
     calls = UNetCalls()
@@ -259,7 +203,7 @@ def run_cell(
     row = {
         **base,
         **run_cols,
-        "step_n": cell["N"],
+        "step_n": settings.reverse_steps,
         "timestep_t": last.get("t"),
         "unet_calls": calls_per_run,
         "latency_s": latency,
@@ -352,26 +296,6 @@ def measure_request(
     )
 
 
-def images_for(spec: str, images: str) -> str:
-    """`auto`: a zoo model inpaints its own domain's held-out images; any other model synthetic ones."""
-    if images != "auto":
-        return images
-    return spec if spec.startswith("zoo:") else "synthetic"
-
-
-def expand_models(models: list[str]) -> list[str]:
-    """`zoo` stands for every model of the bundled zoo (`zoo:<domain>`), and so does no model."""
-    out: list[str] = []
-    for spec in models or ["zoo"]:
-        if spec == "zoo":
-            from profiling.zoo.api import zoo_domains
-
-            out += [f"zoo:{d}" for d in zoo_domains()]
-        else:
-            out.append(spec)
-    return out
-
-
 def run_profile(args: ProfileArgs) -> dict:
     """Measure every missing cell; return {'table': path or None, 'done': n, 'skipped': n, 'rank': r}."""
     args.models = expand_models(list(args.models))
@@ -426,10 +350,9 @@ def run_profile(args: ProfileArgs) -> dict:
 
 def _warm_up(camp, denoiser, first_cell, images, masks, model_cols, spec) -> None:
     cell = {
-        **first_cell,
+        **shortened(first_cell, 20),
         "record": "final",
         "batch": 1,
-        "N": min(first_cell["N"], 20),
         "image": first_cell["image"].split("+")[0],
     }
     rows = []
@@ -443,7 +366,7 @@ def _run_cells(camp, denoiser, todo, images, masks, model_cols, info) -> int:
     from common.progress import progress_bar
 
     args = camp.args
-    total_calls = sum(count_unet_calls(c["N"], args.jump_length, args.jump_n_sample) for c in todo)
+    total_calls = sum(unet_calls(c, args) for c in todo)
     bar = progress_bar(
         total=total_calls,
         unit="call",
@@ -454,7 +377,7 @@ def _run_cells(camp, denoiser, todo, images, masks, model_cols, info) -> int:
     try:
         for cell in todo:
             if cell["record"] == "throughput":
-                warm = {**cell, "N": min(cell["N"], 5)}
+                warm = shortened(cell, 5)
                 run_cell(
                     camp, denoiser, warm, images, masks, model_cols, warmup=True
                 )  # batch-B kernels warm, not recorded

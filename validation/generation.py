@@ -130,7 +130,8 @@ def replay_request(model: ReplayModel, req: dict, protocol: str) -> tuple[dict, 
         "unet_calls": m.unet_calls,
         "meas_delay_s": m.latency_s,
         "unet_time_s": m.unet_time_s,
-        **{k: m.metrics[k] for k in ("tv_l1", "tv_l1_pred", "psnr_hole_db_pred", "ssim_hole_pred")},
+        **{k: m.metrics[k] for k in ("tv_l1", "tv_l1_pred", "tv_l2", "tv_l2_pred")},
+        **{k: m.metrics[k] for k in ("psnr_hole_db_pred", "ssim_hole_pred")},
     }
     return cols, m
 
@@ -138,4 +139,4 @@ def replay_request(model: ReplayModel, req: dict, protocol: str) -> tuple[dict, 
 def delivered_image(m, quality_column: str):
     """The image the request delivers: the predicted clean image or the sample x_t, whichever
     the fit's quality column measured."""
-    return m.pred01 if quality_column == "tv_l1_pred" else m.sample01
+    return m.pred01 if quality_column.endswith("_pred") else m.sample01

@@ -29,3 +29,22 @@ def test_versions_installed_or_runtime():
 def test_load_average():
     load = load_average()
     assert load is None or load >= 0.0
+
+
+def test_a_cpu_is_named_by_its_model(monkeypatch, tmp_path):
+    import builtins
+    import types
+
+    from common import provenance as prov
+
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nmodel name\t: Test CPU @ 2.0GHz\n")
+    real_open = builtins.open
+    monkeypatch.setattr(
+        builtins,
+        "open",
+        lambda f, *a, **k: real_open(cpuinfo if f == "/proc/cpuinfo" else f, *a, **k),
+    )
+    monkeypatch.setattr(prov.platform, "processor", lambda: "x86_64")
+    assert prov.device_name(types.SimpleNamespace(type="cpu")) == "Test CPU @ 2.0GHz"
+    assert prov.device_name(types.SimpleNamespace(type="cuda"), "NVIDIA H200") == "NVIDIA H200"

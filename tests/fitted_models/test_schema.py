@@ -4,7 +4,13 @@ import copy
 
 import pytest
 
-from fitted_models.schema import FittedModelsError, dump_fitted, load_fitted, validate_fitted
+from fitted_models.schema import (
+    SCHEMA_VERSION,
+    FittedModelsError,
+    dump_fitted,
+    load_fitted,
+    validate_fitted,
+)
 
 
 def test_dump_then_load_is_the_same_document(tmp_path):
@@ -27,3 +33,21 @@ def test_the_delay_clock_is_optional_and_checked():
         validate_fitted({**doc, "delay_clock": clock})
     with pytest.raises(FittedModelsError, match="field 'delay_clock' must be one of"):
         validate_fitted({**doc, "delay_clock": "sundial"})
+
+
+def test_version_2_adds_the_start_protocol_and_keeps_reading_version_1():
+    doc = copy.deepcopy(load_fitted("paper"))
+    assert doc["schema_version"] == 1  # the committed files stay readable
+    doc["protocol"] = "start"
+    with pytest.raises(FittedModelsError, match="protocol"):
+        validate_fitted(doc)  # no start protocol in version 1
+    doc["schema_version"] = SCHEMA_VERSION
+    doc["quality_metric"]["image_size_hwc"] = [256, 256, 3]
+    doc["models"][0]["tv_model"]["image_size_hwc"] = [256, 256, 3]
+    assert validate_fitted(doc) is doc
+    doc["models"][0]["tv_model"]["image_size_hwc"] = [256, 256]
+    with pytest.raises(FittedModelsError, match=r"tv_model\.image_size_hwc"):
+        validate_fitted(doc)
+    doc["schema_version"] = 3
+    with pytest.raises(FittedModelsError, match="schema_version"):
+        validate_fitted(doc)

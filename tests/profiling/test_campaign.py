@@ -19,7 +19,7 @@ def test_measure_then_fit_then_summary(tiny_unet_dir, tmp_path):
     printed = summary(result)
     (_, table), *fit_tables = printed.tables
     table = pd.DataFrame(table)
-    assert list(table["N or n"]) == ["1", "3", "5", "7", "8"]  # 8 steps: five of them shown
+    assert list(table["N, n or t_T"]) == ["1", "3", "5", "7", "8"]  # 8 steps: five of them shown
     assert printed.lines[0].startswith("1 cells measured, 0 already done; table: ")
     # A random UNet's curve has no plateaus: no fit table, one warning instead.
     assert not fit_tables and printed.lines[1].startswith("warning: cannot fit: ")

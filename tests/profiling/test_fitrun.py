@@ -1,34 +1,41 @@
-"""`profiling.fitrun`: a measurement table fitted, the written file read back, the figure drawn."""
+"""`profiling.fitrun`: a measurement table fitted, the written file read back, the figure drawn;
+the start protocol on its t_T axis; the device block's provenance; the quality column checked."""
 
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from fitted_models.reader import read_fitted
+from profiling.errors import ProfilingError
 from profiling.fitrun import FitArgs, run_fit
 from tests.profiling.synthetic import TRUE, synthetic
 
 
-def _table(tmp_path, protocol="trajectory"):
+def _frame(protocol="trajectory", **extra) -> pd.DataFrame:
     x, tv, delay, groups = synthetic(n_curves=6)
-    df = pd.DataFrame(
+    record = "step" if protocol == "trajectory" else "final"
+    return pd.DataFrame(
         {
             "campaign": "synthetic-test",
             "protocol": protocol,
-            "record": "step",
+            "record": record,
             "is_warmup": False,
             "model_id": "fake",
             "checkpoint": "fake/ckpt",
             "checkpoint_sha256": "0" * 64,
             "storage_size_bytes": 1234,
             "output_size_bits": 3 * 16 * 16 * 8,
+            "image_hwc": "16x16x3",
             "image_id": [f"img{g}" for g in groups],
             "mask_id": "thick-s0",
             "seed": 0,
             "step_n": x.astype(int),
             "steps_N": 250,
-            "tv_l1": tv,
-            "tv_l1_pred": tv,
+            "tv_l1": 30 * tv,
+            "tv_l1_pred": 30 * tv,
+            "tv_l2": tv,
+            "tv_l2_pred": tv,
             "latency_s": delay,
             "device": "cpu",
             "device_name": "test-cpu",
@@ -41,10 +48,14 @@ def _table(tmp_path, protocol="trajectory"):
             "eta": 1.0,
             "batch_size": 1,
             "image_source": "synthetic",
+            **extra,
         }
     )
-    path = tmp_path / "m.parquet"
-    df.to_parquet(path)
+
+
+def _table(tmp_path, protocol="trajectory", name="m", **extra):
+    path = tmp_path / f"{name}.parquet"
+    _frame(protocol, **extra).to_parquet(path)
     return path
 
 
@@ -56,16 +67,57 @@ def test_fit_models_writes_valid_json_and_png(tmp_path):
     assert fitted.protocol == "trajectory" and fitted.source.measurements_sha256
     [model] = fitted.models
     assert abs(model.A1_steps - 60) < 3 and model.tv_fit.steps_axis == "step_n"
+    assert model.tv_fit.column == "tv_l2_pred" and abs(model.A2_tv - 110) < 3  # the l2 default
     assert set(model.tv_fit.ci95) == set(TRUE)
     tv, _, _ = result["fits"]["fake"]
     assert model.A1_steps == tv.params["A1_steps"] and model.tv_fit.r2 == tv.r2
-    assert result["png"].stat().st_size > 10_000
+    assert result["png"].stat().st_size > 10_000 and result["comparison_png"] is None
+    assert fitted.quality_metric == {
+        "name": "total_variation", "norm_type": "l2", "image_range": "[0, 1]",
+        "column": "tv_l2_pred", "image": "the predicted clean image", "image_size_hwc": [16, 16, 3],
+    }  # fmt: skip
+
+
+def test_device_block_names_the_dtype_and_the_cpu(tmp_path):
+    path = _table(tmp_path, dtype="fp16", device_name="AMD EPYC 7B13 64-Core Processor")
+    [result] = run_fit(FitArgs(measurements=[path], out=tmp_path / "f", n_boot=5, plot=False))
+    device = result["fitted"].device
+    assert device == {"name": "AMD EPYC 7B13 64-Core Processor", "kind": "cpu", "dtype": "fp16"}
+    assert result["fitted"].models[0].settings["dtype"] == "fp16"
+
+
+def test_start_protocol_fits_on_t_T_and_protocols_side_by_side(tmp_path):
+    both = pd.concat([_frame("trajectory"), _frame("start")])
+    both.to_parquet(tmp_path / "both.parquet")
+    args = FitArgs(measurements=[tmp_path / "both.parquet"], out=tmp_path / "f", n_boot=5)
+    trajectory, start = run_fit(args)
+    assert start["protocol"] == "start" and start["path"].name == "synthetic-test-start.json"
+    fitted = read_fitted(start["path"])
+    [model] = fitted.models
+    assert fitted.protocol == "start" and model.tv_fit.steps_axis == "step_n"
+    assert abs(model.A3_steps - 170) < 3 and model.settings["steps_N"] == 250
+    png = start["comparison_png"]
+    assert png == trajectory["comparison_png"] and png.name == "synthetic-test-protocols.png"
+    assert png.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize(
+    ("column", "drop", "needle"),
+    [
+        ("psnr_hole_db", None, "--tv-column 'psnr_hole_db' is not one of"),
+        ("tv_l2_pred", "tv_l2_pred", "no values of column 'tv_l2_pred' (--tv-column)"),
+    ],
+)
+def test_a_quality_column_it_cannot_fit_is_one_sentence(tmp_path, column, drop, needle):
+    df = _frame()
+    df.drop(columns=[drop] if drop else []).to_parquet(tmp_path / "old.parquet")
+    args = FitArgs(measurements=[tmp_path / "old.parquet"], out=tmp_path / "f", tv_column=column)
+    with pytest.raises(ProfilingError) as info:
+        run_fit(args)
+    assert needle in str(info.value) and "\n" not in str(info.value)
 
 
 def test_main_and_summary(tmp_path):
-    import pytest
-
-    from profiling.errors import ProfilingError
     from profiling.fitrun import main, summary
 
     results = main(FitArgs(measurements=[_table(tmp_path)], out=tmp_path / "fits", n_boot=5))

@@ -37,3 +37,19 @@ def test_refuses_unsupported_shapes():
         fit_tv(x, flat, groups, n_boot=40)
     with pytest.raises(FitError, match="at least 5 distinct"):
         fit_tv([1, 2, 3], [3, 2, 1])
+
+
+def test_signal_level_predicts_the_papers_breakpoints():
+    from profiling.fitting import predicted_breakpoints, signal_level
+
+    assert predicted_breakpoints(250) == (60, 170)  # the paper's A1 and A3
+    assert signal_level(59) > 0.75 > signal_level(60) and signal_level(169) > 0.10 > signal_level(
+        170
+    )
+    from profiling.loop import make_scheduler
+
+    t = np.arange(1, 251)  # diffusers' own schedule (float32) at the same training timesteps
+    expected = make_scheduler().alphas_cumprod[(t - 1) * 4].sqrt().numpy()
+    assert np.allclose(signal_level(t), expected, atol=1e-5)
+    assert predicted_breakpoints(25) == (7, 18)  # the same noise levels on a coarser schedule
+    assert predicted_breakpoints(250, levels=(0.0,)) == (None,)

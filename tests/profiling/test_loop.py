@@ -16,6 +16,7 @@ from profiling.loop import (
     generators_for,
     inpaint,
     make_scheduler,
+    start_timesteps,
 )
 
 
@@ -158,3 +159,49 @@ def test_denoiser_times_every_call_on_both_clocks(tiny_unet_dir):
     stats = calls.per_call(gpu_timed=False)
     assert stats["unet_call_min_s"] == min(times.call_s) <= stats["unet_call_median_s"]
     assert stats["unet_gpu_ms_per_call"] is None
+
+
+@pytest.mark.parametrize(
+    ("n", "jump_length", "jump_n_sample"), [(250, 10, 1), (30, 10, 3), (7, 2, 2)]
+)
+def test_start_schedule_at_n_is_set_timesteps(n, jump_length, jump_n_sample):
+    scheduler = make_scheduler()
+    scheduler.set_timesteps(n, jump_length, jump_n_sample)
+    assert start_timesteps(n, n, jump_length, jump_n_sample) == scheduler.timesteps.tolist()
+
+
+@pytest.mark.parametrize("t_start", [1, 10, 60, 250])
+def test_start_schedule_begins_at_t_start_minus_one_and_counts_its_calls(t_start):
+    steps = start_timesteps(t_start, 250, 10, 3)
+    assert steps[0] == (t_start - 1) * (1000 // 250) and steps[-1] == 0
+    downward = sum(b < a for a, b in zip([10**9, *steps], steps, strict=False))
+    assert downward == count_unet_calls(t_start, 10, 3)
+    assert set(range(0, t_start * 4, 4)) == set(steps)  # the spacing of N = 250, nothing else
+
+
+def test_chain_started_part_way_calls_the_unet_t_start_times():
+    image, mask = _inputs(1)
+    calls = []
+
+    def counting(x, t):
+        calls.append(int(t[0]))
+        return torch.zeros_like(x)
+
+    settings = RePaintSettings(20, 3, 2, 1.0, start_at=8)
+    assert settings.reverse_steps == 8
+    final = inpaint(counting, make_scheduler(), image, mask, settings, generators_for([0]))
+    assert len(calls) == count_unet_calls(8, 3, 2) and calls[0] == 7 * 50 and calls[-1] == 0
+    assert torch.allclose(final * mask, image * mask, atol=1e-5)
+    full = RePaintSettings(20, 3, 2, 1.0, start_at=20)
+    a = inpaint(ZeroNoise(), make_scheduler(), image, mask, full, generators_for([0]))
+    b = inpaint(
+        ZeroNoise(),
+        make_scheduler(),
+        image,
+        mask,
+        RePaintSettings(20, 3, 2, 1.0),
+        generators_for([0]),
+    )
+    assert torch.equal(a, b)  # t_T = N is the whole schedule
+    with pytest.raises(ValueError, match="outside 1..N"):
+        RePaintSettings(20, start_at=21)

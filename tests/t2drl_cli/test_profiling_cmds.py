@@ -1,5 +1,5 @@
 """`t2drl_cli.profiling_cmds`: the sweep end to end through the CLI: table, determinism, resume,
-kill safety, bad input, 2 processes."""
+kill safety, bad input, 2 processes, the GPU recipe's path on a tiny 256x256 model."""
 
 from __future__ import annotations
 
@@ -25,6 +25,10 @@ def _args(model, out, *extra):
         "12",
         "--respaced-steps",
         "3,6",
+        "--start-steps",
+        "6",
+        "--start-grid",
+        "2,4,6",
         "--num-images",
         "2",
         "--batch",
@@ -49,18 +53,22 @@ def _cli(main, argv, capsys):
     return code, out.out, out.err
 
 
-def test_profile_both_protocols_resume_and_determinism(tiny_unet_dir, tmp_path, capsys):
+def test_profile_all_protocols_resume_and_determinism(tiny_unet_dir, tmp_path, capsys):
     out = tmp_path / "camp"
     code, stdout, _ = _cli(
-        profile_models_main, _args(tiny_unet_dir, out, "--protocol", "both"), capsys
+        profile_models_main, _args(tiny_unet_dir, out, "--protocol", "all"), capsys
     )
     assert code == 0, stdout
     df = pd.read_parquet(out / TABLE)
     real = df[~df.is_warmup]
     traj = real[real.record == "step"]
     assert sorted(traj.step_n.unique()) == list(range(1, 13)) and len(traj) == 2 * 12
-    resp = real[real.record == "final"]
+    resp = real[(real.record == "final") & (real.protocol == "respaced")]
     assert sorted(resp.steps_N.unique()) == [3, 6] and len(resp) == 4
+    start = real[(real.record == "final") & (real.protocol == "start")]
+    assert sorted(start.step_n) == [2, 2, 4, 4, 6, 6] and set(start.steps_N) == {6}
+    assert list(start.unet_calls) == list(start.step_n)  # r = 1: one call per step
+    assert (out / "fits" / f"{out.name}-protocols.png").is_file()  # the protocols side by side
     assert (real[real.record == "throughput"].batch_size == 2).all()
     assert (
         df.is_warmup.any()
@@ -74,7 +82,7 @@ def test_profile_both_protocols_resume_and_determinism(tiny_unet_dir, tmp_path, 
     n_parts = len(list((out / PARTS).glob("part-*.parquet")))
 
     code, stdout, _ = _cli(
-        profile_models_main, _args(tiny_unet_dir, out, "--protocol", "both", "--no-fit"), capsys
+        profile_models_main, _args(tiny_unet_dir, out, "--protocol", "all", "--no-fit"), capsys
     )
     assert code == 0 and "0 cells measured" in stdout
     assert (
@@ -82,7 +90,7 @@ def test_profile_both_protocols_resume_and_determinism(tiny_unet_dir, tmp_path, 
     )  # nothing redone (no new warm-up either)
 
     other = tmp_path / "again"
-    _cli(profile_models_main, _args(tiny_unet_dir, other, "--protocol", "both", "--no-fit"), capsys)
+    _cli(profile_models_main, _args(tiny_unet_dir, other, "--protocol", "all", "--no-fit"), capsys)
     cols = [
         "protocol",
         "record",
@@ -90,6 +98,8 @@ def test_profile_both_protocols_resume_and_determinism(tiny_unet_dir, tmp_path, 
         "step_n",
         "tv_l1",
         "tv_l1_pred",
+        "tv_l2",
+        "tv_l2_pred",
         "psnr_hole_db",
         "ssim_hole",
     ]
@@ -103,14 +113,16 @@ def test_profile_both_protocols_resume_and_determinism(tiny_unet_dir, tmp_path, 
     pd.testing.assert_frame_equal(a, b)  # same seed, same numbers
 
 
-def test_kill_loses_no_completed_cell(tiny_unet_dir, tmp_path, capsys):
+@pytest.mark.parametrize(
+    "grid", [["respaced", "--respaced-steps"], ["start", "--start-steps", "8", "--start-grid"]]
+)
+def test_kill_loses_no_completed_cell(tiny_unet_dir, tmp_path, capsys, grid):
     out = tmp_path / "killed"
     argv = _args(
         tiny_unet_dir,
         out,
         "--protocol",
-        "respaced",
-        "--respaced-steps",
+        *grid,
         "2,3,4,5,6,7,8",
         "--no-throughput",
         "--no-fit",
@@ -147,6 +159,9 @@ def test_kill_loses_no_completed_cell(tiny_unet_dir, tmp_path, capsys):
         (["--images", "/no/such/images"], "image source"),
         (["--dtype", "fp8"], "dtype"),
         (["--delay-clock", "sundial"], "--delay-clock 'sundial' is not one of"),
+        (["--protocol", "start", "--start-grid", "2,7"], "--start-grid must list t_T values"),
+        (["--protocol", "start", "--start-steps", "2000"], "(--start-steps) exceeds"),
+        (["--tv-column", "tv_l3"], "--tv-column 'tv_l3'"),
     ],
 )
 def test_bad_input_one_line_exit_2(tiny_unet_dir, tmp_path, capsys, extra, needle):
@@ -180,13 +195,15 @@ def test_help_shows_the_dataclass_defaults(monkeypatch, capsys):
     for option in (
         "--model",
         "--respaced-steps",
+        "--start-grid",
         "--no-fit",
         "--fit-out",
         "--tv-column",
         "--delay-clock",
     ):
         assert option in out
-    assert "10,25,50,100,250" in out and "runs/zoo-cpu" in out
+    assert "10,25,50,100,250" in out and "runs/zoo-cpu" in out and "tv_l2_pred" in out
+    assert "(default: 10,20,30,40,50,60," in out and "240,250)" in out  # the start grid
 
 
 def test_bad_input_in_a_real_process(tiny_unet_dir, tmp_path):
@@ -257,3 +274,40 @@ def test_bench_latency_through_the_cli(t2drl, tiny_unet_dir, tmp_path):
     assert "median of 2 rounds" in " ".join(out.split())
     code, _, err = t2drl("bench", "latency", "--steps", "1", "--workdir", tmp_path)
     assert code == 2 and err.strip() == "error: --steps must be at least 2, got 1."
+
+
+def test_gpu_recipe_path_on_a_tiny_256_model(tmp_path, capsys):
+    """docs/profiling.md's celebahq-256 recipe on CPU: a random 256x256 UNet saved with
+    save_pretrained, a folder of 256x256 RGB images, one t_T; it runs and skips the fit."""
+    import numpy as np
+    import torch
+    from diffusers import UNet2DModel
+    from PIL import Image
+
+    from profiling.images import draw_shapes
+
+    torch.manual_seed(0)
+    model = tmp_path / "ddpm-tiny-256"
+    UNet2DModel(
+        sample_size=256, block_out_channels=(4, 8), layers_per_block=1, norm_num_groups=4,
+        down_block_types=("DownBlock2D", "DownBlock2D"), up_block_types=("UpBlock2D", "UpBlock2D"),
+        add_attention=False,
+    ).save_pretrained(model)  # fmt: skip
+    faces = tmp_path / "faces"
+    faces.mkdir()
+    for i in range(2):
+        img = draw_shapes(np.random.default_rng(i), 256, 3).transpose(1, 2, 0)
+        Image.fromarray((img * 255).round().astype(np.uint8)).save(faces / f"face{i}.png")
+    out = tmp_path / "celebahq"
+    argv = ["-m", str(model), "--protocol", "start", "--images", str(faces), "--num-images", "2",
+            "--device", "cpu", "--start-steps", "4", "--start-grid", "2", "--jump-n-sample", "2",
+            "--jump-length", "1", "--batch", "2", "--out", str(out), "--fit-out", str(out / "fits"),
+            "--no-progress"]  # fmt: skip
+    code, stdout, err = _cli(profile_models_main, argv, capsys)
+    assert code == 0, err
+    assert "warning: cannot fit: " in stdout and "at least 5 distinct" in stdout  # skipped, said
+    df = pd.read_parquet(out / TABLE)
+    runs = df[~df.is_warmup & (df.record == "final")]
+    assert len(runs) == 2 and set(runs.image_hwc) == {"256x256x3"} and set(runs.step_n) == {2}
+    assert set(runs.unet_calls) == {3}  # t_T = 2 with j = 1, r = 2: 2 + 1 resampled
+    assert runs.tv_l2_pred.notna().all() and set(runs.device_name) != {"x86_64"}

@@ -105,8 +105,8 @@ def test_unknown_preset_and_bad_fitted_files(tmp_path):
     with pytest.raises(ConfigError, match="not valid JSON"):
         build_config("fitted", fitted_file=str(broken))
     doc = load_fitted("paper")
-    wrong = tmp_path / "v2.json"
-    wrong.write_text(json.dumps(dict(doc, schema_version=2)))
+    wrong = tmp_path / "v99.json"
+    wrong.write_text(json.dumps(dict(doc, schema_version=99)))
     with pytest.raises(ConfigError, match="'schema_version'"):
         build_config("fitted", fitted_file=str(wrong))
     doc["models"][0]["tv_model"]["A3_steps"] = 10
