@@ -14,8 +14,9 @@ def evaluate(args: EvaluateArgs) -> None:
 
 
 def oracle(args: OracleArgs) -> None:
-    """The exact oracle's reports: the P3 table per popularity state (table), or the slot
-    oracle's time and certified gap per slot against U (slots)."""
+    """The exact oracle's reports: the P3 table per popularity state (table), the slot
+    oracle's time and certified gap per slot against U (slots), or the value of caching, its
+    cache against an empty one on the same seeds (value)."""
     from rl.oracle.report import main, summary
 
     show(summary(main(args)))

@@ -16,7 +16,12 @@ Presets:
   A4 in (0, 50], B1 in (0, 0.5] s/step, B2 in (0, 10] s, d_op in [5, 10] MB).
 * ``fitted``: model types read from a fitted-models JSON file (``fitted_models/schema.py``);
   storage sizes are the measured checkpoint sizes and, unless given, the cache capacity is
-  set to half of their total (at least the largest model), which `describe_config` reports.
+  set to half of their total (at least the largest model). With ``fitted_scaling =
+  "paper-ratios"`` (the default) tau, the backhaul rates, L, the input sizes, alpha, the
+  penalties and the delay cap are set relative to the measured models so that the paper
+  preset's dimensionless ratios hold (`testbed.scaling`, whose docstring has the rule); with
+  ``"raw"`` they keep Table 2's absolute values. Explicitly given fields win; the notes
+  (printed by check-config) say what was set.
 
 Any field can be overridden from a TOML/JSON file or ``--set name=value`` on the command line.
 """
@@ -24,6 +29,7 @@ Any field can be overridden from a TOML/JSON file or ``--set name=value`` on the
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -33,6 +39,12 @@ import numpy as np
 from common.errors import UserError
 from fitted_models.reader import FittedModels, read_fitted
 from fitted_models.schema import DELAY_KEYS, TV_KEYS, FittedModelsError
+from testbed.scaling import (
+    DEFAULT_FITTED_SCALING,
+    FITTED_SCALINGS,
+    ScalingError,
+    paper_ratio_fields,
+)
 
 PRESETS = ("paper", "fitted")
 STEP_AMENDERS = ("normalise", "cap")
@@ -161,6 +173,12 @@ class EdgeConfig:
     seed: int = 0
     """Seed of the `paper` preset's model draw (not of the environment's randomness)."""
     fitted_file: str | None = None
+    fitted_scaling: str = DEFAULT_FITTED_SCALING
+    """How the `fitted` preset sets the fields that fix the problem's scales (tau, backhaul
+    rates, L, input sizes, alpha, penalties, delay cap): "paper-ratios" (relative to the
+    measured models, so that the paper preset's dimensionless ratios hold; rule in
+    testbed/scaling.py) or "raw" (Table 2's absolute values). Given fields win either way;
+    the `paper` preset is at its own ratios and takes only "paper-ratios"."""
     notes: tuple[str, ...] = field(default=(), compare=False)
     """What preset resolution decided on the user's behalf (printed by check-config)."""
 
@@ -277,11 +295,46 @@ def build_config(
     else:
         raise ConfigError(f"unknown preset '{preset}'; expected one of {', '.join(PRESETS)}.")
     values = {**base, **{k: _as_field_value(k, v) for k, v in overrides.items()}}
+    values |= _scaling_fields(preset, values, overrides, notes)
     cfg = EdgeConfig(
         preset=preset, seed=seed, fitted_file=fitted_file, notes=tuple(notes), **values
     )
     validate_config(cfg)
     return cfg
+
+
+@functools.cache
+def paper_reference() -> dict[str, Any]:
+    """The paper preset's field values (Table 2, seed-0 draw), the reference of the rule."""
+    return build_config("paper", 0).to_dict()
+
+
+def _scaling_fields(
+    preset: str, values: dict[str, Any], given: dict[str, Any], notes: list[str]
+) -> dict[str, Any]:
+    """The fields `testbed.scaling` sets for the fitted preset (none under "raw")."""
+    mode = values.get("fitted_scaling", DEFAULT_FITTED_SCALING)
+    if preset != "fitted":
+        if mode != DEFAULT_FITTED_SCALING:
+            raise ConfigError(
+                "field 'fitted_scaling' applies to the fitted preset; the paper preset is at "
+                f"the paper's own ratios and takes only 'paper-ratios', got {mode!r}."
+            )
+        return {}
+    _check(mode in FITTED_SCALINGS, "fitted_scaling", f"one of {FITTED_SCALINGS}", mode)
+    if mode == "raw":
+        notes.append(
+            "fitted_scaling 'raw': tau, backhaul rates, L, input sizes, alpha, penalties and "
+            "delay cap at Table 2's absolute values"
+        )
+        return {}
+    defaults = {f.name: f.default for f in fields(EdgeConfig)}
+    try:
+        fitted_fields, rule_notes = paper_ratio_fields(paper_reference(), defaults | values, given)
+    except ScalingError as exc:
+        raise ConfigError(str(exc)) from None
+    notes.extend(rule_notes)
+    return fitted_fields
 
 
 def _as_field_value(name: str, value: Any) -> Any:
@@ -349,6 +402,12 @@ def validate_config(cfg: EdgeConfig) -> None:
         v = getattr(cfg, name)
         _check(_is_num(v) and v >= 0, name, "a non-negative number", v)
     _check(_is_num(cfg.alpha) and 0 <= cfg.alpha <= 1, "alpha", "a number in [0, 1]", cfg.alpha)
+    _check(
+        cfg.fitted_scaling in FITTED_SCALINGS,
+        "fitted_scaling",
+        f"one of {FITTED_SCALINGS}",
+        cfg.fitted_scaling,
+    )
     _check(
         cfg.step_amender in STEP_AMENDERS,
         "step_amender",

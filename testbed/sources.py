@@ -60,7 +60,9 @@ class EnvArgs:
 
     env_preset: str | None = None
     """Environment preset: 'paper' (section 7.1's model draws) or 'fitted' (the profiled
-    models of a fitted-models file); default: the config file's, else paper."""
+    models of a fitted-models file, with tau, L and the other scales at the paper's ratios to
+    them; --set fitted_scaling=raw for Table 2's values); default: the config file's, else
+    paper."""
     env_seed: int | None = None
     """Seed of the paper preset's model draw; default: the config file's, else 0."""
     config: str | None = None

@@ -27,6 +27,8 @@ def _train_command(checkpoint: str) -> str | None:
         rec = json.loads(meta.read_text())
         cfg = rec["config"]
         fitted = f" --fitted-file {cfg['fitted_file']}" if cfg.get("fitted_file") else ""
+        if rec["env_preset"] == "fitted" and cfg.get("fitted_scaling", "raw") == "raw":
+            fitted += " --set fitted_scaling=raw"  # absent: trained before the field existed
         return (
             f"t2drl train --algo {rec['algo']} --hparams {rec['preset']} --env-preset "
             f"{rec['env_preset']}{fitted} --seed {rec['seed']} --episodes {rec['episodes']} "

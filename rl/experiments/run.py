@@ -69,7 +69,7 @@ POLICY_FACTORIES: dict[str, Callable[[Any, RunSpec], Any]] = {
 def env_config(spec: RunSpec):
     """The EdgeConfig a run trains and evaluates on (the spec's env seed: one model draw for
     all its runs; 0 unless stated)."""
-    return build_config(spec.env_preset, spec.env_seed, dict(spec.env_overrides))
+    return build_config(spec.env_preset, spec.env_seed, spec.env_fields)
 
 
 def train(spec: RunSpec, train_dir: Path, progress: bool = False) -> dict[str, Any]:
@@ -84,7 +84,7 @@ def train(spec: RunSpec, train_dir: Path, progress: bool = False) -> dict[str, A
         TrainArgs(
             algo=spec.algo,
             hparams=spec.hparams,
-            env=EnvArgs(spec.env_preset, spec.env_seed, overrides=dict(spec.env_overrides)),
+            env=EnvArgs(spec.env_preset, spec.env_seed, overrides=spec.env_fields),
             n_envs=n_envs,
             seed=spec.train_seed,
             episodes=spec.episodes,

@@ -43,6 +43,11 @@ from rl.agents.presets import (
     PRESETS,
     hparams_digest,
 )
+from testbed.scaling import DEFAULT_FITTED_SCALING
+
+LEGACY_FITTED_SCALING = "raw"
+"""What a `fitted` run without `fitted_scaling` in its overrides means: every run planned before
+the field existed was built at Table 2's absolute values, and its id must keep meaning that."""
 
 # Views of `rl.registry` (its order is the order of runs and reports).
 LEARNED = registry.LEARNED
@@ -123,7 +128,9 @@ class RunSpec:
     env_preset: str
     """'paper' or 'fitted' (`testbed.config.build_config`)."""
     env_overrides: tuple[tuple[str, Any], ...] = ()
-    """EdgeConfig overrides as sorted (name, value) pairs (the swept variable lives here)."""
+    """EdgeConfig overrides as sorted (name, value) pairs (the swept variable lives here). For
+    the fitted preset `plan` always writes `fitted_scaling`; "raw" is then dropped (the form of
+    the runs before the field, so their ids hold) and `env_fields` puts it back."""
     hparams: str = "tuned"
     """Hyperparameter preset of the learned agents (`rl.agents.presets`); '' for the others. (The
     field's default predates the `default` preset and stays, so old run ids stay valid.)"""
@@ -147,6 +154,23 @@ class RunSpec:
     """Seed of the environment preset's model draw (`testbed.config.build_config`)."""
     ablation: str | None = None
     """The part of the `default` design reverted (`rl.agents.presets.ABLATIONS`); None: none."""
+
+    def __post_init__(self) -> None:
+        # canonical form: the mode each preset means without the field is not written
+        implied = {"fitted": LEGACY_FITTED_SCALING, "paper": DEFAULT_FITTED_SCALING}
+        pairs = self.env_overrides
+        if dict(pairs).get("fitted_scaling") == implied.get(self.env_preset):
+            pairs = tuple((k, v) for k, v in pairs if k != "fitted_scaling")
+            object.__setattr__(self, "env_overrides", pairs)
+
+    @property
+    def env_fields(self) -> dict[str, Any]:
+        """The EdgeConfig overrides the run's environment is built from (`env_overrides`, with
+        the fitted preset's scaling mode written out)."""
+        fields = dict(self.env_overrides)
+        if self.env_preset == "fitted":
+            fields.setdefault("fitted_scaling", LEGACY_FITTED_SCALING)
+        return fields
 
     @property
     def learned(self) -> bool:
@@ -176,6 +200,8 @@ class RunSpec:
         digest = hashlib.sha256(canon.encode()).hexdigest()[:10]
         parts = [self.algo]
         for k, v in self.env_overrides:
+            if k == "fitted_scaling":  # in the hash; the prefix names the swept values
+                continue
             parts.append(f"{_short(k)}{v:g}" if isinstance(v, float) else f"{_short(k)}{v}")
         if self.denoising_steps is not None:
             parts.append(f"L{self.denoising_steps}")
@@ -237,6 +263,8 @@ def plan(
     if not grid or (not name and grid != (None,)):
         raise ExperimentError(f"{experiment} sweeps nothing, so --grid does not apply to it.")
     fixed = dict(env_overrides or {})
+    if env_preset == "fitted":  # written into every new fitted run (`RunSpec.env_overrides`)
+        fixed.setdefault("fitted_scaling", DEFAULT_FITTED_SCALING)
     if name in fixed:
         raise ExperimentError(
             f"{experiment} sweeps '{name}'; give its values with --grid, not --set."

@@ -128,10 +128,13 @@ def checkpoint_config(checkpoint: str) -> EdgeConfig:
     d = read_run_record((p if p.is_dir() else p.parent) / "run.json", checkpoint)["config"]
     skip = {"preset", "seed", "fitted_file", "notes"}
     names = {f.name for f in dataclasses.fields(EdgeConfig)} - skip
+    overrides = {k: v for k, v in d.items() if k in names}
+    if d["preset"] == "fitted":  # written before `fitted_scaling` existed: Table 2's values
+        overrides.setdefault("fitted_scaling", "raw")
     return build_config(
         preset=d["preset"],
         seed=d["seed"],
-        overrides={k: v for k, v in d.items() if k in names},
+        overrides=overrides,
         fitted_file=d.get("fitted_file"),
     )
 

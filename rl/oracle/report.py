@@ -1,5 +1,6 @@
-"""The oracle's reports, `t2drl oracle table|slots`: the P3 table per popularity state, and
-time and certified gap per slot against the number of users, as JSON documents."""
+"""The oracle's reports, `t2drl oracle table|slots|value`: the P3 table per popularity state,
+time and certified gap per slot against the number of users, and the value of caching
+(`rl.oracle.value`), as JSON documents."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from rl.oracle.args import OracleArgs
 from rl.oracle.policy import OraclePolicy
 from rl.oracle.problem import OracleError
 from rl.oracle.slot import slot_oracle
+from rl.oracle.value import case_overrides, value_of_caching
 from testbed.batched import BatchedEdgeSim
 from testbed.config import EdgeConfig
 from testbed.policies import most_popular_cache
@@ -80,11 +82,26 @@ def _slot_stats(cfg: EdgeConfig, n_slots: int, seed: int, max_nodes: int, batch:
     }
 
 
+def _value_rows(args: OracleArgs) -> list[dict]:
+    """One row per (case, U) of the value of caching (`rl.oracle.value`)."""
+    cases = [(name, args.env.with_overrides(**case_overrides(name))) for name in args.cases]
+    rows = []
+    for name, env in cases or [("", args.env)]:
+        for u in progress_bar(args.users, desc=f"U ({name})" if name else "U"):
+            cfg = env.with_overrides(n_users=u).build()
+            res = value_of_caching(
+                cfg, args.eval_seeds, args.samples, args.seed, args.episodes, args.max_nodes
+            )
+            case = name or cfg.preset
+            rows.append({"case": case, "n_users": u, **res, "config": cfg.to_dict()})
+    return rows
+
+
 def main(args: OracleArgs) -> dict:
-    """Run the "table" or "slots" report; returns (and optionally writes) the JSON document."""
-    if args.what not in ("table", "slots"):
-        raise OracleError(f"report must be 'table' or 'slots', got {args.what!r}.")
-    for name in ("slots", "batch", "samples"):
+    """Run the "table", "slots" or "value" report; returns (and optionally writes) the JSON."""
+    if args.what not in ("table", "slots", "value"):
+        raise OracleError(f"report must be 'table', 'slots' or 'value', got {args.what!r}.")
+    for name in ("slots", "batch", "samples", "episodes"):
         if getattr(args, name) < 1:
             raise OracleError(f"--{name} must be a positive integer, got {getattr(args, name)}.")
     if args.out:
@@ -95,14 +112,17 @@ def main(args: OracleArgs) -> dict:
         policy = OraclePolicy(cfg, args.samples, args.seed, frame_max_nodes=args.max_nodes)
         policy.progress = True
         doc["table"] = policy.frame_table()
-    else:
+        doc["config"] = cfg.to_dict()
+    elif args.what == "slots":
         rows = []
         for u in progress_bar(args.users, desc="U"):
             cfg = args.env.with_overrides(n_users=u).build()
             stats = _slot_stats(cfg, args.slots, args.seed, args.max_nodes, args.batch)
             rows.append({"n_users": u, "batch": args.batch, **stats})
         doc["rows"] = rows
-    doc["config"] = cfg.to_dict()
+        doc["config"] = cfg.to_dict()
+    else:
+        doc["value"] = _value_rows(args)  # each row has its config
     doc["provenance"] = provenance()
     if args.out:
         write_json(args.out, doc, indent=2)
@@ -124,6 +144,10 @@ def summary(doc: dict) -> Summary:
             for r in doc["table"]
         ]
         return Summary().table("P3 per popularity state", rows)
+    if "value" in doc:
+        return Summary().table(
+            "Value of caching: the oracle's cache against an empty cache", value_table(doc["value"])
+        )
     rows = [
         {
             "U": r["n_users"],
@@ -137,3 +161,28 @@ def summary(doc: dict) -> Summary:
         for r in doc["rows"]
     ]
     return Summary().table("Slot oracle: time and certified gap per slot", rows)
+
+
+def _ci(d: dict, digits: int = 3) -> str:
+    return f"{d['mean']:.{digits}g} [{d['ci95_low']:.{digits}g}, {d['ci95_high']:.{digits}g}]"
+
+
+def value_table(rows: list[dict]) -> list[dict]:
+    """The value-of-caching rows as docs/oracle.md shows them."""
+    return [
+        {
+            "case": r["case"],
+            "U": r["n_users"],
+            "tau [s]": f"{r['config']['slot_duration_s']:.4g}",
+            "utility, oracle's cache": _ci(r["cached"]["utility"]),
+            "utility, empty cache": _ci(r["empty"]["utility"]),
+            "value (11): empty - cached": _ci(r["value_utility"]),
+            "value (23): reward gain": _ci(r["value_reward"]),
+            "hit ratio": f"{r['cached']['hit_ratio']['mean']:.3f}",
+            "violations, cached / empty": (
+                f"{r['cached']['violation_share']['mean']:.3f} / "
+                f"{r['empty']['violation_share']['mean']:.3f}"
+            ),
+        }
+        for r in rows
+    ]

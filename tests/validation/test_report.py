@@ -32,3 +32,19 @@ def test_baseline_command_names_every_non_default_option():
 def test_checkpoint_without_run_json_gives_only_the_validate_command(tmp_path):
     (cmd,) = reproduce_commands(_run_doc(ValidateArgs(checkpoint=str(tmp_path))))
     assert cmd.startswith(f"t2drl validate --checkpoint {tmp_path} --fitted-file zoo-cpu")
+
+
+def test_a_raw_fitted_checkpoint_is_retrained_raw(tmp_path):
+    """A checkpoint trained at Table 2's absolute values (or before `fitted_scaling` existed)
+    is reproduced with --set fitted_scaling=raw; one at the paper's ratios without it."""
+    import json
+
+    for scaling, extra in ((None, " --set fitted_scaling=raw"), ("paper-ratios", "")):
+        config = {"fitted_file": "zoo-cpu"} | ({"fitted_scaling": scaling} if scaling else {})
+        rec = {"algo": "t2drl", "preset": "default", "env_preset": "fitted", "seed": 0}
+        (tmp_path / "run.json").write_text(json.dumps(rec | {"episodes": 5, "config": config}))
+        train, _ = reproduce_commands(_run_doc(ValidateArgs(checkpoint=str(tmp_path))))
+        assert train == (
+            "t2drl train --algo t2drl --hparams default --env-preset fitted --fitted-file zoo-cpu"
+            f"{extra} --seed 0 --episodes 5 --out {tmp_path}"
+        )

@@ -28,3 +28,25 @@ def test_run_ids_follow_the_presets_values(monkeypatch):
     monkeypatch.setitem(presets._D3PG["default"], "actor_lr", 1e-2)
     assert t2drl.run_id != before
     assert RunSpec.from_dict(t2drl.to_dict()).run_id == t2drl.run_id
+
+
+def test_fitted_runs_carry_their_scaling_and_raw_keeps_the_old_ids():
+    """New fitted runs are planned at the paper's ratios (their own ids); with
+    --set fitted_scaling=raw the ids are those of the runs made before the field existed (the
+    committed docs/experiments/fig7-fitted-default/runs/oracle-U10-9abe8ba72e.json)."""
+    from rl.experiments.spec import FULL
+
+    scaled = plan("fig7", FULL, "fitted", "default", ("oracle",), (10,))[0]
+    raw = plan("fig7", FULL, "fitted", "default", ("oracle",), (10,), {"fitted_scaling": "raw"})[0]
+    assert raw.run_id == "oracle-U10-9abe8ba72e"
+    assert "fitted_scaling" not in dict(raw.env_overrides)  # canonical: the pre-field form
+    assert raw.env_fields["fitted_scaling"] == "raw"
+    assert scaled.env_fields["fitted_scaling"] == "paper-ratios"
+    assert scaled.run_id.startswith("oracle-U10-") and scaled.run_id != raw.run_id
+    for spec in (raw, scaled):
+        back = RunSpec.from_dict(spec.to_dict())
+        assert back == spec and back.env_fields == spec.env_fields
+    paper = plan(
+        "fig7", QUICK, "paper", algos=("rcars",), env_overrides={"fitted_scaling": "paper-ratios"}
+    )
+    assert paper == plan("fig7", QUICK, "paper", algos=("rcars",))

@@ -14,6 +14,7 @@ from rl.harness.evaluate import (
     METRICS,
     EvaluateArgs,
     EvaluationError,
+    checkpoint_config,
     evaluate_policy,
     main,
     resolve_config,
@@ -64,6 +65,14 @@ def test_checkpoint_config_is_the_default_and_must_agree(cfg, tmp_path):
             EvaluateArgs(checkpoint=ckpt, env=EnvArgs(set=("n_users=4", "n_frames=2", "n_slots=3")))
         )
     assert info.value.exit_code == 2
+
+
+def test_a_fitted_checkpoint_from_before_the_scaling_field_is_raw(tmp_path):
+    raw = build_config("fitted", overrides={**TINY, "fitted_scaling": "raw"})
+    old = raw.to_dict()
+    del old["fitted_scaling"]
+    (tmp_path / "run.json").write_text(json.dumps({"config": old}))
+    assert checkpoint_config(str(tmp_path)) == raw
 
 
 @pytest.mark.parametrize("algo", ["ddpg-t2drl", "ddpg"])
