@@ -3,7 +3,8 @@
 Both wrap `BatchedEdgeSim` with one copy and hand it the env's own `np_random`, so
 `reset(seed=s)` fixes the whole trajectory. Registered ids (see `testbed/__init__.py`):
 ``t2drl/EdgeSlot-v0`` and ``t2drl/EdgeFrame-v0``; pass ``config=`` (an `EdgeConfig`) to
-`gymnasium.make`, else the `paper` preset with seed 0 is used.
+`gymnasium.make`, else the `paper` preset with seed 0 is used. The slot env's helpers below work
+on all N copies at once; `testbed.vector_env.EdgeSlotVectorEnv` is the slot env over N copies.
 """
 
 from __future__ import annotations
