@@ -81,6 +81,24 @@ def bench_gym_env(cfg: EdgeConfig, steps: int = 2000) -> float:
     return steps / (time.perf_counter() - start)
 
 
+def bench_vector_env(cfg: EdgeConfig, copies: int, repeats: int = 3) -> dict[str, float]:
+    """Copy-slots per second of the slot env's `copies` copies: `EdgeSlotVectorEnv` (one batched
+    step) and gymnasium's SyncVectorEnv over single `EdgeSlotEnv`s; same actions, infos included,
+    autoresets counted."""
+    import gymnasium as gym
+
+    import testbed  # noqa: F401  (registers the ids)
+
+    action = np.full((copies, 2 * cfg.n_users), 0.5, dtype=np.float32)
+
+    def rate(mode: str) -> float:
+        env = gym.make_vec(testbed.SLOT_ENV_ID, copies, vectorization_mode=mode, config=cfg)
+        env.reset(seed=0)
+        return _best_rate(lambda: env.step(action), copies, repeats)
+
+    return {mode: rate(mode) for mode in ("vector_entry_point", "sync")}
+
+
 @dataclass
 class BenchTestbedArgs:
     """User-slot evaluations per second of the pure function and of full batched steps."""
@@ -89,6 +107,8 @@ class BenchTestbedArgs:
     """U, users per copy."""
     batches: CommaInts = (64, 1024, 8192)
     """Batch sizes (copies)."""
+    vector_copies: int = 64
+    """Copies of the slot env for the vector env against as many single envs."""
 
 
 def main(args: BenchTestbedArgs) -> Summary:
@@ -105,9 +125,16 @@ def main(args: BenchTestbedArgs) -> Summary:
                 }
             )
         gym_rate = bench_gym_env(cfg)
+        vec = bench_vector_env(cfg, args.vector_copies)
+    ratio = vec["vector_entry_point"] / vec["sync"]
     return (
         Summary()
         .table(f"Testbed throughput, paper preset, U = {args.users}, one thread", rows)
         .line(f"gymnasium slot env (one copy, info dicts included): {gym_rate:.0f} steps/s")
+        .line(
+            f"slot env, {args.vector_copies} copies [copy-slots/s]: EdgeSlotVectorEnv "
+            f"{vec['vector_entry_point']:.3g}, SyncVectorEnv of single envs {vec['sync']:.3g} "
+            f"(x{ratio:.1f})"
+        )
         .line("goals: >= 1e6 user-slot evaluations/s (pure), >= 1e5 user-slots/s (full step)")
     )

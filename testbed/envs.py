@@ -3,7 +3,8 @@
 Both wrap `BatchedEdgeSim` with one copy and hand it the env's own `np_random`, so
 `reset(seed=s)` fixes the whole trajectory. Registered ids (see `testbed/__init__.py`):
 ``t2drl/EdgeSlot-v0`` and ``t2drl/EdgeFrame-v0``; pass ``config=`` (an `EdgeConfig`) to
-`gymnasium.make`, else the `paper` preset with seed 0 is used.
+`gymnasium.make`, else the `paper` preset with seed 0 is used. The slot env's helpers below work
+on all N copies at once; `testbed.vector_env.EdgeSlotVectorEnv` is the slot env over N copies.
 """
 
 from __future__ import annotations
@@ -26,45 +27,117 @@ AllocationPolicy = Callable[[SlotState, np.ndarray], tuple[np.ndarray, np.ndarra
 CachePolicy = Callable[[float, SystemParams], np.ndarray]
 
 
-def slot_observation(state: SlotState, cache: np.ndarray) -> np.ndarray:
-    """State (21) of one copy, flat: [h (U), phi (U), rho (M), d_in (U), d_op (U)] in raw units.
+def slot_observations(state: SlotState, cache: np.ndarray) -> np.ndarray:
+    """State (21) of every copy, (N, 4U + M): [h (U), phi (U), rho (M), d_in (U), d_op (U)].
 
-    h linear (W/W), phi 0-based model ids, rho in {0, 1}, sizes in bits. Networks in `rl/`
-    normalise this (h spans orders of magnitude).
+    Raw units: h linear (W/W), phi 0-based model ids, rho in {0, 1}, sizes in bits. Networks in
+    `rl/` normalise this (h spans orders of magnitude).
     """
     return np.concatenate(
         [
-            state.channel_gain[0],
-            state.model[0].astype(np.float64),
-            cache[0].astype(np.float64),
-            state.input_bits[0],
-            state.output_bits[0],
+            state.channel_gain,
+            state.model.astype(np.float64),
+            cache.astype(np.float64),
+            state.input_bits,
+            state.output_bits,
+        ],
+        axis=-1,
+    )
+
+
+def slot_observation(state: SlotState, cache: np.ndarray) -> np.ndarray:
+    """State (21) of copy 0, flat (4U + M,): `slot_observations`' first row."""
+    return slot_observations(state, cache)[0]
+
+
+def slot_spaces(cfg: EdgeConfig, params: SystemParams) -> tuple[spaces.Box, spaces.Box]:
+    """(action space, observation space) of one copy of the slot env (see `EdgeSlotEnv`)."""
+    u, m = cfg.n_users, cfg.n_models
+    action_space = spaces.Box(0.0, 1.0, (2 * u,), dtype=np.float32)
+    lo = np.concatenate([np.zeros(u), np.zeros(u), np.zeros(m), np.zeros(u), np.zeros(u)])
+    # h is unbounded (Exp(1) fading); the sizes are bounded by the config.
+    d_in_max = cfg.input_size_max_MB * BITS_PER_MB
+    d_op_max = float(params.output_bits.max())
+    hi = np.concatenate(
+        [
+            np.full(u, np.inf),
+            np.full(u, m - 1.0),
+            np.ones(m),
+            np.full(u, d_in_max),
+            np.full(u, d_op_max),
         ]
     )
+    return action_space, spaces.Box(lo, hi, dtype=np.float64)
+
+
+def resolve_cache_policy(
+    cfg: EdgeConfig, cache: np.ndarray | int | None, cache_policy: CachePolicy | None
+) -> CachePolicy:
+    """The slot env's cacher: a fixed `cache` (0/1 vector or index (31)), `cache_policy`, or by
+    default the most popular models that fit."""
+    m = cfg.n_models
+    if cache is not None and cache_policy is not None:
+        raise ValueError("give either cache or cache_policy, not both.")
+    if cache is not None:
+        fixed = decode_cache(cache, m) if np.ndim(cache) == 0 else np.asarray(cache, dtype=np.int8)
+        if fixed.shape != (m,) or not np.isin(fixed, (0, 1)).all():
+            raise ValueError(f"cache must be a 0/1 vector of length M = {m} or an index.")
+        return lambda gamma, params: fixed
+    return cache_policy or (lambda gamma, params: most_popular_cache(params))
+
+
+def choose_caches(sim: BatchedEdgeSim, cache_policy: CachePolicy) -> None:
+    """Set every copy's cache for the frame starting now: `cache_policy` at that copy's gamma."""
+    caches = [cache_policy(float(gamma), sim.params) for gamma in sim.gamma]
+    sim.set_cache(np.stack(caches))
+
+
+OUTCOME_KEYS = (
+    "channel_gain",
+    "rate_up_bps",
+    "rate_dw_bps",
+    "hit",
+    "D_up_s",
+    "D_dw_s",
+    "D_gt_s",
+    "D_tl_s",
+    "tv",
+    "utility",
+    "violated",
+)
+
+
+def outcome_infos(result: StepResult) -> dict[str, np.ndarray]:
+    """Per-user components of the slot just evaluated, (N, U), plus the slot metrics, (N,)."""
+    o = result.outcome
+    info = {name: getattr(o, name).copy() for name in OUTCOME_KEYS}
+    info["b"], info["xi"] = result.b.copy(), result.xi.copy()
+    info.update({k: np.asarray(v, dtype=np.float64) for k, v in slot_metrics(o).items()})
+    if result.frame_end:
+        info["frame_reward"] = np.asarray(result.frame_reward, dtype=np.float64)
+    return info
+
+
+def state_infos(sim: BatchedEdgeSim) -> dict[str, np.ndarray]:
+    """Where every copy stands, (N,) or (N, M): frame, slot, gamma, location state, cache."""
+    n = sim.n_envs
+    return {
+        "frame": np.full(n, sim.frame),
+        "slot": np.full(n, sim.slot),
+        "gamma": sim.gamma.astype(np.float64),
+        "location_state": sim.location_state.astype(np.int64),
+        "cache": sim.cache.copy(),
+    }
+
+
+def first_copy(infos: dict[str, np.ndarray]) -> dict[str, Any]:
+    """Copy 0 of batched infos: (N, ...) arrays become arrays, (N,) ones Python scalars."""
+    return {k: v[0].copy() if v.ndim > 1 else v[0].item() for k, v in infos.items()}
 
 
 def outcome_info(result: StepResult) -> dict[str, Any]:
     """Per-user components of the slot just evaluated (copy 0), plus the slot metrics."""
-    o = result.outcome
-    info = {
-        name: getattr(o, name)[0].copy()
-        for name in (
-            "channel_gain",
-            "rate_up_bps",
-            "rate_dw_bps",
-            "hit",
-            "D_up_s",
-            "D_dw_s",
-            "D_gt_s",
-            "D_tl_s",
-            "tv",
-            "utility",
-            "violated",
-        )
-    }
-    info["b"], info["xi"] = result.b[0].copy(), result.xi[0].copy()
-    info.update({k: float(v[0]) for k, v in slot_metrics(o).items()})
-    return info
+    return first_copy(outcome_infos(result))
 
 
 class EdgeSlotEnv(gym.Env):
@@ -106,35 +179,11 @@ class EdgeSlotEnv(gym.Env):
     ):
         self.cfg = config or build_config("paper", seed=0)
         self.sim = BatchedEdgeSim(self.cfg, n_envs=1)
-        u, m = self.cfg.n_users, self.cfg.n_models
-        if cache is not None and cache_policy is not None:
-            raise ValueError("give either cache or cache_policy, not both.")
-        if cache is not None:
-            fixed = (
-                decode_cache(cache, m) if np.ndim(cache) == 0 else np.asarray(cache, dtype=np.int8)
-            )
-            if fixed.shape != (m,) or not np.isin(fixed, (0, 1)).all():
-                raise ValueError(f"cache must be a 0/1 vector of length M = {m} or an index.")
-            cache_policy = lambda gamma, params: fixed  # noqa: E731
-        self.cache_policy = cache_policy or (lambda gamma, params: most_popular_cache(params))
-        self.action_space = spaces.Box(0.0, 1.0, (2 * u,), dtype=np.float32)
-        lo = np.concatenate([np.zeros(u), np.zeros(u), np.zeros(m), np.zeros(u), np.zeros(u)])
-        # h is unbounded (Exp(1) fading); the sizes are bounded by the config.
-        d_in_max = self.cfg.input_size_max_MB * BITS_PER_MB
-        d_op_max = float(self.sim.params.output_bits.max())
-        hi = np.concatenate(
-            [
-                np.full(u, np.inf),
-                np.full(u, m - 1.0),
-                np.ones(m),
-                np.full(u, d_in_max),
-                np.full(u, d_op_max),
-            ]
-        )
-        self.observation_space = spaces.Box(lo, hi, dtype=np.float64)
+        self.cache_policy = resolve_cache_policy(self.cfg, cache, cache_policy)
+        self.action_space, self.observation_space = slot_spaces(self.cfg, self.sim.params)
 
     def _choose_cache(self) -> None:
-        self.sim.set_cache(self.cache_policy(float(self.sim.gamma[0]), self.sim.params))
+        choose_caches(self.sim, self.cache_policy)
 
     def _obs(self) -> np.ndarray:
         return slot_observation(self.sim.state, self.sim.cache)
@@ -143,16 +192,7 @@ class EdgeSlotEnv(gym.Env):
         super().reset(seed=seed)
         self.sim.reset(self.np_random)
         self._choose_cache()
-        return self._obs(), self._state_info()
-
-    def _state_info(self) -> dict[str, Any]:
-        return {
-            "frame": self.sim.frame,
-            "slot": self.sim.slot,
-            "gamma": float(self.sim.gamma[0]),
-            "location_state": int(self.sim.location_state[0]),
-            "cache": self.sim.cache[0].copy(),
-        }
+        return self._obs(), first_copy(state_infos(self.sim))
 
     def step(self, action):
         action = np.asarray(action, dtype=np.float64).reshape(1, -1)
@@ -160,17 +200,12 @@ class EdgeSlotEnv(gym.Env):
         if action.shape != (1, 2 * u):
             raise ValueError(f"action must have shape (2U,) = ({2 * u},), got {np.shape(action)}.")
         result = self.sim.step(action[:, :u], action[:, u:])
-        info = outcome_info(result)
-        if result.frame_end:
-            info["frame_reward"] = float(result.frame_reward[0])
-        if result.done:
-            obs = self._obs()  # last state, kept for the final observation
-        else:
-            if result.frame_end:
-                self._choose_cache()
-            obs = self._obs()
-        info.update(self._state_info())
-        return obs, float(result.reward[0]), False, result.done, info
+        info = outcome_infos(result)
+        if result.frame_end and not result.done:
+            self._choose_cache()
+        # At the episode's end the state stays the last slot's (the final observation).
+        info.update(state_infos(self.sim))
+        return self._obs(), float(result.reward[0]), False, result.done, first_copy(info)
 
 
 class EdgeFrameEnv(gym.Env):
