@@ -171,7 +171,7 @@ CASES = [
     case("bench-rl-zero-users", "bench rl --users 0", "--users"),
     case("bench-rl-zero-slots", "bench rl --slots 0", "--slots"),
     case("bench-rl-unknown-algo", "bench rl --algo foo", "'foo'"),
-    case("oracle-unknown-report", "oracle tables", "table, slots"),
+    case("oracle-unknown-report", "oracle tables", "table, slots, value"),
     case("oracle-zero-samples", "oracle table --samples 0", "--samples"),
     case("oracle-out-is-a-folder", "oracle slots --out {w}/good-run", "--out"),
 ]

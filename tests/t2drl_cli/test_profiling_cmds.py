@@ -114,7 +114,11 @@ def test_profile_all_protocols_resume_and_determinism(tiny_unet_dir, tmp_path, c
 
 
 @pytest.mark.parametrize(
-    "grid", [["respaced", "--respaced-steps"], ["start", "--start-steps", "8", "--start-grid"]]
+    "grid",
+    [  # both write one part file per cell; the start protocol's run stands for both
+        pytest.param(["respaced", "--respaced-steps"], marks=pytest.mark.slow),
+        ["start", "--start-steps", "8", "--start-grid"],
+    ],
 )
 def test_kill_loses_no_completed_cell(tiny_unet_dir, tmp_path, capsys, grid):
     out = tmp_path / "killed"

@@ -8,7 +8,7 @@ import pytest
     [
         (["evaluate", "--seeds", "1,x"], "error: --seeds: expected INT[,INT...], got '1,x'."),
         (["train", "--episodes", "1.5"], "error: --episodes: expected INT, got '1.5'."),
-        (["oracle", "tables"], "error: WHAT must be one of table, slots, got 'tables'."),
+        (["oracle", "tables"], "error: WHAT must be one of table, slots, value, got 'tables'."),
         (["train", "--episodes"], "error: --episodes needs a value."),
         (["evaluate", "--nope"], "error: unknown option --nope for 't2drl' (see t2drl --help)."),
     ],

@@ -166,7 +166,7 @@ def test_validate_killed_then_resumed_equals_uninterrupted(tmp_path, fitted_file
         sets = [a for s in SETS for a in ("--set", s)]
         return [
             "validate", "--algo", "rcars", "--fitted-file", str(fitted_file), *sets,
-            "--seed", "4", "--frames", "2", "--slots", "2", "--trajectory-steps", str(N_FIT),
+            "--seed", "4", "--frames", "2", "--slots", "1", "--trajectory-steps", str(N_FIT),
             "--grid", "3", "--out", str(out), "--no-progress",
         ]  # fmt: skip
 

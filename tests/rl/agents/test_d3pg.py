@@ -108,7 +108,11 @@ def test_d3pg_beats_equal_allocation():
     assert mine > equal
 
 
-@pytest.mark.parametrize("algo", ["t2drl", "ddpg-t2drl"])
+@pytest.mark.parametrize(
+    "algo",
+    # the MLP actor's run is slow-marked: tests/rl/agents/test_t2drl.py trains it whole, faster
+    ["t2drl", pytest.param("ddpg-t2drl", marks=pytest.mark.slow)],
+)
 def test_d3pg_with_factored_critic_reaches_the_slot_oracle(algo):
     """D3PG (diffusion actor for T2DRL, MLP actor for DDPG-based T2DRL, `default` preset) on a
     tiny cell with the most popular cache: better than equal allocation and within 5 % of the

@@ -71,7 +71,8 @@ def test_a_fitted_checkpoint_from_before_the_scaling_field_is_raw(tmp_path):
     raw = build_config("fitted", overrides={**TINY, "fitted_scaling": "raw"})
     old = raw.to_dict()
     del old["fitted_scaling"]
-    (tmp_path / "run.json").write_text(json.dumps({"config": old}))
+    record = {"algo": "t2drl", "config": old, "d3pg": {}, "seed": 0, "episodes": 1}
+    (tmp_path / "run.json").write_text(json.dumps(record))
     assert checkpoint_config(str(tmp_path)) == raw
 
 
