@@ -28,9 +28,9 @@ class ProfileArgs:
     models: Annotated[Repeatable[tuple[str, ...]], renamed("model"), short("-m")] = ()
     """Model folder, hub id (`google/ddpm-ema-celebahq-256`), `zoo:<domain>`, `zoo` (every
     bundled zoo model) or `builtin:tiny` (a random 32x32 UNet); repeatable. None given: `zoo`."""
-    protocol: str = "trajectory"
-    """`trajectory`, `respaced`, `start`, `both` (trajectory and respaced) or `all` (the three;
-    see docs/profiling.md)."""
+    protocol: str = "all"
+    """`all` (the three, side by side in one PNG), `trajectory`, `respaced`, `start` or `both`
+    (trajectory and respaced); see docs/profiling.md."""
     trajectory_steps: int = 250
     """N of the one full schedule a trajectory run follows (metrics after every reverse step n)."""
     respaced_steps: CommaInts = (10, 25, 50, 100, 250)
@@ -45,6 +45,9 @@ class ProfileArgs:
     `zoo:<domain>`, or a folder of images of the model's size."""
     num_images: int = 8
     """Images taken from the source."""
+    start_images: int | None = 2
+    """Images of the start protocol: the first of the --num-images (a start run is a whole
+    chain per t_T, so the default job measures it on 2 of them); None: all."""
     masks: str = "thick"
     """Comma-separated mask families (thick, thin, half, ev2li, sr2, box) or a folder of mask PNGs."""
     mask_seed: int = 0
@@ -123,6 +126,7 @@ def validate(args: ProfileArgs) -> None:
         ("jump-length", args.jump_length),
         ("jump-n-sample", args.jump_n_sample),
         ("num-images", args.num_images),
+        ("start-images", 1 if args.start_images is None else args.start_images),
     ):
         if value < 1:
             raise ProfilingError(f"--{name} must be at least 1, got {value}.")

@@ -49,7 +49,8 @@ def build_cells(
             "device": hardware_kind(args),
         }
         record = "step" if protocol == "trajectory" else "final"
-        for image_id in image_ids:
+        images = image_ids[: args.start_images] if protocol == "start" else image_ids
+        for image_id in images:
             for mask_id in mask_ids:
                 for seed in args.seeds:
                     for n, t_start in grid:

@@ -34,12 +34,13 @@ def test_bad_settings_name_the_option(change, option):
 
 def test_both_and_all_name_several_protocols():
     validate(ProfileArgs())
-    validate(ProfileArgs(start_steps=100))  # the start grid is only checked when start runs
+    validate(ProfileArgs(protocol="trajectory", start_steps=100))  # start grid: checked for start
     assert protocols(ProfileArgs(protocol="both")) == ("trajectory", "respaced")
     assert (
         protocols(ProfileArgs(protocol="all")) == PROTOCOLS == ("trajectory", "respaced", "start")
     )
-    assert protocols(ProfileArgs()) == ("trajectory",)
+    assert protocols(ProfileArgs(protocol="trajectory")) == ("trajectory",)
+    assert protocols(ProfileArgs()) == PROTOCOLS  # the default job runs all three
     assert (
         ProfileArgs().start_grid == tuple(range(10, 251, 10)) and ProfileArgs().start_steps == 250
     )

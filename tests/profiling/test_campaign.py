@@ -10,7 +10,8 @@ from profiling.campaign import _picks, main, summary
 
 def test_measure_then_fit_then_summary(tiny_unet_dir, tmp_path):
     args = ProfileArgs(
-        models=(str(tiny_unet_dir),), trajectory_steps=8, num_images=1, throughput=False,
+        models=(str(tiny_unet_dir),), protocol="trajectory", trajectory_steps=8, num_images=1,
+        throughput=False,
         out=tmp_path / "camp", progress=False,
     )  # fmt: skip
     args.fitting.fit_out, args.fitting.n_boot = tmp_path / "fits", 5

@@ -11,6 +11,7 @@ from profiling.sweep import run_profile
 def test_profile_a_zoo_model_end_to_end(tmp_path):
     args = ProfileArgs(
         models=["zoo:digits"],
+        protocol="trajectory",
         trajectory_steps=10,
         num_images=1,
         throughput=False,
