@@ -10,7 +10,7 @@ from typing import Annotated
 
 from common.cli_types import CommaInts, Repeatable, renamed, short
 from profiling.errors import ProfilingError
-from profiling.fitrun import FitAfterArgs, check_tv_column
+from profiling.fitrun import FitAfterArgs, check_fit_settings
 from profiling.models import ModelInfo
 
 PROTOCOLS = ("trajectory", "respaced", "start")
@@ -139,7 +139,8 @@ def validate(args: ProfileArgs) -> None:
         raise ProfilingError(
             f"--start-grid must list t_T values in 1..{args.start_steps} (--start-steps), got {outside or '[]'}."
         )
-    check_tv_column(args.fitting.tv_column)
+    f = args.fitting
+    check_fit_settings(f.tv_column, f.n_boot, f.delay_clock)
 
 
 def check_steps(args: ProfileArgs, info: ModelInfo) -> None:

@@ -4,14 +4,15 @@ images per second per step count at a batch size. Goal: overhead <= 1.05 on a GP
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import torch
 
 from common.device import resolve_device
+from common.io import writable_dir
 from common.summary import Summary
 from profiling import hardware
 from profiling.args import BenchLoopArgs
+from profiling.errors import ProfilingError
 from profiling.loop import (
     RePaintSettings,
     UNetDenoiser,
@@ -86,11 +87,17 @@ def bench_loop(
 def main(args: BenchLoopArgs) -> dict:
     """`t2drl bench loop`: load the model, run `bench_loop`; {'rows', 'model_id', 'device',
     'dtype', 'gpu_timed'}."""
+    for name, values in (
+        ("steps", args.steps),
+        ("batch", [args.batch]),
+        ("repeats", [args.repeats]),
+    ):
+        if not values or any(v < 1 for v in values):
+            raise ProfilingError(f"--{name} must be positive, got {list(values)}.")
     dev = resolve_device(args.device)
     if dev.type == "cpu" and args.cpu_threads > 0:
         torch.set_num_threads(args.cpu_threads)
-    workdir = Path(args.workdir)
-    workdir.mkdir(parents=True, exist_ok=True)
+    workdir = writable_dir(args.workdir, "--workdir")
     unet, info = load_unet(args.model, workdir=workdir)
     denoiser = UNetDenoiser(unet, device=dev, dtype=hardware.resolve_dtype(args.dtype))
     rows = bench_loop(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from common.summary import Summary
-from profiling import clocks, fitrun
+from profiling import fitrun
 from profiling.args import ProfileArgs
 from profiling.sweep import run_profile
 
@@ -18,7 +18,6 @@ def main(args: ProfileArgs) -> dict:
     """Measure every missing cell; on the main process, fit the table unless --no-fit.
 
     Returns `run_profile`'s dict plus 'fits' (`fitrun.run_fit`'s list; empty without a fit)."""
-    clocks.check_clock(args.fitting.delay_clock)  # before minutes of measuring, not after
     result = run_profile(args)
     result["fits"] = []
     if result["rank"] == 0 and args.fitting.fit:
@@ -36,6 +35,8 @@ def summary(result: dict) -> Summary | None:
         "measurements (medians over images; throughput rows at their batch size)",
         measurement_rows(result["table"]),
     )
+    for warning in result.get("warnings", []):
+        out.line(warning)
     out.line(
         f"{result['done']} cells measured, {result['skipped']} already done; "
         f"table: {result['table']}"

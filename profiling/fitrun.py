@@ -43,6 +43,14 @@ def check_tv_column(column: str) -> None:
         raise ProfilingError(f"--tv-column '{column}' is not one of {', '.join(TV_COLUMNS)}.")
 
 
+def check_fit_settings(tv_column: str, n_boot: int, delay_clock: str) -> None:
+    """The fit's options, checked before anything is read or measured."""
+    check_tv_column(tv_column)
+    if not isinstance(n_boot, int) or isinstance(n_boot, bool) or n_boot < 1:
+        raise ProfilingError(f"--n-boot must be a positive number of resamples, got {n_boot!r}.")
+    clocks.check_clock(delay_clock)
+
+
 @dataclass
 class FitArgs:
     """Settings of `fit-models` (= `t2drl fit`; every field is an option)."""
@@ -307,7 +315,7 @@ def run_fit(args: FitArgs) -> list[dict]:
     {model: rows} (every measured model), 'problems': [sentences], 'comparison_png'}; 'path',
     'fitted' and 'png' are None where no model could be fitted, 'comparison_png' (the same
     in every dict) with one protocol."""
-    clocks.check_clock(args.delay_clock)
+    check_fit_settings(args.tv_column, args.n_boot, args.delay_clock)
     df, files = load_tables(args.measurements)
     df = df[~df["is_warmup"].astype(bool)]
     _check_quality_column(df, args, files)

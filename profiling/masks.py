@@ -85,8 +85,11 @@ def load_mask_folder(folder: Path, size: int) -> list[tuple[str, np.ndarray]]:
         raise ProfilingError(f"mask folder '{folder}' holds no PNG files.")
     out = []
     for path in files:
-        with Image.open(path) as im:
-            arr = np.asarray(im.convert("L"), dtype=np.float32) / 255.0
+        try:
+            with Image.open(path) as im:
+                arr = np.asarray(im.convert("L"), dtype=np.float32) / 255.0
+        except (OSError, ValueError) as exc:  # PIL's UnidentifiedImageError is an OSError
+            raise ProfilingError(f"mask '{path}' cannot be read ({type(exc).__name__}).") from None
         if arr.shape != (size, size):
             raise ProfilingError(
                 f"mask '{path}' is {arr.shape[1]}x{arr.shape[0]}; the images are {size}x{size}."
@@ -108,7 +111,12 @@ def mask_set(spec: str, size: int, seed: int) -> list[tuple[str, np.ndarray]]:
 
 
 def check_mask(mask: np.ndarray, size: int, name: str) -> None:
+    """A mask of the images' size with a hole to inpaint (0 = hole, 1 = kept)."""
     if mask.shape != (1, size, size):
         raise ProfilingError(
             f"mask '{name}' has shape {tuple(mask.shape)}; expected (1, {size}, {size})."
+        )
+    if not (mask < 0.5).any():
+        raise ProfilingError(
+            f"mask '{name}' has no hole (no pixel below 0.5, i.e. nothing to inpaint)."
         )

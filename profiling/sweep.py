@@ -311,6 +311,9 @@ def run_profile(args: ProfileArgs) -> dict:
         torch.set_num_threads(args.cpu_threads)
     args.out = Path(args.out)
     table.prepare_output(args.out)
+    warnings = table.set_aside_unreadable_parts(args.out) if rank == 0 else []
+    if state is not None:
+        state.wait_for_everyone()
     run_id = uuid.uuid4().hex[:12]
     camp = Campaign(args, device, rank, run_id)
     done_total = skipped_total = 0
@@ -342,6 +345,7 @@ def run_profile(args: ProfileArgs) -> dict:
         "table": path,
         "done": done_total,
         "skipped": skipped_total,
+        "warnings": warnings,
         "rank": rank,
         "run_id": run_id,
         "args": asdict(args),

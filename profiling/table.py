@@ -136,6 +136,23 @@ def prepare_output(out_dir: Path) -> None:
         ) from None
 
 
+def set_aside_unreadable_parts(out_dir: Path) -> list[str]:
+    """Move every part file that does not read as a parquet table to parts/unreadable/ (kept,
+    not deleted), so its cell is measured again; the sentences saying so."""
+    said = []
+    for path in sorted((out_dir / PARTS).glob("part-*.parquet")):
+        try:
+            pq.read_metadata(path)
+        except (OSError, pa.ArrowException):
+            aside = out_dir / PARTS / "unreadable" / path.name
+            aside.parent.mkdir(exist_ok=True)
+            path.replace(aside)
+            said.append(
+                f"warning: part file '{path}' does not read; moved to '{aside}', measured again."
+            )
+    return said
+
+
 def done_cells(out_dir: Path) -> set[str]:
     return {p.stem.removeprefix("part-") for p in (out_dir / PARTS).glob("part-*.parquet")}
 

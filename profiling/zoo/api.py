@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from common.io import sha256_file
+from common.io import sha256_file, writable_dir
 from common.summary import Summary
 from profiling.zoo.errors import ZooError
 
@@ -148,6 +148,7 @@ class ZooExportArgs:
 
 def export_main(args: ZooExportArgs) -> list[Path]:
     """`t2drl zoo-export`: `export_heldout_pngs`; the folders written."""
+    writable_dir(args.out)
     return export_heldout_pngs(args.out, args.root)
 
 

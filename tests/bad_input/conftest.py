@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 import torch
 
+from tests.profiling.conftest import tiny_unet_dir  # noqa: F401, F811 (fixture)
+
 TINY = ["--set", "n_users=3", "--set", "n_frames=2", "--set", "n_slots=3"]
 TRAIN = ["--hparams", "tuned", "--greedy-every", "0", "--no-progress", "--no-tensorboard"]
 
@@ -38,11 +40,38 @@ def _run_copy(world: Path, name: str, replace: dict[str, bytes | None]) -> Path:
     return run
 
 
+def _profiling_inputs(w: Path, unet: Path) -> None:
+    """Masks, images and measurement tables, good and bad, for the tiny 16x16 UNet."""
+    import numpy as np
+    import pandas as pd
+    from PIL import Image
+
+    shutil.copytree(unet, w / "tiny-unet")
+    for name, fill in (("masks-empty", None), ("masks-full", 255)):
+        (w / name).mkdir()
+        path = w / name / "m.png"
+        if fill is None:
+            path.write_bytes(b"")
+        else:
+            Image.fromarray(np.full((16, 16), fill, np.uint8)).save(path)
+    (w / "images-broken").mkdir()
+    (w / "images-broken" / "a.png").write_bytes(b"\x89PNG not really")
+    committed = Path(__file__).resolve().parents[2] / "fitted_models" / "measurements"
+    df = pd.read_parquet(committed / "zoo-cpu.parquet")
+    df.to_parquet(w / "zoo.parquet")
+    df.drop(columns=["latency_s"]).to_parquet(w / "no-latency.parquet")
+    df.assign(tv_l1_pred=float("nan")).to_parquet(w / "nan-tv.parquet")
+    (w / "truncated.parquet").write_bytes((w / "zoo.parquet").read_bytes()[:200])
+    (w / "fits").mkdir()
+    shutil.copy(committed.parent / "zoo-cpu.json", w / "fits" / "zoo.json")
+
+
 @pytest.fixture(scope="session")
-def world(tmp_path_factory) -> Path:
+def world(tmp_path_factory, tiny_unet_dir) -> Path:  # noqa: F811
     from t2drl_cli.main import cli
 
     w = tmp_path_factory.mktemp("world")
+    _profiling_inputs(w, tiny_unet_dir)
     marker = w / "MARKER"
     try:
         cli(["train", *TRAIN, "--episodes", "1", "--out", str(w / "good-run"), *TINY])

@@ -31,6 +31,7 @@ def case(id: str, argv: str, culprit: str) -> Case:
 
 
 T = " ".join(TRAIN + TINY)
+P = "-m {w}/tiny-unet --out {w}/p --no-throughput --num-images 1 --no-progress"
 CASES = [
     # trained runs and checkpoints, read by evaluate
     case(
@@ -174,6 +175,72 @@ CASES = [
     case("oracle-unknown-report", "oracle tables", "table, slots, value"),
     case("oracle-zero-samples", "oracle table --samples 0", "--samples"),
     case("oracle-out-is-a-folder", "oracle slots --out {w}/good-run", "--out"),
+    # profiling: models, images, masks, options
+    case("profile-zero-byte-mask", f"profile {P} --masks {{w}}/masks-empty", "m.png"),
+    case("profile-mask-without-a-hole", f"profile {P} --masks {{w}}/masks-full", "no hole"),
+    case("profile-unreadable-image", f"profile {P} --images {{w}}/images-broken", "a.png"),
+    case("profile-missing-model", "profile -m {w}/no-model --out {w}/p --no-fit", "no-model"),
+    case(
+        "profile-start-grid-outside",
+        f"profile {P} --protocol start --start-grid 0,300",
+        "--start-grid",
+    ),
+    case(
+        "profile-start-steps-too-many",
+        f"profile {P} --protocol start --start-steps 2000",
+        "--start-steps",
+    ),
+    case("profile-unknown-protocol", f"profile {P} --protocol every", "protocol 'every'"),
+    case("profile-unknown-tv-column", f"profile {P} --tv-column tv_l3", "--tv-column"),
+    case("profile-negative-n-boot", f"profile {P} --n-boot -5", "--n-boot"),
+    case("profile-unknown-delay-clock", f"profile {P} --delay-clock sundial", "--delay-clock"),
+    case("profile-zero-images", f"profile {P} --num-images 0", "--num-images"),
+    case("profile-eta-out-of-range", f"profile {P} --eta 2", "--eta"),
+    case("profile-out-under-a-file", "profile -m {w}/tiny-unet --out {w}/file/p", "not writable"),
+    case("profile-unknown-mask-family", f"profile {P} --masks blob", "blob"),
+    # fitting: measurement tables and options
+    case("fit-missing-table", "fit {w}/none.parquet --out {w}/fits", "none.parquet"),
+    case("fit-truncated-table", "fit {w}/truncated.parquet --out {w}/fits", "truncated.parquet"),
+    case(
+        "fit-missing-column",
+        "fit {w}/no-latency.parquet --tv-column tv_l1_pred --out {w}/fits",
+        "latency_s",
+    ),
+    case(
+        "fit-all-nan-column",
+        "fit {w}/nan-tv.parquet --tv-column tv_l1_pred --out {w}/fits",
+        "tv_l1_pred",
+    ),
+    case("fit-column-the-table-lacks", "fit {w}/zoo.parquet --out {w}/fits", "tv_l2_pred"),
+    case(
+        "fit-negative-n-boot",
+        "fit {w}/zoo.parquet --tv-column tv_l1_pred --n-boot -5 --out {w}/fits",
+        "--n-boot",
+    ),
+    case(
+        "fit-unknown-clock",
+        "fit {w}/zoo.parquet --tv-column tv_l1_pred --delay-clock sundial --out {w}/fits",
+        "--delay-clock",
+    ),
+    case("fit-binary-config-as-table", "fit {w}/binary.toml --out {w}/fits", "binary.toml"),
+    # the zoo and validation
+    case("train-zoo-unknown-domain", "train-zoo --domains cats --out {w}/zoo", "cats"),
+    case("zoo-matrix-zero-images", "zoo-matrix --num-images 0 --out-dir {w}/m", "--num-images"),
+    case("zoo-export-out-under-a-file", "zoo-export --out {w}/file/x", "file"),
+    case(
+        "validate-missing-fitted-file",
+        "validate --algo rcars --fitted-file {w}/none.json --out {w}/v",
+        "none.json",
+    ),
+    case("validate-zero-frames", "validate --algo rcars --frames 0 --out {w}/v", "--frames"),
+    case("validate-paper-checkpoint", "validate --checkpoint {w}/good-run --out {w}/v", "fitted"),
+    case(
+        "validate-hostile-checkpoint",
+        "validate --checkpoint {w}/run-zip-hostile-policy --out {w}/v",
+        "fitted",
+    ),
+    case("bench-loop-zero-steps", "bench loop --steps 0", "--steps"),
+    case("bench-latency-one-step", "bench latency --steps 1 --workdir {w}/bl", "--steps"),
 ]
 
 

@@ -32,3 +32,17 @@ def test_an_unwritable_output_is_one_sentence(tmp_path):
         prepare_output(blocker / "campaign")
     with pytest.raises(ProfilingError, match="does not exist"):
         read_measurements(tmp_path / "nope.parquet")
+
+
+def test_an_unreadable_part_is_set_aside_not_counted_as_done(tmp_path):
+    from profiling.table import set_aside_unreadable_parts
+
+    prepare_output(tmp_path)
+    good, bad = cell_id({"n": 1}), cell_id({"n": 2})
+    write_cell(tmp_path, good, [{"model_id": "m", "step_n": 1}])
+    broken = write_cell(tmp_path, bad, [{"model_id": "m", "step_n": 2}])
+    broken.write_bytes(broken.read_bytes()[:50])  # a part cut short
+    (said,) = set_aside_unreadable_parts(tmp_path)
+    assert broken.name in said and "measured again" in said
+    assert done_cells(tmp_path) == {good}
+    assert (tmp_path / "parts" / "unreadable" / broken.name).stat().st_size == 50
