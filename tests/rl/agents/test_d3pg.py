@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 
+from rl.agents.common import limit_threads, seed_everything
 from rl.agents.d3pg import D3PG
 from rl.agents.networks import SlotStateEncoder, raw_slot_state
 from rl.agents.presets import hyperparameters
@@ -68,6 +69,7 @@ def run_allocation(cfg, policy, seeds) -> float:
 def train_tiny_d3pg(preset: str, episodes: int, algo: str = "t2drl"):
     """D3PG of `preset` (`algo`'s actor: diffusion for t2drl, MLP for ddpg-t2drl) on a U = 3, M = 3 cell with the most popular cache, 8 copies, one
     update per slot; returns (cfg, agent, its greedy allocation as a `run_allocation` policy)."""
+    seed_everything(0)  # torch's global generator too: the networks' initial weights
     cfg = build_config("paper", 0, {"n_users": 3, "n_models": 3, "n_frames": 5, "n_slots": 10})
     d3pg_args, _ = hyperparameters(algo, preset)
     agent = D3PG(SlotStateEncoder(cfg), 6, d3pg_args, torch.device("cpu"), seed=0)
@@ -98,7 +100,7 @@ def train_tiny_d3pg(preset: str, episodes: int, algo: str = "t2drl"):
 
 @pytest.mark.slow
 def test_d3pg_beats_equal_allocation():
-    torch.set_num_threads(1)  # as training does (rl.harness.args.TrainArgs.threads)
+    limit_threads(1)  # as training does (rl.harness.args.TrainArgs.threads): torch and BLAS
     cfg, _, learned = train_tiny_d3pg("tuned", episodes=30)  # 1 500 updates
 
     seeds = range(100, 104)
@@ -108,16 +110,13 @@ def test_d3pg_beats_equal_allocation():
     assert mine > equal
 
 
-@pytest.mark.parametrize(
-    "algo",
-    # the MLP actor's run is slow-marked: tests/rl/agents/test_t2drl.py trains it whole, faster
-    ["t2drl", pytest.param("ddpg-t2drl", marks=pytest.mark.slow)],
-)
+@pytest.mark.slow  # the default run's learning tests: tests/rl/agents/test_t2drl.py (whole agents)
+@pytest.mark.parametrize("algo", ["t2drl", "ddpg-t2drl"])
 def test_d3pg_with_factored_critic_reaches_the_slot_oracle(algo):
     """D3PG (diffusion actor for T2DRL, MLP actor for DDPG-based T2DRL, `default` preset) on a
     tiny cell with the most popular cache: better than equal allocation and within 5 % of the
     slot oracle's reward (23)."""
-    torch.set_num_threads(1)
+    limit_threads(1)
     cfg, agent, learned = train_tiny_d3pg("default", episodes=32, algo=algo)  # 1 600 updates
     params = BatchedEdgeSim(cfg, 1, np.random.default_rng(0)).params
 
