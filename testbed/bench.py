@@ -107,6 +107,10 @@ class BenchTestbedArgs:
     """U, users per copy."""
     batches: CommaInts = (64, 1024, 8192)
     """Batch sizes (copies)."""
+    repeats: int = 5
+    """Timing windows per rate (0.2 s each or more; the best one is reported)."""
+    gym_steps: int = 2000
+    """Steps of the single-copy gymnasium slot env timed."""
     vector_copies: int = 64
     """Copies of the slot env for the vector env against as many single envs."""
 
@@ -120,12 +124,12 @@ def main(args: BenchTestbedArgs) -> Summary:
             rows.append(
                 {
                     "copies": n,
-                    "pure evaluate_slot [user-slots/s]": f"{bench_pure(cfg, n):.3g}",
-                    "full step incl. sampling [user-slots/s]": f"{bench_full_step(cfg, n):.3g}",
+                    "pure evaluate_slot [user-slots/s]": f"{bench_pure(cfg, n, args.repeats):.3g}",
+                    "full step incl. sampling [user-slots/s]": f"{bench_full_step(cfg, n, args.repeats):.3g}",
                 }
             )
-        gym_rate = bench_gym_env(cfg)
-        vec = bench_vector_env(cfg, args.vector_copies)
+        gym_rate = bench_gym_env(cfg, args.gym_steps)
+        vec = bench_vector_env(cfg, args.vector_copies, args.repeats)
     ratio = vec["vector_entry_point"] / vec["sync"]
     return (
         Summary()

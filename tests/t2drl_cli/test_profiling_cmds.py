@@ -234,6 +234,7 @@ def test_fit_models_bad_input(tmp_path, capsys):
     assert len(err.strip().splitlines()) == 1
 
 
+@pytest.mark.slow  # two torchrun processes: about 10 s of start-up
 def test_two_process_split(tiny_unet_dir, tmp_path):
     out = tmp_path / "dist"
     argv = _args(
