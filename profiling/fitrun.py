@@ -302,6 +302,7 @@ def _fit_protocol(df, files, campaign: str, protocol: str, args: FitArgs) -> dic
                 args.tv_column,
                 path.with_suffix(".png"),
                 title=f"{campaign} ({protocol})",
+                delay_clock=clock[0],
             )
     return result
 

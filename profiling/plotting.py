@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from fitted_models.curves import generation_delay_s, tv_of_steps
+from profiling.clocks import delay_values
 from profiling.fitting import predicted_breakpoints
 
 AXES = {
@@ -63,17 +64,27 @@ def _save(fig, plt, path: Path, title: str) -> Path:
     return Path(path)
 
 
-def draw_fig3(fits: dict, protocol: str, tv_column: str, path: Path, *, title: str = "") -> Path:
+def draw_fig3(
+    fits: dict,
+    protocol: str,
+    tv_column: str,
+    path: Path,
+    *,
+    title: str = "",
+    delay_clock: str = "wall",
+) -> Path:
+    """Per model, (A) TV and (B) the delay on `delay_clock`, the values each fit was made to."""
     plt = _pyplot()
     axis, xlabel = AXES[protocol]
     fig, axes = plt.subplots(len(fits), 2, figsize=(11, 3.8 * len(fits)), squeeze=False)
     for row, (model_id, (tv, delay, rows)) in zip(axes, fits.items(), strict=True):
         x = rows[axis].to_numpy(float)
-        for ax, column, res, fn, ylabel, panel in (
-            (row[0], tv_column, tv, tv_of_steps, f"total variation ({tv_column}, [0,1] images)", "A"),
-            (row[1], "latency_s", delay, generation_delay_s, "generation time (s, batch 1)", "B"),
+        for ax, y, res, fn, ylabel, panel in (
+            (row[0], rows[tv_column].to_numpy(float), tv, tv_of_steps,
+             f"total variation ({tv_column}, [0,1] images)", "A"),
+            (row[1], delay_values(rows, delay_clock), delay, generation_delay_s,
+             f"generation time, {delay_clock} clock (s, batch 1)", "B"),
         ):  # fmt: skip
-            y = rows[column].to_numpy(float)
             _panel(ax, x, y, res, fn, xlabel=xlabel, ylabel=ylabel, title=f"({panel}) {model_id}")
             ax.legend(fontsize=7, loc="best")
     return _save(fig, plt, path, title)
