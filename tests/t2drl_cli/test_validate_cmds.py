@@ -6,22 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from t2drl_cli.main import cli
 
-
-def _run(argv: list[str], capsys) -> tuple[int, str, str]:
-    try:
-        cli(argv)
-        code = 0
-    except SystemExit as exc:
-        code = exc.code
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
-def test_help_lists_the_options_with_the_dataclass_defaults(monkeypatch, capsys):
+def test_help_lists_the_options_with_the_dataclass_defaults(monkeypatch, t2drl):
     monkeypatch.setenv("COLUMNS", "200")  # no option or default wrapped
-    code, out, _ = _run(["validate", "--help"], capsys)
+    code, out, _ = t2drl("validate", "--help")
     assert code == 0
     for text in ("--fitted-file", "zoo-cpu", "--set", "(repeatable)", "--no-resume", "100"):
         assert text in out, text
@@ -38,11 +26,11 @@ def test_help_lists_the_options_with_the_dataclass_defaults(monkeypatch, capsys)
         (["--checkpoint", "x", "--set", "n_users=3"], "error: --set applies to baselines only"),
     ],
 )
-def test_bad_option_is_one_line_naming_it(argv, message, tmp_path, capsys):
-    code, _, err = _run(["validate", *argv, "--out", str(tmp_path / "v")], capsys)
+def test_bad_option_is_one_line_naming_it(argv, message, tmp_path, t2drl):
+    code, _, err = t2drl("validate", *argv, "--out", str(tmp_path / "v"))
     assert code == 2 and err.startswith(message) and len(err.strip().splitlines()) == 1, err
 
 
-def test_old_option_names_are_refused(capsys):
-    code, _, err = _run(["validate", "--algo", "rcars", "--fitted", "zoo-cpu"], capsys)
+def test_old_option_names_are_refused(t2drl):
+    code, _, err = t2drl("validate", "--algo", "rcars", "--fitted", "zoo-cpu")
     assert code == 2 and "--fitted" in err

@@ -5,18 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from t2drl_cli.main import cli
-
-
-def _run(argv: list[str], capsys) -> tuple[int, str, str]:
-    try:
-        cli(argv)
-        code = 0
-    except SystemExit as exc:
-        code = exc.code
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
 
 @pytest.mark.parametrize(
     ("command", "shown"),
@@ -26,22 +14,22 @@ def _run(argv: list[str], capsys) -> tuple[int, str, str]:
         ("zoo-export", ["--out", "runs/zoo-heldout", "--root"]),
     ],
 )
-def test_help_lists_the_options_with_the_dataclass_defaults(monkeypatch, command, shown, capsys):
+def test_help_lists_the_options_with_the_dataclass_defaults(monkeypatch, command, shown, t2drl):
     monkeypatch.setenv("COLUMNS", "200")  # no option or default wrapped
-    code, out, _ = _run([command, "--help"], capsys)
+    code, out, _ = t2drl(command, "--help")
     assert code == 0
     for text in shown:
         assert text in out, text
 
 
-def test_bad_option_value_is_one_line_naming_it(tmp_path, capsys):
-    code, _, err = _run(["zoo-matrix", "--steps", "0", "--out-dir", str(tmp_path)], capsys)
+def test_bad_option_value_is_one_line_naming_it(tmp_path, t2drl):
+    code, _, err = t2drl("zoo-matrix", "--steps", "0", "--out-dir", str(tmp_path))
     assert code == 2 and err == "error: --steps must be at least 1, got 0.\n"
     assert not list(tmp_path.iterdir())  # refused before any work
 
 
-def test_zoo_export_writes_one_folder_per_domain(tmp_path, capsys):
-    code, out, _ = _run(["zoo-export", "--out", str(tmp_path)], capsys)
+def test_zoo_export_writes_one_folder_per_domain(tmp_path, t2drl):
+    code, out, _ = t2drl("zoo-export", "--out", str(tmp_path))
     assert code == 0
     folders = sorted(p.name for p in tmp_path.iterdir())
     assert folders == ["digits", "faces", "fashion", "textures"]
