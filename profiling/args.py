@@ -176,8 +176,9 @@ class BenchLatencyArgs:
     """Warm-up generations per model and run (not fitted)."""
     busy_size: int = 256
     """Side of the float64 matrices the busy process multiplies (256: 0.5 MiB each)."""
-    rounds: int = 1
-    """Rounds of (every model quiet, then busy); B1 is the median over the rounds."""
+    rounds: int = 9
+    """Rounds of (every model quiet, then busy); B1 is the median over the rounds (on a shared
+    VM one round's B1 moves by 10-15 % with the host's drift alone, docs/benchmarks.md)."""
     device: str = "auto"
     """`auto` (cuda if available), `cpu`, `cuda`, ..."""
     cpu_threads: int = 1
