@@ -14,7 +14,7 @@ from profiling.errors import ProfilingError
 def test_bench_latency_rows_and_ratios(tiny_unet_dir, tmp_path):
     args = BenchLatencyArgs(
         models=(str(tiny_unet_dir),), steps=4, num_images=1, warmup=0, busy_size=8,
-        device="cpu", workdir=tmp_path,
+        device="cpu", workdir=tmp_path, rounds=1,
     )  # fmt: skip
     result = main(args)
     assert result["clocks"] == ("wall", "cpu", "envelope") and result["default_clock"] == "cpu"
