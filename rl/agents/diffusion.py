@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from rl.agents.networks import SlotStateEncoder, mlp, squash
+from rl.agents.networks import SlotStateEncoder, addmm, linear, mlp, squash
 
 
 def sinusoidal_embedding(step: torch.Tensor, dim: int) -> torch.Tensor:
@@ -169,24 +169,25 @@ class DiffusionActor(nn.Module):
         # both at batch 1 (the per-slot decision, Table 3) and in training (one update per slot).
         s = self.encoder(raw_state) if feats is None else feats
         d, n_steps = self.denoiser, self.n_steps
-        b = s.shape[0]
-        # first layer: W_x x + (W_t emb(l) + b) + W_s s, the last two per step and sample
-        pre = F.linear(self.step_emb, d.in_t.weight, d.in_x.bias)[:, None, :] + F.linear(
-            s, d.in_s.weight
-        )  # (L, B, H)
-        body = [(m.weight.t(), m.bias) for m in self._body_layers]
+        # first layer: W_x x + (W_t emb(l) + b) + W_s s, the last two per step and sample:
+        # pre (L, B, H), or (K, L, B, H) for a pack (rl.agents.networks, "packs of agents")
+        pre = linear(self.step_emb, d.in_t.weight, d.in_x.bias).unsqueeze(-2) + linear(
+            s, d.in_s.weight, None
+        ).unsqueeze(-3)
+        body = [(m.weight.mT, m.bias) for m in self._body_layers]
         if deterministic:
-            x = torch.zeros((b, self.act_dim), device=s.device)
+            x = s.new_zeros((*s.shape[:-1], self.act_dim))
         else:
             if noise is None:
-                noise = self.sample_noise(b, generator, s.device)
-            x = noise[0]  # x^L; noise[l - 1] is the z of step l for l = 2..L
-        w_x_t = d.in_x.weight.t()
+                noise = self.sample_noise(s.shape[-2], generator, s.device)
+            x = noise[..., 0, :, :]  # x^L; noise[l - 1] is the z of step l for l = 2..L
+        w_x_t = d.in_x.weight.mT
+        pre = pre.unbind(-3)  # per step (a selection per step would zero all of pre in backward)
         for i in reversed(range(n_steps)):  # i = l - 1
-            h = F.relu(torch.addmm(pre[i], x, w_x_t))
+            h = F.relu(addmm(pre[i], x, w_x_t))
             for w_t, bias in body[:-1]:
-                h = F.relu(torch.addmm(bias, h, w_t))
-            eps = torch.addmm(body[-1][1], h, body[-1][0])
+                h = F.relu(addmm(bias, h, w_t))
+            eps = addmm(body[-1][1], h, body[-1][0])
             if self.clip_denoised:
                 # c0 clip(r x - rm1 eps, -1, 1) + cl x, written as c0 r clip(x - (rm1 / r) eps,
                 # -1 / r, 1 / r) + cl x (fewer ops on the training path)
@@ -199,7 +200,7 @@ class DiffusionActor(nn.Module):
                 c_x, c_eps, _ = self._coef[i]
                 x = (x - eps * c_eps) * c_x
             if i > 0 and not deterministic:
-                x = torch.add(x, noise[i], alpha=self._coef[i][2])
+                x = torch.add(x, noise[..., i, :, :], alpha=self._coef[i][2])
         return squash(x, self.output_map, self.n_scores)
 
 

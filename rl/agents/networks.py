@@ -29,15 +29,93 @@ from torch import nn
 
 from testbed.config import BITS_PER_MB, EdgeConfig
 
+# --------------------------------------------------------------------------- packs of agents
+#
+# Every network here also runs as a *pack* of K agents (`rl.agents.pack`): the same module
+# called through `torch.func.functional_call` with parameters stacked on a leading agent axis
+# (weights (K, out, in), biases (K, out)) and inputs (K, ...). The forwards are written for
+# both: slices on the last axis, and the two products below, which are `F.linear` / `addmm` for
+# one agent (the unpacked numbers are unchanged) and `baddbmm` for a pack (each agent's slice is
+# the same GEMM, bit for bit, on this CPU: tests/rl/agents/test_pack.py).
+
+
+BMM_MIN_ROWS = 32
+"""Rows per agent from which a packed product is one `baddbmm` (below it, one call per agent):
+on this CPU the batched GEMM equals the unpacked `addmm` bit for bit from here (the presets'
+batches of 32 and 64), and takes other kernels for small problems."""
+
+
+def linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
+    """x W^T + b for one agent (W (out, in)) or a pack (W (K, out, in), x (K, ..., in); an
+    unpacked x (..., in) is shared by the K agents)."""
+    if weight.dim() == 2:
+        return F.linear(x, weight, bias)
+    return addmm(bias, x, weight.mT)
+
+
+def addmm(bias: torch.Tensor | None, x: torch.Tensor, w_t: torch.Tensor) -> torch.Tensor:
+    """bias + x w_t (`torch.addmm`), or per agent of a pack when w_t is (K, in, out): x (K, ...,
+    in) or shared (..., in), bias (K, out), (K, ..., out) or None."""
+    if w_t.dim() == 2:
+        return torch.addmm(bias, x, w_t) if bias is not None else x @ w_t
+    k = w_t.shape[0]
+    if x.dim() < 3 or x.shape[0] != k:
+        x = x.expand(k, *x.shape)
+    lead = x.shape[1:-1]
+    x3 = x.reshape(k, -1, x.shape[-1])
+    b3 = None
+    if bias is not None and bias.dim() == 2:
+        b3 = _PackedBias.apply(bias)
+    elif bias is not None:
+        b3 = bias.reshape(k, -1, bias.shape[-1])
+    if w_t.shape[-1] == 1 or x3.shape[1] < BMM_MIN_ROWS:
+        # one output (a matrix-vector kernel unpacked) or few rows (the diffusion step table):
+        # products a batched GEMM does not reproduce bit for bit, so one call per agent
+        # (unbind, not x3[i]: the backward of K selections would zero K full-size tensors)
+        bs = b3.unbind(0) if b3 is not None else (None,) * k
+        out = torch.stack(
+            [addmm(b, x, w) for b, x, w in zip(bs, x3.unbind(0), w_t.unbind(0), strict=True)]
+        )
+    elif b3 is None:
+        out = torch.bmm(x3, w_t)
+    else:
+        out = torch.baddbmm(b3, x3, w_t)
+    return out.reshape(k, *lead, w_t.shape[-1])
+
+
+class _PackedBias(torch.autograd.Function):
+    """bias (K, out) -> (K, 1, out) for `baddbmm`, whose gradient is summed over the rows
+    agent by agent: the unpacked reduction of a (rows, out) gradient, bit for bit (one
+    reduction over the (K, rows, out) tensor rounds some sums differently)."""
+
+    @staticmethod
+    def forward(bias):
+        return bias[:, None, :]
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        pass
+
+    @staticmethod
+    def backward(ctx, grad):
+        return torch.stack([g.sum(0) for g in grad.unbind(0)])
+
+
+class Linear(nn.Linear):
+    """`nn.Linear` that also runs packed (`linear`); same parameters and state-dict names."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return linear(x, self.weight, self.bias)
+
 
 def mlp(n_in: int, hidden: tuple[int, ...], n_out: int) -> nn.Sequential:
     """Fully connected layers with ReLU between them (none after the last)."""
     layers: list[nn.Module] = []
     last = n_in
     for h in hidden:
-        layers += [nn.Linear(last, h), nn.ReLU()]
+        layers += [Linear(last, h), nn.ReLU()]
         last = h
-    layers.append(nn.Linear(last, n_out))
+    layers.append(Linear(last, n_out))
     return nn.Sequential(*layers)
 
 
@@ -81,18 +159,18 @@ class SlotStateEncoder(nn.Module):
         i = 0
         feats = []
         if self.with_gamma:
-            feats.append(raw[:, :1] / self.gamma_max)
+            feats.append(raw[..., :1] / self.gamma_max)
             i = 1
-        h = raw[:, i : i + u]
+        h = raw[..., i : i + u]
         feats.append(((torch.log10(h.clamp_min(1e-30)) + 9.0) / 2.0).clamp(-4.0, 4.0))
-        phi = raw[:, i + u : i + 2 * u].round().long().clamp(0, m - 1)
-        feats.append(F.one_hot(phi, m).flatten(1).to(raw.dtype))
+        phi = raw[..., i + u : i + 2 * u].round().long().clamp(0, m - 1)
+        feats.append(F.one_hot(phi, m).flatten(-2).to(raw.dtype))
         i += 2 * u
         if self.with_cache:
-            feats.append(raw[:, i : i + m])
+            feats.append(raw[..., i : i + m])
             i += m
-        feats.append((raw[:, i : i + u] - self.d_in_lo) / self.d_in_span)
-        feats.append(raw[:, i + u : i + 2 * u] / self.d_op_max)
+        feats.append((raw[..., i : i + u] - self.d_in_lo) / self.d_in_span)
+        feats.append(raw[..., i + u : i + 2 * u] / self.d_op_max)
         return torch.cat(feats, dim=-1)
 
 
@@ -123,13 +201,13 @@ def squash(x: torch.Tensor, output_map: str, n_scores: int = 0) -> torch.Tensor:
     if output_map == "tanh":
         return (torch.tanh(x) + 1.0) / 2.0
     if output_map in ("softmax", "simplex"):
-        alloc = x[:, n_scores:]
+        alloc = x[..., n_scores:]
         if output_map == "softmax":
             alloc = SOFTMAX_GAIN * torch.tanh(alloc)
-        scores = x[:, :n_scores]
-        u = alloc.shape[1] // 2
+        scores = x[..., :n_scores]
+        u = alloc.shape[-1] // 2
         parts = [torch.sigmoid(scores)] if n_scores else []
-        parts += [torch.softmax(alloc[:, :u], -1), torch.softmax(alloc[:, u:], -1)]
+        parts += [torch.softmax(alloc[..., :u], -1), torch.softmax(alloc[..., u:], -1)]
         return torch.cat(parts, dim=-1)
     raise ValueError(
         f"unknown output_map '{output_map}'; expected one of {', '.join(OUTPUT_MAPS)}."
@@ -168,12 +246,12 @@ def amend_torch(raw_state: torch.Tensor, action: torch.Tensor, encoder: SlotStat
     testbed's `step_amender="cap"`, xi is only scaled down when its sum exceeds 1. Leading
     cache scores (single-timescale DDPG) pass through unchanged."""
     u, m = encoder.u, encoder.m
-    n_scores = action.shape[1] - 2 * u
-    scores, b, xi = action[:, :n_scores], action[:, n_scores : n_scores + u], action[:, -u:]
+    n_scores = action.shape[-1] - 2 * u
+    scores, b, xi = action[..., :n_scores], action[..., n_scores : n_scores + u], action[..., -u:]
     hit = None
     if encoder.with_cache:
-        phi = raw_state[:, u : 2 * u].round().long().clamp(0, m - 1)
-        hit = torch.gather(raw_state[:, 2 * u : 2 * u + m], 1, phi)
+        phi = raw_state[..., u : 2 * u].round().long().clamp(0, m - 1)
+        hit = torch.gather(raw_state[..., 2 * u : 2 * u + m], -1, phi)
     b, xi = amend_shares(b, xi, hit, encoder.step_amender)
     return torch.cat([scores, b, xi], dim=-1)
 
@@ -217,14 +295,14 @@ def per_user_state(feats: torch.Tensor, encoder: SlotStateEncoder):
     u, m = encoder.u, encoder.m
     i, gamma = 0, None
     if encoder.with_gamma:
-        gamma, i = feats[:, :1], 1
-    h = feats[:, i : i + u]
-    onehot = feats[:, i + u : i + u + u * m].reshape(-1, u, m)
+        gamma, i = feats[..., :1], 1
+    h = feats[..., i : i + u]
+    onehot = feats[..., i + u : i + u + u * m].reshape(*feats.shape[:-1], u, m)
     i += u + u * m
     rho = None
     if encoder.with_cache:
-        rho, i = feats[:, i : i + m], i + m
-    d_in, d_op = feats[:, i : i + u], feats[:, i + u : i + 2 * u]
+        rho, i = feats[..., i : i + m], i + m
+    d_in, d_op = feats[..., i : i + u], feats[..., i + u : i + 2 * u]
     per_user = torch.cat([h[..., None], d_in[..., None], d_op[..., None], onehot], dim=-1)
     return per_user, rho, gamma
 
@@ -260,11 +338,11 @@ class FactoredCritic(nn.Module):
         s = enc(raw_state) if feats is None else feats
         per_user, rho, gamma = per_user_state(s, enc)
         onehot = per_user[..., 3:]
-        n_scores = action.shape[1] - 2 * u
-        scores, b, xi = action[:, :n_scores], action[:, n_scores:-u], action[:, -u:]
+        n_scores = action.shape[-1] - 2 * u
+        scores, b, xi = action[..., :n_scores], action[..., n_scores:-u], action[..., -u:]
         extra = []
         if rho is not None:
-            hit = (onehot * rho[:, None, :]).sum(-1)
+            hit = (onehot * rho[..., None, :]).sum(-1)
         else:
             cache = torch.as_tensor(
                 self.cache_fn(scores.detach().cpu().numpy().astype(np.float64)),

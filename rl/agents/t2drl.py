@@ -68,14 +68,27 @@ class T2DRLTrainer:
         self.frames_seen = 0
 
     def run_episode(self) -> dict[str, float]:
+        stats = EpisodeStats()
+        for point in self.episode_steps(stats):
+            if point == "slot":
+                if self.d3pg.ready():
+                    for _ in range(self.d3pg.args.updates_per_step):
+                        stats.add_losses(self.d3pg.update(self.rng))
+            else:
+                self.frame_updates(stats)
+        return self.end_episode(stats)
+
+    def episode_steps(self, stats: EpisodeStats):
+        """One episode's acting, stepping and storing; yields "slot" after each slot's
+        transition is stored and "frame" after each frame's, where the updates go (the caller's:
+        `run_episode` alone, `rl.agents.pack.run_pack_episode` for a pack)."""
         cfg, sim, d3pg, ddqn, u = self.cfg, self.sim, self.d3pg, self.ddqn, self.cfg.n_users
         total_frames = self.total_episodes * cfg.n_frames * self.n_envs
-        stats = EpisodeStats()
         sim.reset()
         pending = None  # slot-K transition waiting for s_{t+1}(1)
         for _t in range(cfg.n_frames):
             gamma = sim.gamma.copy()
-            eps = ddqn.epsilon(self.frames_seen, total_frames)
+            self._eps = eps = ddqn.epsilon(self.frames_seen, total_frames)
             idx = ddqn.act(gamma, self.rng, eps)
             sim.set_cache(decode_cache(idx, cfg.n_models))
             obs = raw_slot_state(sim.state, sim.cache)
@@ -92,22 +105,26 @@ class T2DRLTrainer:
                 else:
                     next_obs = obs if res.done else raw_slot_state(sim.state, sim.cache)
                     d3pg.buffer.add(obs, action, res.reward, next_obs, float(res.done))
-                if d3pg.ready():
-                    for _ in range(d3pg.args.updates_per_step):
-                        stats.add_losses(d3pg.update(self.rng))
+                yield "slot"
                 obs = next_obs
-            # end of frame t: reward (32), transition into F, DDQN update
+            # end of frame t: reward (32), transition into F
             over = cache_over_capacity(sim.cache, sim.params)
             stats.frame_rewards.append(float(res.frame_reward.mean()))
             stats.over_capacity.append(float(over.mean()))
             ddqn.buffer.add(gamma[:, None], idx[:, None], res.frame_reward, sim.gamma, res.done)
             self.frames_seen += self.n_envs
-            if ddqn.ready():
-                for _ in range(ddqn.args.updates_per_frame):
-                    stats.add_losses(ddqn.update(self.rng))
+            yield "frame"
+
+    def frame_updates(self, stats: EpisodeStats) -> None:
+        """The DDQN's updates at the end of a frame."""
+        if self.ddqn.ready():
+            for _ in range(self.ddqn.args.updates_per_frame):
+                stats.add_losses(self.ddqn.update(self.rng))
+
+    def end_episode(self, stats: EpisodeStats) -> dict[str, float]:
         self.episode += 1
         out = stats.summary(("critic_loss", "actor_loss", "q_loss", "q_mean"))
-        out["epsilon"] = eps
+        out["epsilon"] = self._eps
         return out
 
     # -- checkpoints
