@@ -80,3 +80,17 @@ def load_into(trainer, state: dict[str, Any], path: Path) -> None:
     except (KeyError, RuntimeError, TypeError, ValueError, AttributeError, IndexError) as exc:
         why = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
         raise CheckpointError(f"'{path}' does not match the run in its run.json ({why}).") from None
+
+
+def own_tensors(state: Any) -> Any:
+    """`state` with every tensor that views a larger storage copied into its own: `torch.save`
+    writes a view's whole storage, and a packed member's parameters view the pack's
+    (`rl.agents.pack`)."""
+    if isinstance(state, dict):
+        return {k: own_tensors(v) for k, v in state.items()}
+    if isinstance(state, list | tuple):
+        return type(state)(own_tensors(v) for v in state)
+    if isinstance(state, torch.Tensor):
+        whole = state.untyped_storage().nbytes()
+        return state.clone() if whole != state.numel() * state.element_size() else state
+    return state

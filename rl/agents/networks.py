@@ -39,10 +39,11 @@ from testbed.config import BITS_PER_MB, EdgeConfig
 # the same GEMM, bit for bit, on this CPU: tests/rl/agents/test_pack.py).
 
 
-BMM_MIN_ROWS = 32
-"""Rows per agent from which a packed product is one `baddbmm` (below it, one call per agent):
-on this CPU the batched GEMM equals the unpacked `addmm` bit for bit from here (the presets'
-batches of 32 and 64), and takes other kernels for small problems."""
+BMM_MIN_ROWS, BMM_MIN_WIDTH = 32, 12
+"""Rows per agent, and inputs and outputs per layer, from which a packed product is one
+`baddbmm` (below either, one call per agent): on this CPU (torch's MKL) the batched GEMM and
+its gradients then equal the unpacked `addmm`'s bit for bit (tests/rl/agents/test_pack.py
+checks every shape from 2 to 256), and small problems take other kernels."""
 
 
 def linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
@@ -63,24 +64,28 @@ def addmm(bias: torch.Tensor | None, x: torch.Tensor, w_t: torch.Tensor) -> torc
         x = x.expand(k, *x.shape)
     lead = x.shape[1:-1]
     x3 = x.reshape(k, -1, x.shape[-1])
-    b3 = None
-    if bias is not None and bias.dim() == 2:
-        b3 = _PackedBias.apply(bias)
-    elif bias is not None:
-        b3 = bias.reshape(k, -1, bias.shape[-1])
-    if w_t.shape[-1] == 1 or x3.shape[1] < BMM_MIN_ROWS:
-        # one output (a matrix-vector kernel unpacked) or few rows (the diffusion step table):
-        # products a batched GEMM does not reproduce bit for bit, so one call per agent
+    if bias is not None and bias.dim() > 2:
+        bias = bias.reshape(k, -1, bias.shape[-1])
+    rows, n_in, n_out = x3.shape[1], *w_t.shape[1:]
+    if rows < BMM_MIN_ROWS or min(n_in, n_out) < BMM_MIN_WIDTH or (rows * min(n_in, n_out)) % 16:
+        # few rows (the diffusion step table), a narrow layer (one output is a matrix-vector
+        # kernel unpacked; narrow gradients take other kernels) or agent slices off 64-byte
+        # boundaries (MKL rounds unaligned data otherwise): products a batched GEMM does not
+        # reproduce bit for bit, so one call per agent, on 64-byte aligned inputs
         # (unbind, not x3[i]: the backward of K selections would zero K full-size tensors)
-        bs = b3.unbind(0) if b3 is not None else (None,) * k
-        out = torch.stack(
-            [addmm(b, x, w) for b, x, w in zip(bs, x3.unbind(0), w_t.unbind(0), strict=True)]
-        )
-    elif b3 is None:
+        bs = bias.unbind(0) if bias is not None else (None,) * k
+        xs = [_aligned(t) for t in x3.unbind(0)]
+        out = torch.stack([addmm(b, t, w) for b, t, w in zip(bs, xs, w_t.unbind(0), strict=True)])
+    elif bias is None:
         out = torch.bmm(x3, w_t)
     else:
-        out = torch.baddbmm(b3, x3, w_t)
+        out = torch.baddbmm(_PackedBias.apply(bias) if bias.dim() == 2 else bias, x3, w_t)
     return out.reshape(k, *lead, w_t.shape[-1])
+
+
+def _aligned(t: torch.Tensor) -> torch.Tensor:
+    """`t`, or a copy of it if it starts off a 64-byte boundary (as a fresh tensor does not)."""
+    return t if t.data_ptr() % 64 == 0 else t.clone()
 
 
 class _PackedBias(torch.autograd.Function):

@@ -45,6 +45,9 @@ class ExperimentArgs:
     """Local Ray CPUs (default: the cores available to this process)."""
     out: str | None = None
     """Experiment directory (default runs/experiments/<name>-<env preset>[-e<seed>][-quick])."""
+    pack_size: int = 25
+    """Most learned runs trained together in one process (`rl.experiments.packs`: same method
+    and network shapes; bit for bit their runs alone); 1 trains every run alone."""
     max_runs: int | None = None
     """Stop after this many runs finish in this call (to slice a sweep; rerun to continue)."""
     progress: bool = True

@@ -39,6 +39,7 @@ from rl.harness.args import TrainArgs
 from rl.harness.bench import time_policy
 from rl.harness.evaluate import check_seeds
 from rl.harness.train import main as train_main
+from rl.harness.train_pack import main as train_pack_main
 from testbed.config import build_config
 from testbed.rollout import run_seed
 from testbed.sources import EnvArgs
@@ -72,31 +73,34 @@ def env_config(spec: RunSpec):
     return build_config(spec.env_preset, spec.env_seed, spec.env_fields)
 
 
-def train(spec: RunSpec, train_dir: Path, progress: bool = False) -> dict[str, Any]:
-    """Train (or resume) the learned agent of `spec` into `train_dir`; return its curve."""
+def train_args(spec: RunSpec, train_dir: Path, progress: bool = False) -> TrainArgs:
+    """The `TrainArgs` of the learned agent of `spec`, trained into `train_dir`."""
     d3pg, ddqn = hyperparameters(spec.algo, spec.hparams)
     n_envs = N_ENVS[spec.hparams]
     if spec.ablation is not None:
         d3pg, ddqn, n_envs = ablated(spec.algo, spec.ablation, d3pg, ddqn, n_envs)
     if spec.denoising_steps is not None:
         d3pg = dataclasses.replace(d3pg, denoising_steps=spec.denoising_steps)
-    train_main(
-        TrainArgs(
-            algo=spec.algo,
-            hparams=spec.hparams,
-            env=EnvArgs(spec.env_preset, spec.env_seed, overrides=spec.env_fields),
-            n_envs=n_envs,
-            seed=spec.train_seed,
-            episodes=spec.episodes,
-            out=str(train_dir),
-            device="cpu",
-            threads=1,
-            progress=progress,
-            tensorboard=False,
-            d3pg=d3pg,
-            ddqn=ddqn,
-        )
+    return TrainArgs(
+        algo=spec.algo,
+        hparams=spec.hparams,
+        env=EnvArgs(spec.env_preset, spec.env_seed, overrides=spec.env_fields),
+        n_envs=n_envs,
+        seed=spec.train_seed,
+        episodes=spec.episodes,
+        out=str(train_dir),
+        device="cpu",
+        threads=1,
+        progress=progress,
+        tensorboard=False,
+        d3pg=d3pg,
+        ddqn=ddqn,
     )
+
+
+def train(spec: RunSpec, train_dir: Path, progress: bool = False) -> dict[str, Any]:
+    """Train (or resume) the learned agent of `spec` into `train_dir`; return its curve."""
+    train_main(train_args(spec, train_dir, progress))
     return read_curve(train_dir / "progress.csv")
 
 
@@ -140,8 +144,7 @@ def run_one(spec: RunSpec, out_dir: str | Path, progress: bool = False) -> dict[
     limit_threads(1)  # one core per run: the sweep runs several side by side
     out_dir = Path(out_dir)
     cfg = env_config(spec)
-    record: dict[str, Any] = {"run_id": spec.run_id, "spec": spec.to_dict()}
-    record["config"] = cfg.to_dict()
+    record = _record_head(spec, cfg)
     if spec.kind == "bench":
         record["bench"] = bench(spec, cfg)
     else:
@@ -149,10 +152,45 @@ def run_one(spec: RunSpec, out_dir: str | Path, progress: bool = False) -> dict[
         t0 = time.perf_counter()
         if spec.learned:
             record["curve"] = train(spec, train_dir, progress)
-        t1 = time.perf_counter()
-        record["eval"] = evaluate(spec, make_policy(spec, cfg, train_dir), cfg)
-        record["train_wall_s"] = t1 - t0
-        record["eval_wall_s"] = time.perf_counter() - t1
+        record["train_wall_s"] = time.perf_counter() - t0
+        _evaluate_into(record, spec, cfg, train_dir)
+    return _record_tail(record)
+
+
+def run_pack(specs: list[RunSpec], out_dir: str | Path) -> list[dict[str, Any]]:
+    """Train the learned runs `specs` together as one pack (`rl.harness.train_pack`), then
+    evaluate each; their records, in order. `train_wall_s` of each is its share of the pack's
+    training time (over the pack's size); `pack_size` says how many shared it."""
+    if len(specs) == 1:
+        return [run_one(specs[0], out_dir)]
+    limit_threads(1)
+    out_dir = Path(out_dir)
+    dirs = [out_dir / "train" / s.run_id for s in specs]
+    t0 = time.perf_counter()
+    train_pack_main([train_args(s, d) for s, d in zip(specs, dirs, strict=True)])
+    share = (time.perf_counter() - t0) / len(specs)
+    records = []
+    for spec, train_dir in zip(specs, dirs, strict=True):
+        cfg = env_config(spec)
+        record = _record_head(spec, cfg)
+        record["curve"] = read_curve(train_dir / "progress.csv")
+        record["train_wall_s"], record["pack_size"] = share, len(specs)
+        _evaluate_into(record, spec, cfg, train_dir)
+        records.append(_record_tail(record))
+    return records
+
+
+def _record_head(spec: RunSpec, cfg) -> dict[str, Any]:
+    return {"run_id": spec.run_id, "spec": spec.to_dict(), "config": cfg.to_dict()}
+
+
+def _evaluate_into(record: dict[str, Any], spec: RunSpec, cfg, train_dir: Path | None) -> None:
+    t1 = time.perf_counter()
+    record["eval"] = evaluate(spec, make_policy(spec, cfg, train_dir), cfg)
+    record["eval_wall_s"] = time.perf_counter() - t1
+
+
+def _record_tail(record: dict[str, Any]) -> dict[str, Any]:
     record["provenance"] = provenance()
     record["load_average"] = load_average()
     return record

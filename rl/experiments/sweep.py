@@ -13,9 +13,13 @@ Resuming: a run whose ``runs/<id>.json`` exists is not dispatched again; an inte
 learned run continues from its checkpoint. The CSV is rebuilt from the run files, sorted by
 run, so an interrupted-then-resumed sweep writes the same CSV as an uninterrupted one.
 
+Packs: the pending learned runs that share network shapes train together in one task
+(`rl.experiments.packs`, up to ``--pack-size``; each member bit for bit its run alone, with its
+own ``train/<id>/`` and resume); every other run is a task of its own.
+
 Executors: ``ray`` (default) starts a local Ray instance with `num_cpus` = the available cores
-(or joins `address`), one CPU per task, torch on one thread in each; ``serial`` runs in this
-process (tests, machines without Ray).
+(or joins `address`), one CPU per task (a pack or a run), torch on one thread in each;
+``serial`` runs in this process (tests, machines without Ray).
 """
 
 from __future__ import annotations
@@ -33,9 +37,10 @@ from common.provenance import load_average, provenance
 from common.summary import Summary
 from rl.experiments.args import ExperimentArgs
 from rl.experiments.markdown import ci_text
+from rl.experiments.packs import packs
 from rl.experiments.report import write_report
 from rl.experiments.rows import algos_of, x_text, xs_of
-from rl.experiments.run import run_one
+from rl.experiments.run import run_pack
 from rl.experiments.spec import (
     DISPLAY,
     FULL,
@@ -120,14 +125,17 @@ def load_records(specs: Iterable[RunSpec], out: Path) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- executors
 
 
-def run_serial(specs, out: Path, on_done: Callable, max_runs: int | None) -> None:
-    for i, spec in enumerate(specs):
-        if max_runs is not None and i >= max_runs:
+def run_serial(groups, out: Path, on_done: Callable, max_runs: int | None) -> None:
+    done = 0
+    for group in groups:
+        if max_runs is not None and done >= max_runs:
             return
-        on_done(spec, run_one(spec, out))
+        for spec, record in zip(group, run_pack(group, out), strict=True):
+            on_done(spec, record)
+            done += 1
 
 
-def run_ray(specs, out: Path, on_done: Callable, max_runs, address, num_cpus) -> None:
+def run_ray(groups, out: Path, on_done: Callable, max_runs, address, num_cpus) -> None:
     try:  # optional (the 'ray' extra), and slow to import: only for this executor
         import ray
     except ModuleNotFoundError:
@@ -148,15 +156,16 @@ def run_ray(specs, out: Path, on_done: Callable, max_runs, address, num_cpus) ->
             runtime_env={"env_vars": {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}},
         )
     try:
-        task = ray.remote(num_cpus=1, max_retries=0)(run_one)
+        task = ray.remote(num_cpus=1, max_retries=0)(run_pack)  # one pack (or run) per task
         out_abs = str(out.resolve())
-        futures = {task.remote(spec, out_abs): spec for spec in specs}
+        futures = {task.remote(group, out_abs): group for group in groups}
         done_count = 0
         while futures:
             ready, _ = ray.wait(list(futures), num_returns=1)
-            spec = futures.pop(ready[0])
-            on_done(spec, ray.get(ready[0]))
-            done_count += 1
+            group = futures.pop(ready[0])
+            for spec, record in zip(group, ray.get(ready[0]), strict=True):
+                on_done(spec, record)
+                done_count += 1
             if max_runs is not None and done_count >= max_runs:
                 for f in futures:
                     ray.cancel(f, force=True)
@@ -181,6 +190,8 @@ def main(args: ExperimentArgs, echo: Callable[[str], None] = print) -> dict[str,
     check_choice("--executor", args.executor, EXECUTORS)
     if args.max_runs is not None and args.max_runs < 1:
         raise ExperimentError(f"--max-runs must be a positive integer, got {args.max_runs!r}.")
+    if not isinstance(args.pack_size, int) or args.pack_size < 1:
+        raise ExperimentError(f"--pack-size must be a positive integer, got {args.pack_size!r}.")
     scale = scale_of(args)
     preset, env_seed, overrides = args.environment()
     specs = plan(
@@ -214,11 +225,13 @@ def main(args: ExperimentArgs, echo: Callable[[str], None] = print) -> dict[str,
             bar.update(1)
             bar.set_postfix_str(spec.run_id[:40])
 
+    cores = 1 if args.executor == "serial" else (args.num_cpus or available_cores())
+    groups = packs(todo[: args.max_runs], args.pack_size, cores)
     try:
         if args.executor == "serial":
-            run_serial(todo, out, on_done, args.max_runs)
+            run_serial(groups, out, on_done, args.max_runs)
         else:
-            run_ray(todo, out, on_done, args.max_runs, args.address, args.num_cpus)
+            run_ray(groups, out, on_done, args.max_runs, args.address, args.num_cpus)
     finally:
         if bar is not None:
             bar.close()

@@ -34,7 +34,7 @@ from common.io import atomic_write, writable_dir, write_json
 from common.progress import progress_bar
 from common.provenance import versions
 from common.summary import Summary
-from rl.agents.checkpoint import load_into, load_state, read_run_record
+from rl.agents.checkpoint import load_into, load_state, own_tensors, read_run_record
 from rl.agents.common import limit_threads, seed_everything
 from rl.agents.presets import EPISODES, N_ENVS, PRESETS, hyperparameters
 from rl.harness.args import TrainArgs
@@ -104,48 +104,83 @@ def _truncate_csv(path: Path, episodes_done: int) -> None:
 
 def main(args: TrainArgs) -> dict[str, Any]:
     """Train; return {'out': run dir, 'episodes_done': n, 'history': list of episode rows}."""
-    _check(args)
-    cfg = args.env.build()
-    d3pg, ddqn = hyperparameters(args.algo, args.hparams)
-    d3pg, ddqn = args.d3pg or d3pg, args.ddqn or ddqn
-    episodes = args.episodes or EPISODES[args.hparams]
-    args = dataclasses.replace(args, n_envs=args.n_envs or N_ENVS[args.hparams])
-    out = writable_dir(args.out or f"runs/{args.algo}-{args.hparams}-{cfg.preset}-s{args.seed}")
-
-    if args.threads is not None:
-        limit_threads(args.threads)
-    seed_everything(args.seed)
-    trainer = build_trainer(
-        args.algo, cfg, d3pg, ddqn, args.device, args.seed, args.n_envs, episodes, args.compile
-    )
-    _resume_or_start(args, out, trainer, lambda: _run_record(args, cfg, d3pg, ddqn, episodes, 0))
-    start = trainer.episode
-    _truncate_csv(out / "progress.csv", start)
-
-    def save(done: int) -> None:
-        state = {"trainer": trainer.state_dict(True), "torch_rng": torch.get_rng_state()}
-        atomic_write(out / "checkpoint.pt", functools.partial(torch.save, state))
-        atomic_write(out / "policy.pt", functools.partial(torch.save, trainer.state_dict(False)))
-        record = _run_record(args, cfg, d3pg, ddqn, episodes, done)
-        write_json(out / "run.json", record, indent=2)
-
-    end = episodes if args.stop_after is None else min(episodes, start + args.stop_after)
-    history: list[dict[str, Any]] = []
-    log = _EpisodeLog(args, out, start, episodes)
+    run = TrainingRun(args)
     try:
-        for ep in range(start + 1, end + 1):
+        while not run.done:
             t0 = time.perf_counter()
-            row = {"episode": ep, **trainer.run_episode()}
-            row["wall_s"] = time.perf_counter() - t0
-            greedy = args.greedy_every and (ep % args.greedy_every == 0 or ep == episodes)
-            row.update(greedy_score(trainer, cfg, args.greedy_seeds) if greedy else GREEDY_BLANK)
-            history.append(row)
-            log.write(row, ep, greedy)
-            if ep % args.checkpoint_every == 0 or ep == end:
-                save(ep)
+            row = run.trainer.run_episode()
+            run.record(row, time.perf_counter() - t0)
     finally:
-        log.close()
-    return {"out": str(out), "episodes_done": trainer.episode, "history": history}
+        run.close()
+    return run.result()
+
+
+class TrainingRun:
+    """One run: its trainer (resumed from its folder when it can be), files and episode log.
+    `main` steps one; `rl.harness.train_pack` steps several together."""
+
+    def __init__(self, args: TrainArgs):
+        _check(args)
+        cfg = self.cfg = args.env.build()
+        d3pg, ddqn = hyperparameters(args.algo, args.hparams)
+        d3pg, ddqn = args.d3pg or d3pg, args.ddqn or ddqn
+        episodes = self.episodes = args.episodes or EPISODES[args.hparams]
+        args = self.args = dataclasses.replace(args, n_envs=args.n_envs or N_ENVS[args.hparams])
+        self.out = writable_dir(
+            args.out or f"runs/{args.algo}-{args.hparams}-{cfg.preset}-s{args.seed}"
+        )
+        if args.threads is not None:
+            limit_threads(args.threads)
+        seed_everything(args.seed)
+        self.trainer = build_trainer(
+            args.algo, cfg, d3pg, ddqn, args.device, args.seed, args.n_envs, episodes, args.compile
+        )
+        self._record = functools.partial(_run_record, args, cfg, d3pg, ddqn, episodes)
+        _resume_or_start(args, self.out, self.trainer, lambda: self._record(0))
+        start = self.trainer.episode
+        _truncate_csv(self.out / "progress.csv", start)
+        self.end = episodes if args.stop_after is None else min(episodes, start + args.stop_after)
+        self.history: list[dict[str, Any]] = []
+        self.log = _EpisodeLog(args, self.out, start, episodes)
+
+    @property
+    def done(self) -> bool:
+        return self.trainer.episode >= self.end
+
+    def record(self, row: dict[str, Any], wall_s: float) -> None:
+        """Log the episode just run (`row` from the trainer), score the greedy policy when due,
+        checkpoint when due."""
+        ep, args = self.trainer.episode, self.args
+        row = {"episode": ep, **row, "wall_s": wall_s}
+        greedy = args.greedy_every and (ep % args.greedy_every == 0 or ep == self.episodes)
+        row.update(
+            greedy_score(self.trainer, self.cfg, args.greedy_seeds) if greedy else GREEDY_BLANK
+        )
+        self.history.append(row)
+        self.log.write(row, ep, greedy)
+        if ep % args.checkpoint_every == 0 or ep == self.end:
+            self.save(ep)
+
+    def save(self, done: int) -> None:
+        trainer, out = self.trainer, self.out
+        state = {
+            "trainer": own_tensors(trainer.state_dict(True)),
+            "torch_rng": torch.get_rng_state(),
+        }
+        atomic_write(out / "checkpoint.pt", functools.partial(torch.save, state))
+        policy = own_tensors(trainer.state_dict(False))
+        atomic_write(out / "policy.pt", functools.partial(torch.save, policy))
+        write_json(out / "run.json", self._record(done), indent=2)
+
+    def close(self) -> None:
+        self.log.close()
+
+    def result(self) -> dict[str, Any]:
+        return {
+            "out": str(self.out),
+            "episodes_done": self.trainer.episode,
+            "history": self.history,
+        }
 
 
 def _resume_or_start(args: TrainArgs, out: Path, trainer, run_record) -> None:

@@ -81,3 +81,26 @@ def test_members_that_differ_are_refused():
         PackedD3PG([a.d3pg, c.d3pg])
     with pytest.raises(PackError, match="at least one member"):
         PackedD3PG([])
+
+
+@pytest.mark.parametrize("rows", [5, 32, 640])
+@pytest.mark.parametrize(
+    "n_in,n_out", [(2, 6), (6, 128), (17, 256), (128, 10), (256, 1), (140, 128)]
+)
+def test_packed_linear_and_its_gradients_equal_each_agents(rows, n_in, n_out):
+    from rl.agents.networks import linear
+
+    g = torch.Generator().manual_seed(rows * n_in + n_out)
+    w = torch.randn(3, n_out, n_in, generator=g, requires_grad=True)
+    b = torch.randn(3, n_out, generator=g, requires_grad=True)
+    x = torch.randn(3, rows, n_in, generator=g, requires_grad=True)
+    grad_out = torch.randn(3, rows, n_out, generator=g)
+    y = linear(x, w, b)
+    y.backward(grad_out)
+    for k in range(3):
+        wk, bk, xk = (t[k].detach().clone().requires_grad_() for t in (w, b, x))
+        yk = linear(xk, wk, bk)
+        yk.backward(grad_out[k])
+        assert torch.equal(y[k], yk)
+        assert torch.equal(w.grad[k], wk.grad) and torch.equal(b.grad[k], bk.grad)
+        assert torch.equal(x.grad[k], xk.grad)
