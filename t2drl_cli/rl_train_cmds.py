@@ -1,7 +1,7 @@
 """`t2drl train` (T2DRL, DDPG-based T2DRL, single-timescale DDPG; docs/rl.md) and
-`t2drl bench train`."""
+`t2drl bench train`, `t2drl bench pack`."""
 
-from rl.harness.args import BenchTrainArgs, TrainArgs
+from rl.harness.args import BenchPackArgs, BenchTrainArgs, TrainArgs
 from t2drl_cli.output import say, show
 
 
@@ -22,5 +22,14 @@ def bench_train(args: BenchTrainArgs) -> None:
     show(main(args, log=say))
 
 
+def bench_pack(args: BenchPackArgs) -> None:
+    """D3PG updates of K agents one at a time against one pack (rl/agents/pack.py), side by
+    side: agent-updates per CPU-second, the matrix products' arithmetic floor against the rest,
+    and whole training episodes; goals printed, not asserted."""
+    from rl.harness.bench_pack import main, summary
+
+    show(summary(main(args, log=say)))
+
+
 COMMANDS = {"train": train}
-BENCH = {"train": bench_train}
+BENCH = {"train": bench_train, "pack": bench_pack}

@@ -125,3 +125,24 @@ class BenchTrainArgs:
     """Timed training episodes per learner."""
     hparams: str = DEFAULT_PRESET
     """Hyperparameter preset of the throughput run."""
+
+
+@dataclass
+class BenchPackArgs:
+    """Packed against one-at-a-time D3PG updates (`rl.harness.bench_pack.main`): agent-updates
+    per CPU-second side by side, where an update's time goes, and whole training episodes;
+    goals printed, not asserted."""
+
+    algo: str = "t2drl"
+    """Learner: 't2drl' or 'ddpg-t2drl'."""
+    sizes: CommaInts = (1, 5, 25)
+    """Pack sizes K (the same K agents are also updated one at a time)."""
+    critic_widths: CommaInts = (256, 64)
+    """Hidden width of the critic's two layers, one measurement each (256: the default
+    design's)."""
+    updates: int = 200
+    """Agent-updates per timed cell (split in rounds alternating packed and alone)."""
+    episodes: int = 1
+    """Timed training episodes per member for the whole-training cells (0: skip them)."""
+    episode_pack: int = 5
+    """K of the whole-training cells."""
