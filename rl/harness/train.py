@@ -162,7 +162,10 @@ class TrainingRun:
             self.save(ep)
 
     def save(self, done: int) -> None:
+        """run.json first: a checkpoint is never without the record a resume checks it by (a
+        kill between the two used to leave checkpoint.pt beside no run.json)."""
         trainer, out = self.trainer, self.out
+        write_json(out / "run.json", self._record(done), indent=2)
         state = {
             "trainer": own_tensors(trainer.state_dict(True)),
             "torch_rng": torch.get_rng_state(),
@@ -170,7 +173,6 @@ class TrainingRun:
         atomic_write(out / "checkpoint.pt", functools.partial(torch.save, state))
         policy = own_tensors(trainer.state_dict(False))
         atomic_write(out / "policy.pt", functools.partial(torch.save, policy))
-        write_json(out / "run.json", self._record(done), indent=2)
 
     def close(self) -> None:
         self.log.close()

@@ -1,0 +1,137 @@
+"""A leaner critic at equal results? The default design with its factored critic at 2 x 64
+instead of 2 x 256, trained as Fig. 7's runs (paper preset, 5 seeds, H = 100 of 8 copies,
+packed per method and U) and scored on the committed full-form runs' 10 evaluation seeds,
+beside those runs (docs/experiments/fig7-paper-default) and their oracle.
+
+    python docs/examples/lean_critic.py --width 64 --algos t2drl ddpg-t2drl --users 10 18
+
+Trains into runs/lean/w<width>/ (resumes), then prints the comparison table of
+docs/experiments.md ("A leaner critic").
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import glob
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import tyro
+
+from common.stats import t_interval
+from rl import registry
+from rl.agents.common import limit_threads
+from rl.agents.presets import hyperparameters
+from rl.harness.args import TrainArgs
+from rl.harness.train_pack import main as train_pack
+from testbed.config import build_config
+from testbed.rollout import run_seed
+from testbed.sources import EnvArgs
+
+COMMITTED = "docs/experiments/fig7-paper-default/runs"
+EVAL_SEEDS = range(1000, 1010)
+
+
+@dataclasses.dataclass
+class Args:
+    width: int = 64
+    """Hidden width of the critic's two layers."""
+    algos: tuple[str, ...] = ("t2drl", "ddpg-t2drl")
+    users: tuple[int, ...] = (10, 18)
+    seeds: int = 5
+    out: Path = Path("runs/lean")
+
+
+def train(args: Args, algo: str, users: int) -> list[Path]:
+    """Train (or resume) the pack of `args.seeds` runs; score each on the evaluation seeds."""
+    d3pg, ddqn = hyperparameters(algo, "default")
+    d3pg = dataclasses.replace(d3pg, critic_hidden=(args.width, args.width))
+    env = EnvArgs("paper", 0, overrides={"n_users": users})
+    dirs = [args.out / f"w{args.width}" / f"{algo}-u{users}-s{s}" for s in range(args.seeds)]
+    runs = [
+        TrainArgs(
+            algo=algo,
+            hparams="default",
+            env=env,
+            n_envs=8,
+            seed=s,
+            episodes=100,
+            out=str(d),
+            device="cpu",
+            threads=1,
+            progress=False,
+            tensorboard=False,
+            d3pg=d3pg,
+            ddqn=ddqn,
+        )  # fmt: skip
+        for s, d in enumerate(dirs)
+    ]
+    t0 = time.perf_counter()
+    results = train_pack(runs)
+    wall = time.perf_counter() - t0
+    if not any(r["history"] for r in results) and (dirs[0] / "eval.json").exists():
+        # already trained: keep the training time measured when it was
+        wall = json.loads((dirs[0] / "eval.json").read_text())["pack_wall_s"]
+    cfg = build_config("paper", 0, {"n_users": users})
+    for d in dirs:
+        policy = registry.make_policy(algo, cfg, checkpoint=d)
+        evals = [{"eval_seed": s, **run_seed(policy, cfg, s, 1)} for s in EVAL_SEEDS]
+        (d / "eval.json").write_text(json.dumps({"pack_wall_s": wall, "eval": evals}))
+    return dirs
+
+
+def _committed(algo: str, users: int) -> list[dict]:
+    recs = [json.loads(Path(f).read_text()) for f in glob.glob(f"{COMMITTED}/*.json")]
+    return [
+        r
+        for r in recs
+        if r["spec"]["algo"] == algo and r["spec"]["env_overrides"].get("n_users") == users
+    ]
+
+
+def _ci(values) -> str:
+    mean, low, high = t_interval(list(values))
+    return f"{mean:.2f} [{low:.2f}, {high:.2f}]"
+
+
+def row(algo: str, users: int, dirs: list[Path]) -> dict:
+    """Utility, gap to the oracle (paired per evaluation seed, %) and hit ratio, mean [95 %
+    t-interval over training seeds], both widths; training seconds per run."""
+    oracle = {e["eval_seed"]: e["utility"] for e in _committed("oracle", users)[0]["eval"]}
+    base = [r["eval"] for r in _committed(algo, users)]
+    lean = [json.loads((d / "eval.json").read_text())["eval"] for d in dirs]
+
+    def mean(evals, key):
+        return [np.mean([e[key] for e in ev]) for ev in evals]
+
+    def gap(evals):
+        return [
+            np.mean([100 * (e["utility"] / oracle[e["eval_seed"]] - 1) for e in ev]) for ev in evals
+        ]
+
+    walls = [r["train_wall_s"] for r in _committed(algo, users)]
+    pack_wall = json.loads((dirs[0] / "eval.json").read_text())["pack_wall_s"]
+    return {
+        "method": algo, "U": users,
+        "utility, 2 x 256": _ci(mean(base, "utility")), "gap %, 2 x 256": _ci(gap(base)),
+        "utility, lean": _ci(mean(lean, "utility")), "gap %, lean": _ci(gap(lean)),
+        "hit ratio, 2 x 256": _ci(mean(base, "hit_ratio")),
+        "hit ratio, lean": _ci(mean(lean, "hit_ratio")),
+        "train s/run, 2 x 256 alone": f"{np.mean(walls):.0f}",
+        "train s/run, lean in a pack": f"{pack_wall / len(dirs):.0f}",
+    }  # fmt: skip
+
+
+def main(args: Args) -> None:
+    limit_threads(1)
+    rows = [row(a, u, train(args, a, u)) for a in args.algos for u in args.users]
+    print("| " + " | ".join(rows[0]) + " |")
+    print("|" + "---|" * len(rows[0]))
+    for r in rows:
+        print("| " + " | ".join(str(v) for v in r.values()) + " |")
+
+
+if __name__ == "__main__":
+    main(tyro.cli(Args))
