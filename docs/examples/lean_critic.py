@@ -5,7 +5,8 @@ beside those runs (docs/experiments/fig7-paper-default) and their oracle.
 
     python docs/examples/lean_critic.py --width 64 --algos t2drl ddpg-t2drl --users 10 18
 
-Trains into runs/lean/w<width>/ (resumes), then prints the comparison table of
+Trains into runs/lean/ (resumes), writes one record per run to docs/experiments/lean-critic/
+(a run with its record is not trained again), then prints the comparison table of
 docs/experiments.md ("A leaner critic").
 """
 
@@ -20,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import tyro
 
+from common.provenance import provenance
 from common.stats import t_interval
 from rl import registry
 from rl.agents.common import limit_threads
@@ -42,14 +44,22 @@ class Args:
     users: tuple[int, ...] = (10, 18)
     seeds: int = 5
     out: Path = Path("runs/lean")
+    """Training folders (not committed)."""
+    records: Path = Path("docs/experiments/lean-critic")
+    """One JSON record per run (committed; a run with its record is not trained again)."""
 
 
 def train(args: Args, algo: str, users: int) -> list[Path]:
-    """Train (or resume) the pack of `args.seeds` runs; score each on the evaluation seeds."""
+    """Train (or resume) the pack of `args.seeds` runs and score each on the evaluation seeds,
+    unless their records exist; the records' paths."""
+    name = f"w{args.width}-{algo}-u{users}"
+    records = [args.records / f"{name}-s{s}.json" for s in range(args.seeds)]
+    if all(r.exists() for r in records):
+        return records
     d3pg, ddqn = hyperparameters(algo, "default")
     d3pg = dataclasses.replace(d3pg, critic_hidden=(args.width, args.width))
     env = EnvArgs("paper", 0, overrides={"n_users": users})
-    dirs = [args.out / f"w{args.width}" / f"{algo}-u{users}-s{s}" for s in range(args.seeds)]
+    dirs = [args.out / f"{name}-s{s}" for s in range(args.seeds)]
     runs = [
         TrainArgs(
             algo=algo,
@@ -69,17 +79,17 @@ def train(args: Args, algo: str, users: int) -> list[Path]:
         for s, d in enumerate(dirs)
     ]
     t0 = time.perf_counter()
-    results = train_pack(runs)
+    train_pack(runs)
     wall = time.perf_counter() - t0
-    if not any(r["history"] for r in results) and (dirs[0] / "eval.json").exists():
-        # already trained: keep the training time measured when it was
-        wall = json.loads((dirs[0] / "eval.json").read_text())["pack_wall_s"]
     cfg = build_config("paper", 0, {"n_users": users})
-    for d in dirs:
+    args.records.mkdir(parents=True, exist_ok=True)
+    for run, d, record in zip(runs, dirs, records, strict=True):
         policy = registry.make_policy(algo, cfg, checkpoint=d)
         evals = [{"eval_seed": s, **run_seed(policy, cfg, s, 1)} for s in EVAL_SEEDS]
-        (d / "eval.json").write_text(json.dumps({"pack_wall_s": wall, "eval": evals}))
-    return dirs
+        doc = {"train_args": {"algo": algo, "users": users, "seed": run.seed, "width": args.width}}
+        doc |= {"pack_wall_s": wall, "provenance": provenance(), "eval": evals}
+        record.write_text(json.dumps(doc, indent=1))
+    return records
 
 
 def _committed(algo: str, users: int) -> list[dict]:
@@ -96,12 +106,12 @@ def _ci(values) -> str:
     return f"{mean:.2f} [{low:.2f}, {high:.2f}]"
 
 
-def row(algo: str, users: int, dirs: list[Path]) -> dict:
+def row(algo: str, users: int, records: list[Path]) -> dict:
     """Utility, gap to the oracle (paired per evaluation seed, %) and hit ratio, mean [95 %
     t-interval over training seeds], both widths; training seconds per run."""
     oracle = {e["eval_seed"]: e["utility"] for e in _committed("oracle", users)[0]["eval"]}
     base = [r["eval"] for r in _committed(algo, users)]
-    lean = [json.loads((d / "eval.json").read_text())["eval"] for d in dirs]
+    lean = [json.loads(r.read_text())["eval"] for r in records]
 
     def mean(evals, key):
         return [np.mean([e[key] for e in ev]) for ev in evals]
@@ -112,7 +122,7 @@ def row(algo: str, users: int, dirs: list[Path]) -> dict:
         ]
 
     walls = [r["train_wall_s"] for r in _committed(algo, users)]
-    pack_wall = json.loads((dirs[0] / "eval.json").read_text())["pack_wall_s"]
+    pack_wall = json.loads(records[0].read_text())["pack_wall_s"]
     return {
         "method": algo, "U": users,
         "utility, 2 x 256": _ci(mean(base, "utility")), "gap %, 2 x 256": _ci(gap(base)),
@@ -120,7 +130,7 @@ def row(algo: str, users: int, dirs: list[Path]) -> dict:
         "hit ratio, 2 x 256": _ci(mean(base, "hit_ratio")),
         "hit ratio, lean": _ci(mean(lean, "hit_ratio")),
         "train s/run, 2 x 256 alone": f"{np.mean(walls):.0f}",
-        "train s/run, lean in a pack": f"{pack_wall / len(dirs):.0f}",
+        "train s/run, lean in a pack": f"{pack_wall / len(records):.0f}",
     }  # fmt: skip
 
 
