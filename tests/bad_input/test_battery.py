@@ -157,6 +157,7 @@ CASES = [
     case("experiment-out-under-a-file", "experiment fig7 --out {w}/file/exp", "--out"),
     case("experiment-zero-seeds", "experiment fig7 --seeds 0 --out {w}/exp", "--seeds"),
     case("experiment-zero-max-runs", "experiment fig7 --max-runs 0 --out {w}/exp", "--max-runs"),
+    case("experiment-zero-pack-size", "experiment fig7 --pack-size 0 --out {w}/exp", "--pack-size"),
     case(
         "experiment-unknown-executor", "experiment fig7 --executor dask --out {w}/exp", "--executor"
     ),
@@ -172,6 +173,8 @@ CASES = [
     case("bench-rl-zero-users", "bench rl --users 0", "--users"),
     case("bench-rl-zero-slots", "bench rl --slots 0", "--slots"),
     case("bench-rl-unknown-algo", "bench rl --algo foo", "'foo'"),
+    case("bench-pack-zero-size", "bench pack --sizes 0", "--sizes"),
+    case("bench-pack-ddpg", "bench pack --algo ddpg", "--algo"),
     case("oracle-unknown-report", "oracle tables", "table, slots, value"),
     case("oracle-zero-samples", "oracle table --samples 0", "--samples"),
     case("oracle-out-is-a-folder", "oracle slots --out {w}/good-run", "--out"),
