@@ -71,8 +71,9 @@ class _Stack:
         per_member = [dict(m.named_parameters()) for m in modules]
         self.shapes, self.buffers = {}, {}
         for n in self.names:
-            shape, numel = per_member[0][n].shape, per_member[0][n].numel()
-            buf = torch.zeros(len(modules), numel + (-numel % ALIGN))
+            first = per_member[0][n]
+            shape, numel = first.shape, first.numel()
+            buf = torch.zeros(len(modules), numel + (-numel % ALIGN), device=first.device)
             buf[:, :numel] = torch.stack([p[n].detach().reshape(-1) for p in per_member])
             self.shapes[n], self.buffers[n] = shape, buf.requires_grad_(trainable)
             for k, p in enumerate(per_member):
