@@ -162,17 +162,19 @@ class TrainingRun:
             self.save(ep)
 
     def save(self, done: int) -> None:
-        """run.json first: a checkpoint is never without the record a resume checks it by (a
-        kill between the two used to leave checkpoint.pt beside no run.json)."""
+        """run.json, then policy.pt, then checkpoint.pt: a resume starts from checkpoint.pt and
+        checks it against run.json, and an evaluation after it reads policy.pt, so a kill
+        between two writes never leaves a checkpoint newer than the files beside it (the
+        pack kill test found both orders' gaps)."""
         trainer, out = self.trainer, self.out
         write_json(out / "run.json", self._record(done), indent=2)
+        policy = own_tensors(trainer.state_dict(False))
+        atomic_write(out / "policy.pt", functools.partial(torch.save, policy))
         state = {
             "trainer": own_tensors(trainer.state_dict(True)),
             "torch_rng": torch.get_rng_state(),
         }
         atomic_write(out / "checkpoint.pt", functools.partial(torch.save, state))
-        policy = own_tensors(trainer.state_dict(False))
-        atomic_write(out / "policy.pt", functools.partial(torch.save, policy))
 
     def close(self) -> None:
         self.log.close()

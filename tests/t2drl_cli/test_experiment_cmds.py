@@ -35,7 +35,7 @@ def test_experiment_killed_then_resumed_equals_uninterrupted(t2drl, tmp_path):
     train = tmp_path / "killed" / "train"
     kill_when(argv(tmp_path / "killed"), lambda: any(train.glob("*/checkpoint.pt")))
     assert not any((tmp_path / "killed" / "runs").glob("*.json"))
-    code, out, _ = t2drl(*argv(tmp_path / "killed"))
-    assert code == 0 and "4/4 runs finished" in out
+    code, out, err = t2drl(*argv(tmp_path / "killed"))
+    assert code == 0 and "4/4 runs finished" in out, err
     csv = "fig7.csv"
     assert (tmp_path / "killed" / csv).read_text() == (tmp_path / "whole" / csv).read_text()
