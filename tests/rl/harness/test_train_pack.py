@@ -17,7 +17,7 @@ from tests.rl.tiny import rows, tiny_args
 
 def _members(tmp_path, name: str, **kw):
     return [
-        tiny_args(tmp_path / name / f"s{s}", "t2drl", "default", seed=s, episodes=6, **kw)
+        tiny_args(tmp_path / name / f"s{s}", "t2drl", "default", seed=s, episodes=4, **kw)
         for s in range(3)
     ]
 
@@ -40,7 +40,7 @@ def test_pack_members_equal_their_runs_alone(tmp_path):
         train_alone(args)
     packed = _members(tmp_path, "packed")
     results = train_pack(packed)
-    assert [r["episodes_done"] for r in results] == [6, 6, 6]
+    assert [r["episodes_done"] for r in results] == [4, 4, 4]
     for a, p in zip(alone, packed, strict=True):
         assert rows(f"{a.out}/progress.csv") == rows(f"{p.out}/progress.csv")
         assert _same_state(_state(a), _state(p))
@@ -51,10 +51,10 @@ def test_pack_members_equal_their_runs_alone(tmp_path):
 def test_pack_resumed_from_uneven_checkpoints_equals_uninterrupted(tmp_path):
     whole = _members(tmp_path, "whole")
     train_pack(whole)
-    # a kill between the members' saves: member 0 at episode 4, the others at 2
+    # a kill between the members' saves: member 0 at episode 3, the others at 1
     part = _members(tmp_path, "part")
-    train_pack([dataclasses.replace(a, stop_after=4 if i == 0 else 2) for i, a in enumerate(part)])
-    assert [_state(a)["episode"] for a in part] == [4, 2, 2]
+    train_pack([dataclasses.replace(a, stop_after=3 if i == 0 else 1) for i, a in enumerate(part)])
+    assert [_state(a)["episode"] for a in part] == [3, 1, 1]
     train_pack(part)
     for a, b in zip(whole, part, strict=True):
         assert rows(f"{a.out}/progress.csv") == rows(f"{b.out}/progress.csv")
