@@ -25,12 +25,11 @@ from common.provenance import provenance
 from common.stats import t_interval
 from rl import registry
 from rl.agents.common import limit_threads
-from rl.agents.presets import hyperparameters
-from rl.harness.args import TrainArgs
+from rl.experiments.run import train_args
+from rl.experiments.spec import RunSpec
 from rl.harness.train_pack import main as train_pack
 from testbed.config import build_config
 from testbed.rollout import run_seed
-from testbed.sources import EnvArgs
 
 COMMITTED = "docs/experiments/fig7-paper-default/runs"
 EVAL_SEEDS = range(1000, 1010)
@@ -56,28 +55,18 @@ def train(args: Args, algo: str, users: int) -> list[Path]:
     records = [args.records / f"{name}-s{s}.json" for s in range(args.seeds)]
     if all(r.exists() for r in records):
         return records
-    d3pg, ddqn = hyperparameters(algo, "default")
-    d3pg = dataclasses.replace(d3pg, critic_hidden=(args.width, args.width))
-    env = EnvArgs("paper", 0, overrides={"n_users": users})
     dirs = [args.out / f"{name}-s{s}" for s in range(args.seeds)]
-    runs = [
-        TrainArgs(
-            algo=algo,
-            hparams="default",
-            env=env,
-            n_envs=8,
-            seed=s,
-            episodes=100,
-            out=str(d),
-            device="cpu",
-            threads=1,
-            progress=False,
-            tensorboard=False,
-            d3pg=d3pg,
-            ddqn=ddqn,
+    runs = []
+    for seed, d in enumerate(dirs):  # Fig. 7's full-form run, with the critic's width changed
+        spec = RunSpec(
+            experiment="fig7", algo=algo, env_preset="paper", env_overrides=(("n_users", users),),
+            hparams="default", train_seed=seed, episodes=100,
         )  # fmt: skip
-        for s, d in enumerate(dirs)
-    ]
+        base = train_args(spec, d)
+        width = (args.width, args.width)
+        runs.append(
+            dataclasses.replace(base, d3pg=dataclasses.replace(base.d3pg, critic_hidden=width))
+        )
     t0 = time.perf_counter()
     train_pack(runs)
     wall = time.perf_counter() - t0
