@@ -12,7 +12,7 @@ Experiments (main paper 7.3; each sweeps one variable, everything else at Table 
 name       sweeps                                      methods
 =========  ==========================================  =================================
 fig6a      D3PG denoising steps L in {1, 3, 5, 7, 10}  T2DRL (curves + greedy score)
-fig6b      --                                          learned (curves); the rest as lines
+fig6b      --                                          T2DRL, DDPG-T2DRL (H = 500); lines
 fig7       users U in {10, 12, 14, 16, 18}             every method
 fig8       cache capacity C in {20, 23, 26, 29, 32} GB every method
 table3     users U in {10, 12, 14, 16, 18}             decision time per slot (`rl.harness.bench`)
@@ -69,7 +69,8 @@ SWEEPS: dict[str, tuple[str, str, tuple[Any, ...]]] = {
 }
 DEFAULT_ALGOS: dict[str, tuple[str, ...]] = {
     "fig6a": ("t2drl",),
-    "fig6b": ALGOS,
+    # the paper's Fig. 6b trains T2DRL and DDPG-based T2DRL; the others are its reference lines
+    "fig6b": tuple(a for a in ALGOS if a != "ddpg"),
     "fig7": ALGOS,
     "fig8": ALGOS,
     "table3": registry.TABLE3_ORDER,
@@ -249,7 +250,7 @@ def plan(
     EdgeConfig fields set in every run (the swept variable wins).
     """
     _check_plan(experiment, env_preset, hparams, env_seed)
-    episodes = scale.episodes or EPISODES[hparams]
+    episodes = scale.episodes or _full_episodes(experiment, hparams)
     algos = DEFAULT_ALGOS[experiment] if algos is None else tuple(algos)
     for a in algos:
         check_choice("--algo", a, DEFAULT_ALGOS[experiment])
@@ -288,6 +289,15 @@ def plan(
             steps = value if name == "denoising_steps" else None
             specs.extend(_runs(common, scale, hparams, steps, episodes))
     return sorted(specs, key=lambda s: (not s.learned, ALGOS.index(s.algo)))
+
+
+CONVERGENCE_EPISODES = 500
+"""H of the full-form Fig. 6b at every preset: Table 2's, the horizon of the paper's convergence
+plot (the other figures train for the preset's H)."""
+
+
+def _full_episodes(experiment: str, hparams: str) -> int:
+    return CONVERGENCE_EPISODES if experiment == "fig6b" else EPISODES[hparams]
 
 
 def _check_plan(experiment: str, env_preset: str, hparams: str, env_seed: int) -> None:

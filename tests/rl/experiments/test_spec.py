@@ -21,7 +21,7 @@ def test_run_ids_follow_the_presets_values(monkeypatch):
     made with other values); presets unchanged since ids hashed only the name keep theirs."""
     from rl.agents import presets
 
-    ddpg = plan("fig7", QUICK, algos=("ddpg",))[0]
+    ddpg = plan("fig7", QUICK, hparams="paper", algos=("ddpg",))[0]
     assert "hparams_digest" not in ddpg.to_dict()  # unchanged: the committed records stay valid
     t2drl = plan("fig7", QUICK, algos=("t2drl",))[0]
     before = t2drl.run_id
@@ -50,3 +50,15 @@ def test_fitted_runs_carry_their_scaling_and_raw_keeps_the_old_ids():
         "fig7", QUICK, "paper", algos=("rcars",), env_overrides={"fitted_scaling": "paper-ratios"}
     )
     assert paper == plan("fig7", QUICK, "paper", algos=("rcars",))
+
+
+def test_full_fig6b_trains_the_papers_two_methods_for_its_horizon():
+    """The full-form Fig. 6b trains T2DRL and DDPG-based T2DRL for the paper's H = 500 whatever
+    the preset's H (the default's is 100); the quick form keeps its 8 episodes."""
+    from rl.experiments.spec import FULL
+
+    learned = [s for s in plan("fig6b", FULL) if s.learned]
+    assert {s.algo for s in learned} == {"t2drl", "ddpg-t2drl"}
+    assert {s.episodes for s in learned} == {500}
+    assert {s.episodes for s in plan("fig6b", QUICK) if s.learned} == {8}
+    assert {s.episodes for s in plan("fig7", FULL) if s.learned} == {100}
