@@ -48,6 +48,9 @@ class ExperimentArgs:
     pack_size: int = 25
     """Most learned runs trained together in one process (`rl.experiments.packs`: same method
     and network shapes; bit for bit their runs alone); 1 trains every run alone."""
+    reuse: bool = True
+    """Take a pending run's record from a sibling experiment directory (out/../*/runs) that has
+    done the same work under another experiment's name (`rl.experiments.reuse`)."""
     max_runs: int | None = None
     """Stop after this many runs finish in this call (to slice a sweep; rerun to continue)."""
     progress: bool = True

@@ -197,7 +197,10 @@ def _full_form_seconds(full, per_ep, per_eval, per_bench_s: float) -> float:
 
 
 def cost_lines(name: str, records, scale: Scale, sweep_doc) -> list[str]:
-    """Measured CPU time of this sweep and the full form extrapolated from it."""
+    """Measured CPU time of this sweep and the full form extrapolated from it (records reused
+    from another experiment, `rl.experiments.reuse`, cost nothing here)."""
+    reused = sum("reused_from" in r for r in records)
+    records = [r for r in records if "reused_from" not in r]
     train_s, eval_s, bench_s, per_ep, per_eval = _measured_times(records)
     total = train_s + eval_s + bench_s
     lines = [
@@ -207,6 +210,11 @@ def cost_lines(name: str, records, scale: Scale, sweep_doc) -> list[str]:
         + load_text(records)
         + "."
     ]
+    if reused:
+        lines.append(
+            f"- {reused} runs reused from sibling experiments (`reused_from` in their records): "
+            "the same work under another experiment's name, timed in that experiment's report."
+        )
     a = sweep_doc["args"]
     try:
         full = plan(
@@ -224,7 +232,7 @@ def cost_lines(name: str, records, scale: Scale, sweep_doc) -> list[str]:
     est = _full_form_seconds(full, per_ep, per_eval, total / max(1, len(records)))
     if est > 0:
         lines.append(
-            f"- full form ({FULL.train_seeds} training seeds, the preset's H, "
+            f"- full form ({FULL.train_seeds} training seeds, the full form's H, "
             f"{len(FULL.eval_seeds)} evaluation seeds, GA {FULL.ga_pop_size} x "
             f"{FULL.ga_generations}; {len(full)} runs), extrapolated from the measured per-episode "
             f"and per-evaluation times (GA time scaled by its generations): "

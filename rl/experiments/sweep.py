@@ -13,6 +13,10 @@ Resuming: a run whose ``runs/<id>.json`` exists is not dispatched again; an inte
 learned run continues from its checkpoint. The CSV is rebuilt from the run files, sorted by
 run, so an interrupted-then-resumed sweep writes the same CSV as an uninterrupted one.
 
+Reuse: a pending run whose work a sibling experiment directory has already done (Fig. 7 at
+U = 10 is Fig. 8 at C = 20 GB and Fig. 6a at L = 5) gets that record, marked `reused_from`
+(`rl.experiments.reuse`; ``--no-reuse`` to run it anyway).
+
 Packs: the pending learned runs that share network shapes train together in one task
 (`rl.experiments.packs`, up to ``--pack-size``; each member bit for bit its run alone, with its
 own ``train/<id>/`` and resume); every other run is a task of its own.
@@ -39,6 +43,7 @@ from rl.experiments.args import ExperimentArgs
 from rl.experiments.markdown import ci_text
 from rl.experiments.packs import packs
 from rl.experiments.report import write_report
+from rl.experiments.reuse import reuse
 from rl.experiments.rows import algos_of, x_text, xs_of
 from rl.experiments.run import run_pack
 from rl.experiments.spec import (
@@ -209,6 +214,8 @@ def main(args: ExperimentArgs, echo: Callable[[str], None] = print) -> dict[str,
     write_json(out / "sweep.json", sweep_doc, indent=1)
     set_aside_unreadable(specs, out, echo)
     todo = pending(specs, out)
+    if args.reuse:
+        todo = reuse(todo, out, echo)
     echo(
         f"{args.name}: {len(specs)} runs, {len(specs) - len(todo)} already done, "
         f"{len(todo)} to run -> {out}"
