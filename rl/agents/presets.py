@@ -1,9 +1,10 @@
 """Hyperparameter presets for `t2drl train` (see docs/rl.md for the reasoning behind each value).
 
 * ``default`` (what `t2drl train` uses with no flag): the design that reaches the oracle on the
-  paper's cell (docs/experiments.md): a factored critic at 2 x 64 (`rl.agents.networks.FactoredCritic`), the
-  cacher Q(gamma, rho) over the caches that fit, a plain softmax output map, logit noise 0.3 on
-  the diffusion actor's actions while training, no discounting
+  paper's cell (docs/experiments.md): a factored critic at 2 x 64
+  (`rl.agents.networks.FactoredCritic`), the cacher Q(gamma, rho) over the caches that fit, a
+  plain softmax output map, logit noise 0.3 on the diffusion actor's actions while training, no
+  discounting
   (neither agent's action changes its next state), learning rates that move the networks,
   rewards scaled to ~1, 8 copies of the network per run and H = 100 episodes.
 * ``paper``: Table 2 and section 7.1 of the main paper, verbatim; where the paper is silent,
