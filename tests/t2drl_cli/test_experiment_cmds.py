@@ -27,7 +27,7 @@ def test_experiment_killed_then_resumed_equals_uninterrupted(t2drl, tmp_path):
             "experiment", "fig7", "--quick", "--seeds", "3", "--episodes", "2",
             "--eval-seeds", "1000,1001", "--grid", "3", "--set", "n_frames=2",
             "--algo", "t2drl", "--algo", "rcars", "--executor", "serial", "--out", str(out),
-            "--no-progress",
+            "--no-progress", "--no-reuse",  # not the records of the sibling run
         ]  # fmt: skip
 
     assert t2drl(*argv(tmp_path / "whole"))[0] == 0

@@ -39,6 +39,7 @@ def tiny_args(out, **kw) -> ExperimentArgs:
         executor="serial",
         out=str(out),
         progress=False,
+        reuse=False,  # the tests' sweeps sit side by side in tmp_path
     )
     base.update(kw)
     return ExperimentArgs(**base)
