@@ -110,7 +110,8 @@ def bootstrap_improvement(metric, t_vals, o_vals, seed: int = 0) -> tuple[float,
     rng = np.random.default_rng(seed)
     tb = t[rng.integers(0, t.size, (N_BOOT, t.size))].mean(1)
     ob = o[rng.integers(0, o.size, (N_BOOT, o.size))].mean(1)
-    boot = improvement(metric, tb, ob)
+    with np.errstate(divide="ignore", invalid="ignore"):  # a resample whose mean is 0: +-inf
+        boot = improvement(metric, tb, ob)
     lo, hi = np.percentile(boot, [2.5, 97.5])
     return point, float(lo), float(hi)
 

@@ -60,6 +60,9 @@ def claims_frame(experiment, rows) -> pd.DataFrame:
         if not t or not o:
             body.append([*head, "not run", "--"])
             continue
+        if sum(o) <= 0:  # a percentage of 0 (a baseline that never hits) is not defined
+            body.append([*head, f"undefined: {DISPLAY[c.other]}'s {c.metric} is 0", "--"])
+            continue
         p, lo, hi = bootstrap_improvement(c.metric, t, o)
         meas = f"{p:.2f}%" + ("" if math.isnan(lo) else f" [{lo:.2f}, {hi:.2f}]")
         body.append([*head, meas, verdict(c.percent, p, lo, hi)])

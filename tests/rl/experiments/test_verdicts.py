@@ -45,6 +45,19 @@ def test_claims_table_reports_disagreement_plainly():
     assert "replicates here" not in text  # some claims have none: no replicate count to warn
 
 
+def test_an_improvement_over_a_hit_ratio_of_zero_is_undefined_not_a_warning():
+    import warnings
+
+    rows = _rows({"t2drl": [0.5, 0.4, 0.45], "rcars": [0.0, 0.0, 0.0]}, metric="hit_ratio")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        frame = claims_frame("fig7", rows)
+    rcars = frame[
+        (frame.metric == "hit_ratio") & (frame.x == "10") & (frame["T2DRL vs"] == "RCARS")
+    ]
+    assert rcars["measured [95% bootstrap]"].tolist() == ["undefined: RCARS's hit_ratio is 0"]
+
+
 def test_verdict_wording():
     assert verdict(10.0, 9.0, 5.0, 12.0).startswith("agrees: T2DRL better")
     assert verdict(10.0, 30.0, 25.0, 35.0).startswith("agrees in direction")
