@@ -71,10 +71,25 @@ class DDPGTrainer:
         )
         self.episode = 0
 
+    @property
+    def d3pg(self) -> D3PG:
+        """The agent, under the name packs (`rl.agents.pack`) and `T2DRLTrainer` use."""
+        return self.agent
+
     def run_episode(self) -> dict[str, float]:
+        stats = EpisodeStats()
+        for _ in self.episode_steps(stats):
+            if self.agent.ready():
+                for _ in range(self.agent.args.updates_per_step):
+                    stats.add_losses(self.agent.update(self.rng))
+        return self.end_episode(stats)
+
+    def episode_steps(self, stats: EpisodeStats):
+        """One episode's acting, stepping and storing; yields "slot" after each slot's
+        transition is stored, where the update goes (`run_episode` alone,
+        `rl.agents.pack.run_pack_episode` for a pack)."""
         cfg, sim, agent = self.cfg, self.sim, self.agent
         m, u = cfg.n_models, cfg.n_users
-        stats = EpisodeStats()
         sim.reset()
         obs = raw_slot_state(sim.state, None, gamma=sim.gamma)
         slot_r, over = [], []
@@ -87,9 +102,6 @@ class DDPGTrainer:
             slot_r.append(res.reward)
             next_obs = obs if res.done else raw_slot_state(sim.state, None, gamma=sim.gamma)
             agent.buffer.add(obs, action, res.reward, next_obs, float(res.done))
-            if agent.ready():
-                for _ in range(agent.args.updates_per_step):
-                    stats.add_losses(agent.update(self.rng))
             obs = next_obs
             if res.frame_end:
                 any_over = np.any(over, axis=0)
@@ -97,8 +109,15 @@ class DDPGTrainer:
                 stats.frame_rewards.append(float(r.mean()))
                 stats.over_capacity.append(float(any_over.mean()))
                 slot_r, over = [], []
+            # last in the slot: a pack's generators run in lockstep and stop with the first
+            yield "slot"
             if res.done:
-                break
+                return
+
+    def frame_updates(self, stats: EpisodeStats) -> None:
+        """Nothing: one agent, updated per slot (`episode_steps` yields no frame points)."""
+
+    def end_episode(self, stats: EpisodeStats) -> dict[str, float]:
         self.episode += 1
         return stats.summary(("critic_loss", "actor_loss"))
 

@@ -355,8 +355,9 @@ class FactoredCritic(nn.Module):
                 dtype=s.dtype,
                 device=s.device,
             )
-            hit = (onehot * cache[:, None, :]).sum(-1)
-            extra = [gamma.expand(-1, u)[..., None], (onehot * scores[:, None, :]).sum(-1, True)]
+            hit = (onehot * cache[..., None, :]).sum(-1)
+            requested = (onehot * scores[..., None, :]).sum(-1, True)
+            extra = [gamma.expand(*gamma.shape[:-1], u)[..., None], requested]
         b, xi = amend_shares(b, xi, hit, enc.step_amender)
         ub = u * b
         shares = [ub[..., None], torch.log(ub.clamp_min(1e-8))[..., None], xi[..., None]]

@@ -50,8 +50,6 @@ def _check_members(members: list[D3PG]) -> None:
         for key, buf in first.actor.encoder.state_dict().items():
             if not torch.equal(buf, m.actor.encoder.state_dict()[key]):
                 raise PackError(f"packed D3PG members' state encoders differ ({key}).")
-        if m.n_scores or m.critic.encoder.with_gamma:
-            raise PackError("the single-timescale DDPG (state (16)) is not packed.")
         if m.compile:
             raise PackError("compiled D3PG members are not packed.")
 
@@ -157,7 +155,18 @@ class PackedD3PG:
         params = self.stacks[name].params
         if detach:
             params = {n: p.detach() for n, p in params.items()}
-        return functional_call(getattr(self.template, name), params, args, kwargs)
+        module = getattr(self.template, name)
+        own = getattr(module, "cache_fn", None)
+        if own is None:
+            return functional_call(module, params, args, kwargs)
+        # The single-timescale DDPG's critic maps scores to caches in NumPy, each member with
+        # its own capacity: the template's map is swapped for the members' for this call.
+        fns = [getattr(m, name).cache_fn for m in self.members]
+        module.cache_fn = lambda scores: np.stack([f(s) for f, s in zip(fns, scores, strict=True)])
+        try:
+            return functional_call(module, params, args, kwargs)
+        finally:
+            module.cache_fn = own
 
     def _batches(self, rngs: list[np.random.Generator]) -> dict[str, torch.Tensor]:
         batches = [
@@ -222,9 +231,10 @@ def _target_action(member: D3PG, next_obs: torch.Tensor, next_feats: torch.Tenso
 
 
 def run_pack_episode(trainers: list, pack: PackedD3PG) -> list[dict[str, float]]:
-    """One episode of every `T2DRLTrainer` in `trainers` (the members of `pack`, in order), in
-    lockstep: each acts, steps and stores as `T2DRLTrainer.run_episode` does, the D3PG updates
-    of a slot are the pack's, the DDQN's of a frame each member's own. Their episode rows."""
+    """One episode of every trainer in `trainers` (`T2DRLTrainer`s or the single-timescale
+    `DDPGTrainer`s, the members of `pack`, in order), in lockstep: each acts, steps and stores
+    as its `run_episode` does, the D3PG updates of a slot are the pack's, the DDQN's of a frame
+    (T2DRL) each member's own. Their episode rows."""
     stats = [EpisodeStats() for _ in trainers]
     steps = [tr.episode_steps(st) for tr, st in zip(trainers, stats, strict=True)]
     rngs = [tr.rng for tr in trainers]

@@ -1,10 +1,11 @@
 """Which runs of a sweep train together as packs (`rl.agents.pack`, `rl.experiments.run.run_pack`).
 
-Learned T2DRL and DDPG-based T2DRL runs pack when their networks and episodes have the same
-shapes and hyperparameters: the same method, preset, ablation, L, H and environment except for
-the cache capacity C (Fig. 8's variable: it changes the caches that fit, which the members'
-own DDQNs handle, not the shared D3PG update) and the training seed. Everything else (the
-single-timescale DDPG, baselines, the oracle, Table 3's timings) runs on its own.
+Learned runs (T2DRL, DDPG-based T2DRL, the single-timescale DDPG) pack when their networks and
+episodes have the same shapes and hyperparameters: the same method, preset, ablation, L, H and
+environment except for the cache capacity C (Fig. 8's variable: it changes the caches that
+fit, which the members' own DDQNs, or for the DDPG their own score-to-cache maps, handle, not
+the shared D3PG update) and the training seed. Everything else (baselines, the oracle,
+Table 3's timings) runs on its own.
 
 A group larger than `pack_size` is split into nearly equal packs, and a sweep's packs are at
 least as many as its cores where the runs allow, so that no core idles while one long pack

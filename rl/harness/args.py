@@ -134,7 +134,7 @@ class BenchPackArgs:
     goals printed, not asserted."""
 
     algo: str = "t2drl"
-    """Learner: 't2drl' or 'ddpg-t2drl'."""
+    """Learner: 't2drl', 'ddpg-t2drl' or 'ddpg' (the single-timescale agent)."""
     sizes: CommaInts = (1, 5, 25)
     """Pack sizes K (the same K agents are also updated one at a time)."""
     critic_widths: CommaInts = (256, 64)

@@ -2,9 +2,9 @@
 
 Each run keeps its own folder, files and resume exactly as `rl.harness.train.main` writes them
 (progress.csv, checkpoint.pt, policy.pt, run.json); a member of a pack is bit for bit the run
-it would be alone, so its folder can be resumed alone or in another pack. Runs whose networks
-cannot be packed (the single-timescale DDPG, compiled runs, different shapes) are refused with
-one sentence before any work.
+it would be alone, so its folder can be resumed alone or in another pack. Runs that cannot
+share a pack (different methods, hyperparameters or shapes, compiled runs) are refused with one
+sentence before any work.
 
 Resuming after a kill: members may have been checkpointed at different episodes (they save one
 after another). The members furthest behind are stepped first, as a smaller pack, until they
@@ -21,10 +21,10 @@ from typing import Any
 from rl.agents.pack import PackedD3PG, PackError, run_pack_episode
 from rl.harness.args import TrainArgs
 from rl.harness.train import TrainingRun
-from rl.registry import TrainError
+from rl.registry import LEARNED, TrainError
 
-PACKABLE = ("t2drl", "ddpg-t2drl")
-"""The learned methods a pack can hold (the single-timescale DDPG's critic calls NumPy)."""
+PACKABLE = LEARNED
+"""The methods a pack can hold: every learned one, one method per pack."""
 
 
 def check_packable(args: TrainArgs) -> None:

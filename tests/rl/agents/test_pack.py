@@ -42,6 +42,7 @@ def _same_state(a: dict, b: dict) -> bool:
     [
         ("t2drl", "default"),
         ("ddpg-t2drl", "default"),
+        ("ddpg", "default"),  # the single-timescale agent: its critic maps scores in NumPy
         ("t2drl", "paper"),  # the monolithic critic and the target networks of (24b)
         pytest.param("t2drl", "tuned", marks=pytest.mark.slow),  # the amended critic
     ],

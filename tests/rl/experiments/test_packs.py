@@ -12,12 +12,12 @@ def test_fig7_packs_seeds_of_one_method_and_U():
     specs = _fig("fig7", ("t2drl", "ddpg-t2drl", "ddpg", "rcars"), ("10", "12"))
     groups = packs(specs, pack_size=25, cores=1)
     packed = [g for g in groups if len(g) > 1]
-    assert len(packed) == 4  # (t2drl, ddpg-t2drl) x (U = 10, 12), 2 quick seeds each
+    assert len(packed) == 6  # (t2drl, ddpg-t2drl, ddpg) x (U = 10, 12), 2 quick seeds each
     for g in packed:
         assert len({(s.algo, s.env_overrides) for s in g}) == 1
         assert sorted(s.train_seed for s in g) == [0, 1]
     alone = [g[0] for g in groups if len(g) == 1]
-    assert {s.algo for s in alone} == {"ddpg", "rcars"}  # DDPG's critic calls NumPy
+    assert {s.algo for s in alone} == {"rcars"}
     assert sorted(s.run_id for g in groups for s in g) == sorted(s.run_id for s in specs)
 
 

@@ -22,6 +22,6 @@ def test_bench_pack_cells_and_summary():
     assert any("goal: packed / alone >= 5 at K = 25" in line for line in s.lines)
 
 
-def test_bench_pack_refuses_the_single_timescale_ddpg():
-    with pytest.raises(TrainError, match="^--algo must be one of t2drl, ddpg-t2drl"):
-        main(BenchPackArgs(algo="ddpg"))
+def test_bench_pack_refuses_a_method_that_does_not_learn():
+    with pytest.raises(TrainError, match="^--algo must be one of t2drl, ddpg-t2drl, ddpg"):
+        main(BenchPackArgs(algo="oracle"))

@@ -62,9 +62,10 @@ def test_pack_resumed_from_uneven_checkpoints_equals_uninterrupted(tmp_path):
 
 
 def test_what_cannot_be_packed_is_refused(tmp_path):
-    ddpg = tiny_args(tmp_path / "d", "ddpg", "default")
-    with pytest.raises(TrainError, match="^a pack holds t2drl and ddpg-t2drl runs only"):
-        train_pack([ddpg])
+    methods = _members(tmp_path, "methods")
+    methods[1] = tiny_args(tmp_path / "d", "ddpg", "default")
+    with pytest.raises(TrainError, match="^packed D3PG members must share their hyperparameters"):
+        train_pack(methods)
     mixed = _members(tmp_path, "mixed")
     mixed[1] = dataclasses.replace(mixed[1], n_envs=3)
     with pytest.raises(TrainError, match="^packed runs must share n_frames, n_slots and --n-envs"):
