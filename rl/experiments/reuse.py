@@ -53,7 +53,7 @@ def _finished(folder: Path) -> Iterable[tuple[Path, dict[str, Any]]]:
             spec = RunSpec.from_dict(rec["spec"])
         except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError):
             continue  # not a run record of this version: nothing to reuse
-        if rec.get("run_id") == spec.run_id and "eval" in rec:
+        if rec.get("run_id") == spec.run_id and spec.kind in rec:
             yield path, rec
 
 

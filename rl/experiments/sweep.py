@@ -98,7 +98,8 @@ def _readable_record(path: Path, spec: RunSpec) -> bool:
         rec = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         return False
-    return isinstance(rec, dict) and rec.get("run_id") == spec.run_id and "eval" in rec
+    # its results under the run's kind: "eval" (metrics per seed) or "bench" (Table 3's timings)
+    return isinstance(rec, dict) and rec.get("run_id") == spec.run_id and spec.kind in rec
 
 
 def set_aside_unreadable(specs: Iterable[RunSpec], out: Path, echo: Callable[[str], None]) -> None:

@@ -110,3 +110,14 @@ def test_ablation_plan_and_report(tmp_path):
     assert "ablation-greedy.png" in report and (tmp_path / "ablation-greedy.png").is_file()
     csv_text = (tmp_path / "ablation.csv").read_text()
     assert ",critic," in csv_text and ",none," in csv_text
+
+
+def test_a_finished_table3_sweep_is_not_run_again(tmp_path):
+    """Table 3's records hold "bench", not "eval": a rerun keeps them (it once set them all
+    aside as unreadable and timed everything again)."""
+    args = tiny_args(tmp_path, name="table3", algos=("rcars",), grid=("3",), report=False)
+    assert main(args, echo=lambda s: None)["done"] == 2
+    lines = []
+    main(args, echo=lines.append)
+    assert any("2 already done, 0 to run" in s for s in lines), lines
+    assert not (tmp_path / "runs" / "unreadable").exists()

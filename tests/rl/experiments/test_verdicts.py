@@ -102,3 +102,20 @@ def test_ablation_costs_are_welch_differences_of_the_gaps():
     cost = ci_text(*welch_difference([5.0, 9.0, 7.0], [1.0, 2.0, 3.0]))
     assert lines[1].startswith("- reverting the critic: gap 7 [")
     assert lines[1].endswith(f"costs {cost} utility units against the full design.")
+
+
+def test_table3_names_the_slowest_of_the_papers_methods_not_the_oracle():
+    from rl.experiments.verdicts import table3_lines
+
+    times = {
+        "t2drl": [0.4, 0.5],
+        "ddpg-t2drl": [0.3, 0.4],
+        "schrs": [150, 170],
+        "oracle": [4e3, 5e3],
+    }
+    text = "\n".join(table3_lines(_rows(times, metric="decision_time_ms", x=18)))
+    assert (
+        "slowest at U = 18 of the paper's methods and ours (the oracle, 4.5e+03 ms, aside): SCHRS"
+        in text
+    )
+    assert "Agrees." in text
