@@ -17,3 +17,12 @@ def test_oracle_policy_runs_in_the_evaluator():
     assert table[0]["best_cache"] == [0, 1, 0]
     again = OraclePolicy(cfg, n_frame_samples=8, seed=0)
     assert again.frame_table() == table
+
+
+def test_oracles_with_equal_settings_share_their_p3_tables():
+    """Table 3 builds one oracle per timing seed: the P3 table is computed once per process."""
+    cfg = constructed_cfg()
+    g = cfg.popularity_states[0]
+    first = OraclePolicy(cfg, n_frame_samples=4, seed=3).frame_result(g)
+    assert OraclePolicy(cfg, n_frame_samples=4, seed=3).frame_result(g) is first
+    assert OraclePolicy(cfg, n_frame_samples=4, seed=4).frame_result(g) is not first
