@@ -21,7 +21,8 @@ class ExperimentArgs:
     each change reverted)."""
     quick: bool = False
     """The quick form (`rl.experiments.spec.QUICK`: 2 seeds, 8 episodes, 2 eval seeds, small
-    GA); otherwise the full form (`FULL`: 5 seeds, the preset's episodes (Fig. 6b: 500), 10 eval seeds)."""
+    GA); otherwise the full form (`FULL`: 5 seeds, the preset's episodes (Fig. 6b: 500), 10
+    eval seeds)."""
     env: EnvArgs = field(default_factory=EnvArgs)
     """The edge network of every run (the swept field is set per grid point)."""
     hparams: str = DEFAULT_PRESET
