@@ -174,7 +174,7 @@ CASES = [
     case("bench-rl-zero-slots", "bench rl --slots 0", "--slots"),
     case("bench-rl-unknown-algo", "bench rl --algo foo", "'foo'"),
     case("bench-pack-zero-size", "bench pack --sizes 0", "--sizes"),
-    case("bench-pack-ddpg", "bench pack --algo ddpg", "--algo"),
+    case("bench-pack-oracle", "bench pack --algo oracle", "--algo"),
     case("oracle-unknown-report", "oracle tables", "table, slots, value"),
     case("oracle-zero-samples", "oracle table --samples 0", "--samples"),
     case("oracle-out-is-a-folder", "oracle slots --out {w}/good-run", "--out"),
