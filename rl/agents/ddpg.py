@@ -114,9 +114,6 @@ class DDPGTrainer:
             if res.done:
                 return
 
-    def frame_updates(self, stats: EpisodeStats) -> None:
-        """Nothing: one agent, updated per slot (`episode_steps` yields no frame points)."""
-
     def end_episode(self, stats: EpisodeStats) -> dict[str, float]:
         self.episode += 1
         return stats.summary(("critic_loss", "actor_loss"))

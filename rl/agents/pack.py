@@ -127,6 +127,14 @@ class PackedD3PG:
             self.stacks["actor_target"].flat() + self.stacks["critic_target"].flat(),
             self.stacks["actor"].flat() + self.stacks["critic"].flat(),
         )
+        # The single-timescale DDPG's critic maps scores to caches in NumPy, each member with
+        # its own capacity: packed calls get the members' maps, one per row of the agent axis.
+        self._cache_fn = None
+        if getattr(self.template.critic, "cache_fn", None) is not None:
+            fns = [m.critic.cache_fn for m in members]  # the targets' are the same (deepcopy)
+            self._cache_fn = lambda scores: np.stack(
+                [f(s) for f, s in zip(fns, scores, strict=True)]
+            )
 
     def release(self) -> None:
         """End the pack: the members' parameters their own tensors again."""
@@ -159,10 +167,7 @@ class PackedD3PG:
         own = getattr(module, "cache_fn", None)
         if own is None:
             return functional_call(module, params, args, kwargs)
-        # The single-timescale DDPG's critic maps scores to caches in NumPy, each member with
-        # its own capacity: the template's map is swapped for the members' for this call.
-        fns = [getattr(m, name).cache_fn for m in self.members]
-        module.cache_fn = lambda scores: np.stack([f(s) for f, s in zip(fns, scores, strict=True)])
+        module.cache_fn = self._cache_fn  # the template's own map for this call only
         try:
             return functional_call(module, params, args, kwargs)
         finally:

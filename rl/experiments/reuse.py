@@ -46,7 +46,7 @@ def work_key(spec: RunSpec) -> str:
     return hashlib.sha256(canon.encode()).hexdigest()
 
 
-def _finished(folder: Path) -> Iterable[tuple[Path, dict[str, Any]]]:
+def _finished(folder: Path) -> Iterable[tuple[Path, dict[str, Any], RunSpec]]:
     for path in sorted(folder.glob("*/runs/*.json")):
         try:
             rec = json.loads(path.read_text(encoding="utf-8"))
@@ -54,7 +54,7 @@ def _finished(folder: Path) -> Iterable[tuple[Path, dict[str, Any]]]:
         except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError):
             continue  # not a run record of this version: nothing to reuse
         if rec.get("run_id") == spec.run_id and spec.kind in rec:
-            yield path, rec
+            yield path, rec, spec
 
 
 def reuse(todo: list[RunSpec], out: Path, echo: Callable[[str], None] = print) -> list[RunSpec]:
@@ -65,10 +65,10 @@ def reuse(todo: list[RunSpec], out: Path, echo: Callable[[str], None] = print) -
     wanted = {work_key(s): s for s in todo}
     here = out.resolve()
     found: dict[RunSpec, tuple[Path, dict[str, Any]]] = {}
-    for path, rec in _finished(out.parent):
+    for path, rec, done in _finished(out.parent):
         if path.parent.parent.resolve() == here:
             continue
-        spec = wanted.get(work_key(RunSpec.from_dict(rec["spec"])))
+        spec = wanted.get(work_key(done))
         if spec is not None and spec not in found:
             found[spec] = (path, rec)
     for spec, (path, rec) in found.items():
