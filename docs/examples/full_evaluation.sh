@@ -16,7 +16,7 @@
 # docs/experiments/full-evaluation-times.log; the sweeps' own logs go to runs/full-evaluation/.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-D=docs/experiments
+D=${EXPERIMENTS_DIR:-docs/experiments}  # a clone can write into the working tree it was cloned from
 LOG=$D/full-evaluation-times.log
 mkdir -p runs/full-evaluation
 
