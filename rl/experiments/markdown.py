@@ -173,8 +173,9 @@ def _measured_times(records):
             per_eval[spec.algo].append(
                 rec["eval_wall_s"] / (len(spec.eval_seeds) * spec.eval_episodes) / ga_scale
             )
-        if "bench" in rec:
-            bench_s += rec["bench"]["decision_time_ms"] * (spec.bench_slots + 1) / 1e3
+        if "bench" in rec:  # records before bench_wall_s: their timed slots only
+            slots_s = rec["bench"]["decision_time_ms"] * (spec.bench_slots + 1) / 1e3
+            bench_s += rec.get("bench_wall_s", slots_s)
     return train_s, eval_s, bench_s, per_ep, per_eval
 
 
@@ -196,6 +197,11 @@ def _full_form_seconds(full, per_ep, per_eval, per_bench_s: float) -> float:
     return est
 
 
+def _minutes(seconds: float) -> str:
+    m = seconds / 60
+    return f"{m:.0f}" if m >= 10 else f"{m:.1f}"
+
+
 def cost_lines(name: str, records, scale: Scale, sweep_doc) -> list[str]:
     """Measured CPU time of this sweep and the full form extrapolated from it (records reused
     from another experiment, `rl.experiments.reuse`, cost nothing here)."""
@@ -206,9 +212,8 @@ def cost_lines(name: str, records, scale: Scale, sweep_doc) -> list[str]:
     lines = [
         f"- summed wall time of the runs in this report (each on one core): "
         f"{total / 3600:.2f} core-hours (training {train_s / 3600:.2f}, evaluation "
-        f"{eval_s / 3600:.2f}); training {_per_episode_text(per_ep)} s per episode"
-        + load_text(records)
-        + "."
+        f"{eval_s / 3600:.2f}" + (f", timing {bench_s / 3600:.2f}" if bench_s else "") + "); "
+        f"training {_per_episode_text(per_ep)} s per episode" + load_text(records) + "."
     ]
     if reused:
         lines.append(
@@ -236,6 +241,6 @@ def cost_lines(name: str, records, scale: Scale, sweep_doc) -> list[str]:
             f"{len(FULL.eval_seeds)} evaluation seeds, GA {FULL.ga_pop_size} x "
             f"{FULL.ga_generations}; {len(full)} runs), extrapolated from the measured per-episode "
             f"and per-evaluation times (GA time scaled by its generations): "
-            f"**~{est / 3600:.1f} core-hours**, i.e. ~{est / 60 / 16:.0f} min on 16 cores."
+            f"**~{est / 3600:.1f} core-hours**, i.e. ~{_minutes(est / 16)} min on 16 cores."
         )
     return lines

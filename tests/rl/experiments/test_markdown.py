@@ -16,6 +16,7 @@ from rl.experiments.markdown import (
     scale_lines,
 )
 from rl.experiments.rows import per_seed_rows
+from rl.experiments.spec import plan
 
 from .conftest import SCALE
 
@@ -66,3 +67,20 @@ def test_scale_and_cost_lines(fig7_records, sweep_doc):
     assert cost[0].startswith("- summed wall time of the runs in this report (each on one core)")
     assert "T2DRL 1.00 s per episode" in cost[0]
     assert cost[1].startswith("- full form (5 training seeds")
+
+
+def test_table3_cost_counts_each_timing_runs_whole_wall_time(sweep_doc):
+    """A timing run costs more than its timed slots (networks, the oracle's P3 table); records
+    from before `bench_wall_s` fall back to the timed slots."""
+    specs = plan("table3", SCALE, algos=("rcars", "oracle"), grid=(10,))
+    bench = {"choose_cache_ms": 0.0, "allocate_ms": 10.0, "decision_time_ms": 10.0}
+    records = [{"spec": s.to_dict(), "bench": bench, "bench_wall_s": 36.0} for s in specs]
+    doc = {**sweep_doc, "args": {**sweep_doc["args"], "algos": ["rcars", "oracle"], "grid": [10]}}
+    hours = 36.0 * len(records) / 3600
+    assert (
+        f"{hours:.2f} core-hours (training 0.00, evaluation 0.00, timing {hours:.2f})"
+        in (cost_lines("table3", records, SCALE, doc)[0])
+    )
+    old = [{k: v for k, v in r.items() if k != "bench_wall_s"} for r in records]
+    slots_s = 10.0 * (specs[0].bench_slots + 1) / 1e3 * len(old)
+    assert f"timing {slots_s / 3600:.2f})" in cost_lines("table3", old, SCALE, doc)[0]

@@ -121,3 +121,5 @@ def test_a_finished_table3_sweep_is_not_run_again(tmp_path):
     main(args, echo=lines.append)
     assert any("2 already done, 0 to run" in s for s in lines), lines
     assert not (tmp_path / "runs" / "unreadable").exists()
+    record = json.loads(next((tmp_path / "runs").glob("*.json")).read_text())
+    assert record["bench_wall_s"] >= record["bench"]["decision_time_ms"] / 1e3  # the run's cost
