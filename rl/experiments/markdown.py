@@ -156,7 +156,7 @@ def _per_episode_text(per_ep: dict[str, list[float]]) -> str:
     return ", ".join(parts) if parts else "n/a"
 
 
-def _measured_times(records):
+def measured_times(records):
     """Summed training, evaluation and timing wall seconds; per method, the seconds per
     training episode of each run and per evaluation episode (per GA generation) of each run."""
     train_s, eval_s, per_ep, per_eval, bench_s = 0.0, 0.0, defaultdict(list), defaultdict(list), 0.0
@@ -207,7 +207,7 @@ def cost_lines(name: str, records, scale: Scale, sweep_doc) -> list[str]:
     from another experiment, `rl.experiments.reuse`, cost nothing here)."""
     reused = sum("reused_from" in r for r in records)
     records = [r for r in records if "reused_from" not in r]
-    train_s, eval_s, bench_s, per_ep, per_eval = _measured_times(records)
+    train_s, eval_s, bench_s, per_ep, per_eval = measured_times(records)
     total = train_s + eval_s + bench_s
     lines = [
         f"- summed wall time of the runs in this report (each on one core): "

@@ -1,0 +1,49 @@
+"""What the full evaluation cost, from its committed run records: per sweep, the runs, the ones
+reused from another sweep, and the runs' own core-hours, counted as the sweeps' reports count them
+(`rl.experiments.markdown.measured_times`: records made before `bench_wall_s` count Table 3's
+timed slots only).
+
+    python docs/examples/evaluation_cost.py docs/experiments/fig7-paper-default \
+        docs/experiments/fig8-paper-default ...
+
+The wall times of the sweeps themselves are in docs/experiments/full-evaluation-times.log.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import tyro
+
+from rl.experiments.markdown import measured_times
+
+
+@dataclasses.dataclass
+class Args:
+    folders: tyro.conf.Positional[tuple[Path, ...]]
+    """Sweep output folders (their runs/*.json)."""
+
+
+def folder_row(folder: Path) -> list[str]:
+    records = [json.loads(p.read_text()) for p in sorted((folder / "runs").glob("*.json"))]
+    own = [r for r in records if "reused_from" not in r]
+    train_s, eval_s, bench_s, *_ = measured_times(own)
+    train, other = train_s / 3600, (eval_s + bench_s) / 3600
+    return [folder.name, str(len(records)), str(len(records) - len(own)), f"{train:.2f}",
+            f"{other:.2f}", f"{train + other:.2f}"]  # fmt: skip
+
+
+def table(args: Args) -> list[str]:
+    head = ["sweep", "runs", "reused", "training [core-h]", "evaluation / timing [core-h]",
+            "total [core-h]"]  # fmt: skip
+    rows = [folder_row(f) for f in args.folders]
+    total = sum(float(r[-1]) for r in rows)
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return [*lines, f"| all | {sum(int(r[1]) for r in rows)} | | | | {total:.2f} |"]
+
+
+if __name__ == "__main__":
+    print("\n".join(table(tyro.cli(Args))))
