@@ -44,6 +44,7 @@ from testbed.scaling import (
     FITTED_SCALINGS,
     ScalingError,
     paper_ratio_fields,
+    reward_unit,
 )
 
 PRESETS = ("paper", "fitted")
@@ -307,6 +308,21 @@ def build_config(
 def paper_reference() -> dict[str, Any]:
     """The paper preset's field values (Table 2, seed-0 draw), the reference of the rule."""
     return build_config("paper", 0).to_dict()
+
+
+def has_own_reward_unit(preset: str, fitted_scaling: str) -> bool:
+    """Is a config of this preset and scaling mode the paper's problem in other reward units?
+    Only the fitted preset at the paper's ratios is; the others have Table 2's units."""
+    return preset == "fitted" and fitted_scaling == DEFAULT_FITTED_SCALING
+
+
+def paper_reward_units(cfg: EdgeConfig) -> float:
+    """One reward unit of `cfg` in the paper preset's (`testbed.scaling.reward_unit`): the
+    fitted preset at the paper's ratios has rewards (alpha G)_fitted / (alpha G)_paper times the
+    size of the paper's (0.054 for the zoo); 1 for every other config."""
+    if not has_own_reward_unit(cfg.preset, cfg.fitted_scaling):
+        return 1.0
+    return reward_unit(cfg.to_dict()) / reward_unit(paper_reference())
 
 
 def _scaling_fields(

@@ -105,6 +105,13 @@ def mean_input_MB(fields: Mapping[str, Any]) -> float:
     return 0.5 * (float(fields["input_size_min_MB"]) + float(fields["input_size_max_MB"]))
 
 
+def reward_unit(fields: Mapping[str, Any]) -> float:
+    """alpha G: the rule keeps every term of the rewards (23) and (32) at the paper's ratio to it
+    (the delay term alpha D, the quality term through alpha, chi and Xi), so a fitted config at
+    the paper's ratios is the paper's problem with rewards in units of its alpha G."""
+    return float(fields["alpha"]) * Scales.of(fields).generation_s
+
+
 def paper_groups(paper: Mapping[str, Any]) -> dict[str, float]:
     """The dimensionless groups of the paper preset (its field values), as the rule keeps them."""
     sc = Scales.of(paper)

@@ -6,7 +6,8 @@
   plain softmax output map, logit noise 0.3 on the diffusion actor's actions while training, no
   discounting
   (neither agent's action changes its next state), learning rates that move the networks,
-  rewards scaled to ~1, 8 copies of the network per run and H = 100 episodes.
+  rewards scaled to ~1 (in every environment: `REWARDS_IN_PAPER_UNITS`), 8 copies of the
+  network per run and H = 100 episodes.
 * ``paper``: Table 2 and section 7.1 of the main paper, verbatim; where the paper is silent,
   the value is marked "ours" in the field docstrings of `D3PGArgs` / `DDQNArgs` and in
   docs/rl.md, which also says which of its values cannot work and what each costs.
@@ -21,6 +22,7 @@ import hashlib
 import json
 
 from rl.agents.args import D3PGArgs, DDQNArgs
+from testbed.config import EdgeConfig, paper_reward_units
 
 PRESETS = ("default", "paper", "tuned")
 DEFAULT_PRESET = "default"
@@ -123,14 +125,30 @@ def ablated(
     return d3pg, ddqn, 1 if ablation == "copies" else n_envs
 
 
-def hyperparameters(algo: str, preset: str) -> tuple[D3PGArgs, DDQNArgs]:
-    """(D3PG args, DDQN args) of `preset` for `algo` (the DDQN args are unused for 'ddpg')."""
-    d3pg = D3PGArgs(**_D3PG[preset])
+# Presets whose reward scales are for the paper cell's rewards (ours): on a config whose
+# rewards are in other units (the fitted preset at the paper's ratios, 0.054 of the paper's for
+# the zoo: `testbed.config.paper_reward_units`) both are divided by that unit, so the learners
+# see rewards of the size they see on the paper cell (~1). Without it the scaled fitted runs saw
+# rewards 18.5x smaller and their allocation stayed near an equal split (docs/rl.md). `paper` is
+# Table 2 verbatim and `tuned` stays as its reports were made.
+REWARDS_IN_PAPER_UNITS = ("default",)
+
+
+def hyperparameters(
+    algo: str, preset: str, cfg: EdgeConfig | None = None
+) -> tuple[D3PGArgs, DDQNArgs]:
+    """(D3PG args, DDQN args) of `preset` for `algo` (the DDQN args are unused for 'ddpg') on
+    the environment `cfg` (None: one in the paper's reward units)."""
+    d3pg, ddqn = D3PGArgs(**_D3PG[preset]), DDQNArgs(**_DDQN[preset])
     if algo in ("ddpg-t2drl", "ddpg"):
         d3pg = dataclasses.replace(d3pg, actor="mlp", exploration_noise=_MLP_NOISE[preset])
         if preset == "paper":
             d3pg = dataclasses.replace(d3pg, output_map="tanh")  # standard DDPG squashing
-    return d3pg, DDQNArgs(**_DDQN[preset])
+    units = paper_reward_units(cfg) if cfg is not None and preset in REWARDS_IN_PAPER_UNITS else 1.0
+    if units != 1.0:
+        d3pg = dataclasses.replace(d3pg, reward_scale=d3pg.reward_scale / units)
+        ddqn = dataclasses.replace(ddqn, reward_scale=ddqn.reward_scale / units)
+    return d3pg, ddqn
 
 
 # The digest of each preset's resolved hyperparameters before run ids included it: a run whose
@@ -149,9 +167,13 @@ LEGACY_DIGESTS = {
 }
 
 
-def hparams_digest(algo: str, preset: str) -> str:
-    """A short SHA-256 of `hyperparameters(algo, preset)`, every field included."""
+def hparams_digest(algo: str, preset: str, own_reward_unit: bool = False) -> str:
+    """A short SHA-256 of `hyperparameters(algo, preset)`, every field included, and of whether
+    the reward scales are divided by the environment's own reward unit (the fitted preset at the
+    paper's ratios, `REWARDS_IN_PAPER_UNITS`), which the environment's fields then decide."""
     d3pg, ddqn = hyperparameters(algo, preset)
     doc = {"d3pg": dataclasses.asdict(d3pg), "ddqn": dataclasses.asdict(ddqn)}
+    if own_reward_unit and preset in REWARDS_IN_PAPER_UNITS:
+        doc["reward_unit"] = "the environment's alpha G"
     canon = json.dumps(doc, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canon.encode()).hexdigest()[:10]

@@ -75,7 +75,7 @@ def env_config(spec: RunSpec):
 
 def train_args(spec: RunSpec, train_dir: Path, progress: bool = False) -> TrainArgs:
     """The `TrainArgs` of the learned agent of `spec`, trained into `train_dir`."""
-    d3pg, ddqn = hyperparameters(spec.algo, spec.hparams)
+    d3pg, ddqn = hyperparameters(spec.algo, spec.hparams, env_config(spec))
     n_envs = N_ENVS[spec.hparams]
     if spec.ablation is not None:
         d3pg, ddqn, n_envs = ablated(spec.algo, spec.ablation, d3pg, ddqn, n_envs)

@@ -43,6 +43,7 @@ from rl.agents.presets import (
     PRESETS,
     hparams_digest,
 )
+from testbed.config import has_own_reward_unit
 from testbed.scaling import DEFAULT_FITTED_SCALING
 
 LEGACY_FITTED_SCALING = "raw"
@@ -174,6 +175,12 @@ class RunSpec:
         return fields
 
     @property
+    def own_reward_unit(self) -> bool:
+        """Are the environment's rewards in units of its own (`testbed.config.has_own_reward_unit`)?"""
+        scaling = self.env_fields.get("fitted_scaling", DEFAULT_FITTED_SCALING)
+        return has_own_reward_unit(self.env_preset, scaling)
+
+    @property
     def learned(self) -> bool:
         return self.algo in LEARNED
 
@@ -189,7 +196,7 @@ class RunSpec:
             if d[key] == default:
                 del d[key]
         if self.learned:  # the preset's values, not only its name, decide the id
-            digest = hparams_digest(self.algo, self.hparams)
+            digest = hparams_digest(self.algo, self.hparams, self.own_reward_unit)
             if digest != LEGACY_DIGESTS.get((self.algo, self.hparams)):
                 d["hparams_digest"] = digest
         return d

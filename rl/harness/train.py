@@ -122,7 +122,7 @@ class TrainingRun:
     def __init__(self, args: TrainArgs):
         _check(args)
         cfg = self.cfg = args.env.build()
-        d3pg, ddqn = hyperparameters(args.algo, args.hparams)
+        d3pg, ddqn = hyperparameters(args.algo, args.hparams, cfg)
         d3pg, ddqn = args.d3pg or d3pg, args.ddqn or ddqn
         episodes = self.episodes = args.episodes or EPISODES[args.hparams]
         args = self.args = dataclasses.replace(args, n_envs=args.n_envs or N_ENVS[args.hparams])

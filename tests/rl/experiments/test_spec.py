@@ -62,3 +62,24 @@ def test_full_fig6b_trains_the_papers_two_methods_for_its_horizon():
     assert {s.episodes for s in learned} == {500}
     assert {s.episodes for s in plan("fig6b", QUICK) if s.learned} == {8}
     assert {s.episodes for s in plan("fig7", FULL) if s.learned} == {100}
+
+
+def test_only_scaled_fitted_learned_runs_take_the_reward_unit_into_their_ids():
+    """The learners' reward scale follows the environment's reward unit on the scaled fitted
+    preset (`rl.agents.presets.REWARDS_IN_PAPER_UNITS`): those runs get new ids; the paper
+    preset's, the raw fitted preset's and every baseline's keep theirs (the committed
+    docs/experiments/fig7-paper-default/runs/t2drl-U10-s0-fd5bff6108.json and
+    fig7-fitted-default/runs/t2drl-U10-s0-*.json stay valid)."""
+    from rl.experiments.spec import FULL
+
+    paper = plan("fig7", FULL, "paper", "default", ("t2drl",), (10,))[0]
+    assert paper.run_id == "t2drl-U10-s0-fd5bff6108" and not paper.own_reward_unit
+    raw = plan("fig7", FULL, "fitted", "default", ("t2drl",), (10,), {"fitted_scaling": "raw"})
+    assert not raw[0].own_reward_unit
+    scaled = plan("fig7", FULL, "fitted", "default", ("t2drl", "oracle"), (10,))
+    assert scaled[0].own_reward_unit and "hparams_digest" in scaled[0].to_dict()
+    assert scaled[0].to_dict()["hparams_digest"] != paper.to_dict()["hparams_digest"]
+    oracle = scaled[-1]
+    assert oracle.algo == "oracle" and "hparams_digest" not in oracle.to_dict()
+    tuned = plan("fig7", FULL, "fitted", "tuned", ("t2drl",), (10,))[0]
+    assert "hparams_digest" not in tuned.to_dict()  # `tuned` is not rescaled: its id holds
