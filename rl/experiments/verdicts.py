@@ -230,7 +230,19 @@ def _best_l_verdict(rows, best, xs) -> str:
     s5 = mean_interval(rows, "t2drl", 5, "episode_reward") if 5 in xs else None
     sb = mean_interval(rows, "t2drl", best, "episode_reward")
     if best == 5:
-        return "Agrees: the best mean greedy reward is at L = 5."
+        tied = [
+            x
+            for x in xs
+            if x != 5 and intervals_overlap(s5, mean_interval(rows, "t2drl", x, "episode_reward"))
+        ]
+        if not tied:
+            return "Agrees: the best mean greedy reward is at L = 5, apart from every other L's."
+        names = ", ".join(f"L = {x}" for x in tied)
+        return (
+            f"Agrees in the mean: the best mean greedy reward is at L = 5, but {names} "
+            f"{'overlaps' if len(tied) == 1 else 'overlap'} its interval (not significantly "
+            "worse at this scale)."
+        )
     text = f"**Disagrees: the best mean greedy reward is at L = {best}, not L = 5**"
     if s5 is not None and intervals_overlap(s5, sb):
         text += " (but its interval overlaps L = 5's: no L is significantly best here)"

@@ -119,3 +119,22 @@ def test_table3_names_the_slowest_of_the_papers_methods_not_the_oracle():
         in text
     )
     assert "Agrees." in text
+
+
+def test_fig6a_names_the_step_counts_not_significantly_worse_than_five():
+    """The best mean at L = 5 with L = 7 inside its interval is agreement in the mean only."""
+    from rl.experiments.verdicts import _fig6a_lines
+
+    rewards = {1: [-900, -1100, -1000], 5: [-530, -534, -532], 7: [-531, -537, -534]}
+    rows = []
+    for x, vals in rewards.items():
+        rows += _rows({"t2drl": vals}, metric="episode_reward", x=x)
+    lines = _fig6a_lines(rows, [])
+    assert lines[1] == (
+        "- Agrees in the mean: the best mean greedy reward is at L = 5, but L = 7 overlaps its "
+        "interval (not significantly worse at this scale)."
+    )
+    apart = [r for r in rows if r["x"] != 7]
+    assert _fig6a_lines(apart, [])[1] == (
+        "- Agrees: the best mean greedy reward is at L = 5, apart from every other L's."
+    )
