@@ -22,6 +22,7 @@ import tyro
 
 from rl.experiments.markdown import ci_text
 from rl.experiments.rows import per_seed_rows, x_text, xs_of
+from rl.experiments.spec import LEARNED
 from rl.experiments.stats import mean_interval, relative_gaps, summary
 
 # The swept value's symbol in the table (Fig. 8's C in GB).
@@ -34,11 +35,21 @@ class Args:
     """LABEL=FOLDER pairs: a sweep's output folder (its runs/*.json) and its row label."""
     algo: str = "t2drl"
     """The method set beside the oracle."""
+    baselines_from: Path | None = None
+    """A sweep folder whose oracle and baseline records stand in for those of sweeps without any
+    (learned records set aside from a sweep, e.g. docs/experiments/reward-unit/before/)."""
 
 
-def sweep_rows(folder: Path) -> tuple[str, list[dict]]:
-    """(experiment, per-seed rows) of the finished records in `folder`/runs."""
-    records = [json.loads(p.read_text()) for p in sorted((folder / "runs").glob("*.json"))]
+def read_records(folder: Path) -> list[dict]:
+    return [json.loads(p.read_text()) for p in sorted((folder / "runs").glob("*.json"))]
+
+
+def sweep_rows(folder: Path, baselines_from: Path | None) -> tuple[str, list[dict]]:
+    """(experiment, per-seed rows) of the finished records in `folder`/runs, with the oracle and
+    baselines of `baselines_from` where `folder` has none."""
+    records = read_records(folder)
+    if baselines_from and all(r["spec"]["algo"] in LEARNED for r in records):
+        records += [r for r in read_records(baselines_from) if r["spec"]["algo"] not in LEARNED]
     experiment = records[0]["spec"]["experiment"]
     return experiment, per_seed_rows(experiment, records)
 
@@ -68,7 +79,7 @@ def table(args: Args) -> list[str]:
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for item in args.sweeps:
         label, _, folder = item.partition("=")
-        experiment, rows = sweep_rows(Path(folder))
+        experiment, rows = sweep_rows(Path(folder), args.baselines_from)
         for x in xs_of(rows) or [None]:
             g, worst = gap(rows, args.algo, x)
             cells = [
