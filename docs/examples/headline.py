@@ -22,7 +22,7 @@ import tyro
 
 from rl.experiments.markdown import ci_text
 from rl.experiments.rows import per_seed_rows, x_text, xs_of
-from rl.experiments.spec import LEARNED
+from rl.experiments.spec import DISPLAY, LEARNED
 from rl.experiments.stats import mean_interval, relative_gaps, summary
 
 # The swept value's symbol in the table (Fig. 8's C in GB).
@@ -71,10 +71,10 @@ def gap(rows, algo, x) -> tuple[str, str]:
 
 
 def table(args: Args) -> list[str]:
+    name = DISPLAY[args.algo]
     head = [
-        "environment", "swept", "oracle utility", "oracle hit ratio", f"{args.algo} utility",
-        f"{args.algo} hit ratio", f"{args.algo} gap %", f"{args.algo} worst seed gap %",
-        "RCARS gap %",
+        "environment", "swept", "oracle utility", "oracle hit ratio", f"{name} utility",
+        f"{name} hit ratio", f"{name} gap %", f"{name} worst seed gap %", "RCARS gap %",
     ]  # fmt: skip
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for item in args.sweeps:
