@@ -31,7 +31,8 @@ def folder_row(folder: Path) -> list[str]:
     own = [r for r in records if "reused_from" not in r]
     train_s, eval_s, bench_s, *_ = measured_times(own)
     train, other = train_s / 3600, (eval_s + bench_s) / 3600
-    return [folder.name, str(len(records)), str(len(records) - len(own)), f"{train:.2f}",
+    name = folder.as_posix().removeprefix("docs/experiments/")
+    return [name, str(len(records)), str(len(records) - len(own)), f"{train:.2f}",
             f"{other:.2f}", f"{train + other:.2f}"]  # fmt: skip
 
 
