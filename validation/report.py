@@ -8,9 +8,10 @@ import json
 import math
 from pathlib import Path
 
+from common.errors import UserError
 from common.io import atomic_write_text
 from fitted_models.reader import FittedModels
-from testbed.config import EdgeConfig
+from testbed.config import EdgeConfig, build_config
 from validation.comparison import GOAL_DELAY_MAPE, GOAL_TV_MAPE
 from validation.fits import quality_column
 from validation.outputs import CSV_NAME, checkpoint_file
@@ -31,11 +32,34 @@ def _train_command(checkpoint: str) -> str | None:
             fitted += " --set fitted_scaling=raw"  # absent: trained before the field existed
         return (
             f"t2drl train --algo {rec['algo']} --hparams {rec['preset']} --env-preset "
-            f"{rec['env_preset']}{fitted} --seed {rec['seed']} --episodes {rec['episodes']} "
-            f"--out {Path(checkpoint)}"
+            f"{rec['env_preset']}{fitted}{_env_overrides(rec)} --seed {rec['seed']} "
+            f"--episodes {rec['episodes']} --out {Path(checkpoint)}"
         )
     except (OSError, json.JSONDecodeError, KeyError):
         return None
+
+
+def _env_overrides(rec: dict) -> str:
+    """` --env-seed` and ` --set name=value` for the scalar fields of the checkpoint's config
+    that differ from its preset's (e.g. the U of a Fig. 7 run); '' where the preset cannot be
+    rebuilt here."""
+    cfg = rec["config"]
+    scaling = {"fitted_scaling": cfg.get("fitted_scaling", "raw")}
+    try:
+        base = build_config(
+            rec["env_preset"],
+            cfg.get("seed", 0),
+            scaling if rec["env_preset"] == "fitted" else None,
+            fitted_file=cfg.get("fitted_file"),
+        ).to_dict()
+    except UserError:
+        return ""
+    out = f" --env-seed {cfg['seed']}" if cfg.get("seed") else ""
+    for name, value in cfg.items():
+        skip = name in ("seed", "preset", "notes", "fitted_file", "fitted_scaling")
+        if not skip and isinstance(value, int | float | str) and value != base.get(name, value):
+            out += f" --set {name}={value}"
+    return out
 
 
 def reproduce_commands(run_doc: dict) -> list[str]:

@@ -48,3 +48,19 @@ def test_a_raw_fitted_checkpoint_is_retrained_raw(tmp_path):
             "t2drl train --algo t2drl --hparams default --env-preset fitted --fitted-file zoo-cpu"
             f"{extra} --seed 0 --episodes 5 --out {tmp_path}"
         )
+
+
+def test_a_checkpoint_off_its_presets_defaults_is_retrained_with_them(tmp_path):
+    """The U of a Fig. 7 run (and any other scalar field off the preset) is in the command."""
+    import json
+
+    from testbed.config import build_config
+
+    config = build_config("fitted", 0, {"n_users": 18}).to_dict()
+    rec = {"algo": "t2drl", "preset": "default", "env_preset": "fitted", "seed": 0}
+    (tmp_path / "run.json").write_text(json.dumps(rec | {"episodes": 5, "config": config}))
+    train, _ = reproduce_commands(_run_doc(ValidateArgs(checkpoint=str(tmp_path))))
+    assert train == (
+        "t2drl train --algo t2drl --hparams default --env-preset fitted --fitted-file zoo-cpu "
+        f"--set n_users=18 --seed 0 --episodes 5 --out {tmp_path}"
+    )
