@@ -2,30 +2,19 @@
 by the project's evaluator. A few hundred steps on a tiny env: it runs and is scored, not that it
 learns (the docs give a real run's numbers)."""
 
-import importlib.util
 import math
-import sys
-from pathlib import Path
 
 import pytest
+
+from .conftest import load_example
 
 pytest.importorskip("stable_baselines3")
 
 from testbed.rollout import METRICS  # noqa: E402
 
-SCRIPT = Path(__file__).resolve().parents[2] / "docs" / "examples" / "sb3_slot_agent.py"
-
-
-def load_example():
-    spec = importlib.util.spec_from_file_location("sb3_slot_agent", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses resolve their annotations through it
-    spec.loader.exec_module(module)
-    return module
-
 
 def test_sb3_agent_is_scored_beside_the_oracle(capsys):
-    ex = load_example()
+    ex = load_example("sb3_slot_agent")
     args = ex.Args(
         timesteps=300,
         batch_size=32,
@@ -48,13 +37,13 @@ def test_sb3_agent_is_scored_beside_the_oracle(capsys):
 
 
 def test_command_line_mirrors_args():
-    ex = load_example()
+    ex = load_example("sb3_slot_agent")
     args = ex.parse_args(["--timesteps", "5", "--seed", "3", "--eval-seeds", "7", "8"])
     assert args == ex.Args(timesteps=5, seed=3, eval_seeds=(7, 8))
 
 
 def test_same_seed_same_agent():
-    ex = load_example()
+    ex = load_example("sb3_slot_agent")
     args = ex.Args(timesteps=200, learning_starts=100, hidden=16, batch_size=32)
     cfg = ex.build_config("paper", seed=0, overrides={"n_users": 3, "n_frames": 2, "n_slots": 5})
     actions = []

@@ -1,32 +1,21 @@
 """docs/examples/sb3_vec_adapter.py: the batched slot env under SB3's VecEnv contract (same-step
 autoreset, terminal observations) and a short SAC run on it (it runs; no learning checked)."""
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
+
+from .conftest import load_example
 
 pytest.importorskip("stable_baselines3")
 
 from testbed.vector_env import EdgeSlotVectorEnv  # noqa: E402
 from tests.testbed.small import SMALL  # noqa: E402
 
-SCRIPT = Path(__file__).resolve().parents[2] / "docs" / "examples" / "sb3_vec_adapter.py"
 EPISODE = SMALL.n_frames * SMALL.n_slots
 
 
-def load_example():
-    spec = importlib.util.spec_from_file_location("sb3_vec_adapter", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_adapter_is_same_step_autoreset_over_the_vector_env():
-    ex = load_example()
+    ex = load_example("sb3_vec_adapter")
     n = 3
     direct = EdgeSlotVectorEnv(SMALL, n)
     adapted = ex.SB3VecAdapter(EdgeSlotVectorEnv(SMALL, n))
@@ -47,7 +36,7 @@ def test_adapter_is_same_step_autoreset_over_the_vector_env():
 
 
 def test_sac_trains_on_the_adapted_vector_env():
-    ex = load_example()
+    ex = load_example("sb3_vec_adapter")
     small = {"n_users": 3, "n_frames": 2, "n_slots": 5}  # episodes of 10 slots
     model = ex.main(copies=4, timesteps=200, seed=0, overrides=small, hidden=16)
     assert model.num_timesteps >= 200 and len(model.ep_info_buffer) >= 4
