@@ -95,10 +95,10 @@ def plot_greedy_curves(experiment, records, rows, path: Path, title: str) -> str
         ax.set_visible(False)
     for ax, x in zip(axes.flat, xs, strict=False):
         _greedy_panel(ax, experiment, groups, rows, x)
-    text = (
-        f"{title}: greedy policy during training (held-out seeds 900, 901; the oracle on the "
-        "evaluation seeds)"
+    oracle = (
+        "; the oracle on the evaluation seeds" if any(r["algo"] == "oracle" for r in rows) else ""
     )
+    text = f"{title}: greedy policy during training (held-out seeds 900, 901{oracle})"
     fig.suptitle(textwrap.fill(text, 60 * ncols), fontsize=9)  # one panel is narrower than it
     fig.tight_layout()
     return _save(fig, path, 120)

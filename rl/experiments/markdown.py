@@ -17,7 +17,7 @@ import pandas as pd
 
 from rl.agents.presets import DEFAULT_PRESET, EPISODES, N_ENVS
 from rl.experiments.rows import algos_of, x_label, x_text, xs_of
-from rl.experiments.spec import DISPLAY, FULL, RunSpec, Scale, plan
+from rl.experiments.spec import DISPLAY, FULL, RunSpec, Scale, full_episodes, plan
 from rl.experiments.stats import oracle_gaps, relative_gaps, replicates, summary
 
 
@@ -116,8 +116,14 @@ def scale_lines(name: str, scale: Scale, n_learned: int, hparams: str) -> list[s
             "(inference time does not depend on the weights); GA of SCHRS/HCRAS at its default "
             "40 chromosomes x 50 generations."
         ]
-    episodes = scale.episodes or EPISODES[hparams]
-    if episodes >= EPISODES[hparams]:
+    episodes = scale.episodes or full_episodes(name, hparams)
+    if episodes > EPISODES[hparams]:
+        why = " (the horizon of the paper's convergence plot)" if name == "fig6b" else ""
+        budget = (
+            f"this run trains for H = {episodes} episodes of {N_ENVS[hparams]} copies, beyond "
+            f"the `{hparams}` preset's H = {EPISODES[hparams]}{why}."
+        )
+    elif episodes == EPISODES[hparams]:
         budget = f"this run uses the `{hparams}` preset's full training budget"
         if hparams == DEFAULT_PRESET:
             budget += (

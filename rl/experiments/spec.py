@@ -257,7 +257,7 @@ def plan(
     EdgeConfig fields set in every run (the swept variable wins).
     """
     _check_plan(experiment, env_preset, hparams, env_seed)
-    episodes = scale.episodes or _full_episodes(experiment, hparams)
+    episodes = scale.episodes or full_episodes(experiment, hparams)
     algos = DEFAULT_ALGOS[experiment] if algos is None else tuple(algos)
     for a in algos:
         check_choice("--algo", a, DEFAULT_ALGOS[experiment])
@@ -303,7 +303,8 @@ CONVERGENCE_EPISODES = 500
 plot (the other figures train for the preset's H)."""
 
 
-def _full_episodes(experiment: str, hparams: str) -> int:
+def full_episodes(experiment: str, hparams: str) -> int:
+    """H of the experiment's learned runs when the scale leaves it to the preset."""
     return CONVERGENCE_EPISODES if experiment == "fig6b" else EPISODES[hparams]
 
 

@@ -16,7 +16,7 @@ from rl.experiments.markdown import (
     scale_lines,
 )
 from rl.experiments.rows import per_seed_rows
-from rl.experiments.spec import plan
+from rl.experiments.spec import Scale, plan
 
 from .conftest import SCALE
 
@@ -84,3 +84,16 @@ def test_table3_cost_counts_each_timing_runs_whole_wall_time(sweep_doc):
     old = [{k: v for k, v in r.items() if k != "bench_wall_s"} for r in records]
     slots_s = 10.0 * (specs[0].bench_slots + 1) / 1e3 * len(old)
     assert f"timing {slots_s / 3600:.2f})" in cost_lines("table3", old, SCALE, doc)[0]
+
+
+def test_fig6b_scale_states_its_convergence_horizon():
+    """The full-form Fig. 6b trains past the preset's H; the report says so, not "the preset's
+    budget"."""
+    full = Scale(train_seeds=5, episodes=None, eval_seeds=(1000,))
+    scale = scale_lines("fig6b", full, 10, "default")
+    assert "x H = 500 episodes" in scale[0]
+    assert scale[1] == (
+        "- this run trains for H = 500 episodes of 8 copies, beyond the `default` preset's "
+        "H = 100 (the horizon of the paper's convergence plot)."
+    )
+    assert "full training budget (H = 100" in scale_lines("fig7", full, 10, "default")[1]
