@@ -20,10 +20,12 @@ from pathlib import Path
 
 import tyro
 
+from common.errors import UserError
 from rl.experiments.markdown import ci_text
 from rl.experiments.rows import per_seed_rows, x_text, xs_of
 from rl.experiments.spec import DISPLAY, LEARNED
 from rl.experiments.stats import mean_interval, relative_gaps, summary
+from t2drl_cli.main import run_guarded
 
 # The swept value's symbol in the table (Fig. 8's C in GB).
 SYMBOL = {"fig6a": "L", "fig6b": "", "fig7": "U", "fig8": "C", "table3": "U"}
@@ -42,6 +44,16 @@ class Args:
 
 def read_records(folder: Path) -> list[dict]:
     return [json.loads(p.read_text()) for p in sorted((folder / "runs").glob("*.json"))]
+
+
+def parse_sweep(item: str) -> tuple[str, Path]:
+    """(label, folder) of one LABEL=FOLDER argument (the label may hold "=", e.g. "H = 500")."""
+    label, sep, folder = item.rpartition("=")
+    if not sep or not label.strip():
+        raise UserError(f"sweep {item!r}: expected LABEL=FOLDER.")
+    if not any((Path(folder) / "runs").glob("*.json")):
+        raise UserError(f"sweep {item!r}: {folder}/runs holds no run records (*.json).")
+    return label, Path(folder)
 
 
 def sweep_rows(folder: Path, baselines_from: Path | None) -> tuple[str, list[dict]]:
@@ -78,8 +90,8 @@ def table(args: Args) -> list[str]:
     ]  # fmt: skip
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for item in args.sweeps:
-        label, _, folder = item.partition("=")
-        experiment, rows = sweep_rows(Path(folder), args.baselines_from)
+        label, folder = parse_sweep(item)
+        experiment, rows = sweep_rows(folder, args.baselines_from)
         for x in xs_of(rows) or [None]:
             g, worst = gap(rows, args.algo, x)
             cells = [
@@ -98,4 +110,4 @@ def table(args: Args) -> list[str]:
 
 
 if __name__ == "__main__":
-    print("\n".join(table(tyro.cli(Args))))
+    run_guarded(lambda: print("\n".join(table(tyro.cli(Args)))))
