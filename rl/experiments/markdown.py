@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -144,6 +144,18 @@ def scale_lines(name: str, scale: Scale, n_learned: int, hparams: str) -> list[s
         f"learned agents use the `{hparams}` hyperparameters (`rl/agents/presets.py`).",
         f"- {budget}",
     ]
+
+
+def runs_provenance_lines(records) -> list[str]:
+    """Where the runs come from: a resumed sweep's report is written by the last invocation,
+    its runs by earlier ones (and reused runs by another sweep)."""
+    provs = [r["provenance"] for r in records if "provenance" in r]
+    if not provs:
+        return []
+    commits = Counter(p.get("git_commit") for p in provs)
+    times = sorted(p["time_utc"] for p in provs)
+    made = ", ".join(f"{str(c)[:10]} ({n})" for c, n in commits.most_common())
+    return [f"- runs: git {made}, made {times[0]} to {times[-1]}"]
 
 
 def load_text(records) -> str:

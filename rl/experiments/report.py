@@ -14,7 +14,14 @@ from typing import Any
 
 from rl.experiments.claims import TRENDS
 from rl.experiments.figures import plot_bars, plot_curves, plot_greedy_curves, plot_table3
-from rl.experiments.markdown import cost_lines, gap_table, load_text, results_table, scale_lines
+from rl.experiments.markdown import (
+    cost_lines,
+    gap_table,
+    load_text,
+    results_table,
+    runs_provenance_lines,
+    scale_lines,
+)
 from rl.experiments.rows import curve_rows, per_seed_rows, write_csv, x_text
 from rl.experiments.spec import ALGOS, DEFAULT_ALGOS, DISPLAY, LEARNED, Scale
 from rl.experiments.verdicts import claims_table, table3_lines, trend_lines
@@ -98,7 +105,8 @@ def _scale_section(name, rows, records, scale, sweep_doc) -> list[str]:
         f"- command: `{command_text(name, a)}`",
         *scale_lines(name, scale, n_learned, a["hparams"]),
         *cost_lines(name, records, scale, sweep_doc),
-        f"- git {prov.get('git_commit')}, {prov['device']['cpu']}, "
+        *runs_provenance_lines(records),
+        f"- report: git {prov.get('git_commit')}, {prov['device']['cpu']}, "
         f"versions {prov['versions']}, started {prov['time_utc']}",
         "",
     ]

@@ -13,6 +13,7 @@ from rl.experiments.markdown import (
     gap_table,
     md_table,
     results_table,
+    runs_provenance_lines,
     scale_lines,
 )
 from rl.experiments.rows import per_seed_rows
@@ -97,3 +98,19 @@ def test_fig6b_scale_states_its_convergence_horizon():
         "H = 100 (the horizon of the paper's convergence plot)."
     )
     assert "full training budget (H = 100" in scale_lines("fig7", full, 10, "default")[1]
+
+
+def test_a_resumed_sweeps_report_names_the_commits_its_runs_were_made_at(fig7_records):
+    """The report's own git line is the last invocation's; the runs' lines say where the
+    numbers come from."""
+    at = [("aaaaaaaaaaaa1", "2026-01-02T00:00:00Z"), ("bbbbbbbbbbbb2", "2026-01-01T00:00:00Z")]
+    records = [
+        {**r, "provenance": {"git_commit": at[i % 3 == 0][0], "time_utc": at[i % 3 == 0][1]}}
+        for i, r in enumerate(fig7_records)
+    ]
+    n_b = sum(i % 3 == 0 for i in range(len(records)))
+    assert runs_provenance_lines(records) == [
+        f"- runs: git aaaaaaaaaa ({len(records) - n_b}), bbbbbbbbbb ({n_b}), "
+        "made 2026-01-01T00:00:00Z to 2026-01-02T00:00:00Z"
+    ]
+    assert runs_provenance_lines(fig7_records) == []  # records without provenance
