@@ -1,7 +1,7 @@
 """What the full evaluation cost, from its committed run records: per sweep, the runs, the ones
 reused from another sweep, and the runs' own core-hours, counted as the sweeps' reports count them
-(`rl.experiments.markdown.measured_times`: records made before `bench_wall_s` count Table 3's
-timed slots only).
+(`rl.experiments.markdown.measured_times`: CPU seconds where a record holds them, wall seconds
+for records made before session 15, Table 3's timed slots for records before `bench_wall_s`).
 
     python docs/examples/evaluation_cost.py docs/experiments/fig7-paper-default \
         docs/experiments/fig8-paper-default ...
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import tyro
 
-from rl.experiments.markdown import measured_times
+from rl.experiments.markdown import cpu_timed_share, measured_times
 
 
 @dataclasses.dataclass
@@ -32,18 +32,19 @@ def folder_row(folder: Path) -> list[str]:
     train_s, eval_s, bench_s, *_ = measured_times(own)
     train, other = train_s / 3600, (eval_s + bench_s) / 3600
     name = folder.as_posix().removeprefix("docs/experiments/")
-    return [name, str(len(records)), str(len(records) - len(own)), f"{train:.2f}",
+    cpu, n = cpu_timed_share(own)
+    return [name, str(len(records)), str(len(records) - len(own)), f"{cpu}/{n}", f"{train:.2f}",
             f"{other:.2f}", f"{train + other:.2f}"]  # fmt: skip
 
 
 def table(args: Args) -> list[str]:
-    head = ["sweep", "runs", "reused", "training [core-h]", "evaluation / timing [core-h]",
+    head = ["sweep", "runs", "reused", "CPU-timed", "training [core-h]", "evaluation / timing [core-h]",
             "total [core-h]"]  # fmt: skip
     rows = [folder_row(f) for f in args.folders]
     total = sum(float(r[-1]) for r in rows)
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
-    return [*lines, f"| all | {sum(int(r[1]) for r in rows)} | | | | {total:.2f} |"]
+    return [*lines, f"| all | {sum(int(r[1]) for r in rows)} | | | | | {total:.2f} |"]
 
 
 if __name__ == "__main__":

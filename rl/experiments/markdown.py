@@ -175,26 +175,33 @@ def _per_episode_text(per_ep: dict[str, list[float]]) -> str:
 
 
 def measured_times(records):
-    """Summed training, evaluation and timing wall seconds; per method, the seconds per
-    training episode of each run and per evaluation episode (per GA generation) of each run."""
+    """Summed training, evaluation and timing seconds; per method, the seconds per training
+    episode of each run and per evaluation episode (per GA generation) of each run. CPU seconds
+    where a record holds them (`common.timing`), wall seconds where it predates them."""
     train_s, eval_s, per_ep, per_eval, bench_s = 0.0, 0.0, defaultdict(list), defaultdict(list), 0.0
     for rec in records:
         spec = RunSpec.from_dict(rec["spec"])
         if "curve" in rec:
-            w = rec["curve"].get("wall_s", [])
+            w = rec["curve"].get("cpu_s") or rec["curve"].get("wall_s", [])
             train_s += sum(w)
             if w:
                 per_ep[spec.algo].append(float(np.mean(w)))
         if "eval_wall_s" in rec:
-            eval_s += rec["eval_wall_s"]
+            spent = rec.get("eval_cpu_s", rec["eval_wall_s"])
+            eval_s += spent
             ga_scale = spec.ga[1] if spec.ga else 1
             per_eval[spec.algo].append(
-                rec["eval_wall_s"] / (len(spec.eval_seeds) * spec.eval_episodes) / ga_scale
+                spent / (len(spec.eval_seeds) * spec.eval_episodes) / ga_scale
             )
         if "bench" in rec:  # records before bench_wall_s: their timed slots only
             slots_s = rec["bench"]["decision_time_ms"] * (spec.bench_slots + 1) / 1e3
-            bench_s += rec.get("bench_wall_s", slots_s)
+            bench_s += rec.get("bench_cpu_s", rec.get("bench_wall_s", slots_s))
     return train_s, eval_s, bench_s, per_ep, per_eval
+
+
+def cpu_timed_share(records) -> tuple[int, int]:
+    """(records holding CPU seconds, records): the rest count wall seconds."""
+    return sum("train_cpu_s" in r or "bench_cpu_s" in r for r in records), len(records)
 
 
 def _full_form_seconds(full, per_ep, per_eval, per_bench_s: float) -> float:
@@ -220,6 +227,13 @@ def _minutes(seconds: float) -> str:
     return f"{m:.0f}" if m >= 10 else f"{m:.1f}"
 
 
+def _clock_text(records) -> str:
+    cpu, n = cpu_timed_share(records)
+    if cpu == n:
+        return "CPU time"
+    return "wall time" if cpu == 0 else f"CPU time for {cpu} of {n} runs, wall time for the rest"
+
+
 def cost_lines(name: str, records, scale: Scale, sweep_doc) -> list[str]:
     """Measured CPU time of this sweep and the full form extrapolated from it (records reused
     from another experiment, `rl.experiments.reuse`, cost nothing here)."""
@@ -228,7 +242,7 @@ def cost_lines(name: str, records, scale: Scale, sweep_doc) -> list[str]:
     train_s, eval_s, bench_s, per_ep, per_eval = measured_times(records)
     total = train_s + eval_s + bench_s
     lines = [
-        f"- summed wall time of the runs in this report (each on one core): "
+        f"- summed time of the runs in this report (each on one core; {_clock_text(records)}): "
         f"{total / 3600:.2f} core-hours (training {train_s / 3600:.2f}, evaluation "
         f"{eval_s / 3600:.2f}" + (f", timing {bench_s / 3600:.2f}" if bench_s else "") + "); "
         f"training {_per_episode_text(per_ep)} s per episode" + load_text(records) + "."

@@ -12,7 +12,12 @@ Record layout::
                "slot_reward": ..., "frame_reward": ..., "decision_time_ms": ...}, ...],
      "curve": {"episode": [...], "episode_reward": [...], "hit_ratio": [...], "utility": [...]},
      "bench": {"choose_cache_ms": ..., "allocate_ms": ..., "decision_time_ms": ...},
-     "train_wall_s": ..., "eval_wall_s": ..., "provenance": {...}}
+     "train_wall_s": ..., "eval_wall_s": ..., "train_cpu_s": ..., "eval_cpu_s": ...,
+     "provenance": {...}}
+
+Wall seconds are what a user waits; CPU seconds (`common.timing`) what the run cost, whatever
+shared its core (records before session 15 hold wall seconds only). In a pack, each member's
+training seconds are its share: the pack's over its size.
 
 Policies come from `rl.registry.make_policy`: learned agents from their run directory
 (greedy), baselines with the spec's GA settings, the oracle with the spec's P3 samples (64; the
@@ -24,12 +29,12 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from common.provenance import load_average, provenance
+from common.timing import Elapsed, Stopwatch
 from rl import registry
 from rl.agents.common import limit_threads
 from rl.agents.presets import N_ENVS, ablated, hyperparameters
@@ -105,11 +110,12 @@ def train(spec: RunSpec, train_dir: Path, progress: bool = False) -> dict[str, A
 
 
 def read_curve(path: Path) -> dict[str, list[float]]:
-    """Per-episode training numbers from the trainer's progress.csv (`CURVE_COLUMNS` + wall_s)."""
+    """Per-episode training numbers from the trainer's progress.csv (`CURVE_COLUMNS`, wall_s,
+    cpu_s)."""
     with path.open() as fh:
         rows = list(csv.DictReader(fh))
     curve = {"episode": [int(r["episode"]) for r in rows]}
-    for key in (*CURVE_COLUMNS, *GREEDY_COLUMNS, "wall_s"):
+    for key in (*CURVE_COLUMNS, *GREEDY_COLUMNS, "wall_s", "cpu_s"):
         if rows and key in rows[0]:
             curve[key] = [float(r[key]) if r[key] != "" else float("nan") for r in rows]
     return curve
@@ -146,16 +152,16 @@ def run_one(spec: RunSpec, out_dir: str | Path, progress: bool = False) -> dict[
     cfg = env_config(spec)
     record = _record_head(spec, cfg)
     if spec.kind == "bench":
-        t0 = time.perf_counter()
+        watch = Stopwatch()
         record["bench"] = bench(spec, cfg)
         # the run's whole cost (networks, the oracle's P3 table, warm-up), not only its timed slots
-        record["bench_wall_s"] = time.perf_counter() - t0
+        _store(record, "bench", watch.elapsed())
     else:
         train_dir = out_dir / "train" / spec.run_id if spec.learned else None
-        t0 = time.perf_counter()
+        watch = Stopwatch()
         if spec.learned:
             record["curve"] = train(spec, train_dir, progress)
-        record["train_wall_s"] = time.perf_counter() - t0
+        _store(record, "train", watch.elapsed())
         _evaluate_into(record, spec, cfg, train_dir)
     return _record_tail(record)
 
@@ -169,15 +175,16 @@ def run_pack(specs: list[RunSpec], out_dir: str | Path) -> list[dict[str, Any]]:
     limit_threads(1)
     out_dir = Path(out_dir)
     dirs = [out_dir / "train" / s.run_id for s in specs]
-    t0 = time.perf_counter()
+    watch = Stopwatch()
     train_pack_main([train_args(s, d) for s, d in zip(specs, dirs, strict=True)])
-    share = (time.perf_counter() - t0) / len(specs)
+    share = watch.elapsed() / len(specs)
     records = []
     for spec, train_dir in zip(specs, dirs, strict=True):
         cfg = env_config(spec)
         record = _record_head(spec, cfg)
         record["curve"] = read_curve(train_dir / "progress.csv")
-        record["train_wall_s"], record["pack_size"] = share, len(specs)
+        _store(record, "train", share)
+        record["pack_size"] = len(specs)
         _evaluate_into(record, spec, cfg, train_dir)
         records.append(_record_tail(record))
     return records
@@ -188,9 +195,13 @@ def _record_head(spec: RunSpec, cfg) -> dict[str, Any]:
 
 
 def _evaluate_into(record: dict[str, Any], spec: RunSpec, cfg, train_dir: Path | None) -> None:
-    t1 = time.perf_counter()
+    watch = Stopwatch()
     record["eval"] = evaluate(spec, make_policy(spec, cfg, train_dir), cfg)
-    record["eval_wall_s"] = time.perf_counter() - t1
+    _store(record, "eval", watch.elapsed())
+
+
+def _store(record: dict[str, Any], what: str, spent: Elapsed) -> None:
+    record[f"{what}_wall_s"], record[f"{what}_cpu_s"] = spent.wall_s, spent.cpu_s
 
 
 def _record_tail(record: dict[str, Any]) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 Writes into `out/`:
 
 * ``progress.csv``: one row per episode (episode_reward, hit_ratio, utility, violation_share,
-  over_capacity_share, epsilon, mean losses, wall_s);
+  over_capacity_share, epsilon, mean losses, wall_s, cpu_s: `common.timing`);
 * ``tb/``: TensorBoard scalars of the same numbers;
 * ``checkpoint.pt``: everything needed to resume (networks, targets, optimisers, replay
   buffers, NumPy generator states, torch generator state), tensors and plain Python only,
@@ -23,7 +23,6 @@ import csv
 import dataclasses
 import functools
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +33,7 @@ from common.io import atomic_write, writable_dir, write_json
 from common.progress import progress_bar
 from common.provenance import versions
 from common.summary import Summary
+from common.timing import Elapsed, Stopwatch
 from rl.agents.checkpoint import load_into, load_state, own_tensors, read_run_record
 from rl.agents.common import limit_threads, seed_everything
 from rl.agents.presets import EPISODES, N_ENVS, PRESETS, hyperparameters
@@ -83,6 +83,11 @@ def _run_record(args, cfg, d3pg, ddqn, episodes, done) -> dict[str, Any]:
     }
 
 
+def _csv_header(path: Path) -> list[str]:
+    with path.open(newline="") as f:
+        return next(csv.reader(f), [])
+
+
 def _truncate_csv(path: Path, episodes_done: int) -> None:
     if not path.exists():
         return
@@ -107,9 +112,9 @@ def main(args: TrainArgs) -> dict[str, Any]:
     run = TrainingRun(args)
     try:
         while not run.done:
-            t0 = time.perf_counter()
+            watch = Stopwatch()
             row = run.trainer.run_episode()
-            run.record(row, time.perf_counter() - t0)
+            run.record(row, watch.elapsed())
     finally:
         run.close()
     return run.result()
@@ -147,11 +152,11 @@ class TrainingRun:
     def done(self) -> bool:
         return self.trainer.episode >= self.end
 
-    def record(self, row: dict[str, Any], wall_s: float) -> None:
+    def record(self, row: dict[str, Any], spent: Elapsed) -> None:
         """Log the episode just run (`row` from the trainer), score the greedy policy when due,
         checkpoint when due."""
         ep, args = self.trainer.episode, self.args
-        row = {"episode": ep, **row, "wall_s": wall_s}
+        row = {"episode": ep, **row, "wall_s": spent.wall_s, "cpu_s": spent.cpu_s}
         greedy = args.greedy_every and (ep % args.greedy_every == 0 or ep == self.episodes)
         row.update(
             greedy_score(self.trainer, self.cfg, args.greedy_seeds) if greedy else GREEDY_BLANK
@@ -230,8 +235,10 @@ class _EpisodeLog:
 
     def write(self, row: dict[str, Any], ep: int, greedy: bool) -> None:
         if self.csv_writer is None:
+            # a run resumed from an older version keeps its file's columns
+            fields = _csv_header(self.csv_path) or list(row)
             self.csv_writer = csv.DictWriter(
-                self.csv_file, fieldnames=list(row), extrasaction="ignore"
+                self.csv_file, fieldnames=fields, extrasaction="ignore"
             )
             if self.csv_path.stat().st_size == 0:
                 self.csv_writer.writeheader()

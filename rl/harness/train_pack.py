@@ -9,15 +9,15 @@ sentence before any work.
 Resuming after a kill: members may have been checkpointed at different episodes (they save one
 after another). The members furthest behind are stepped first, as a smaller pack, until they
 reach the next member's episode; then the pack grows, so every member ends where an
-uninterrupted pack would have. `wall_s` in each member's progress.csv is its share of the
-pack's episode (the pack's wall time over its size).
+uninterrupted pack would have. `wall_s` and `cpu_s` in each member's progress.csv are its share
+of the pack's episode (the pack's wall and CPU time over its size).
 """
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
+from common.timing import Stopwatch
 from rl.agents.pack import PackedD3PG, PackError, run_pack_episode
 from rl.harness.args import TrainArgs
 from rl.harness.train import TrainingRun
@@ -70,17 +70,17 @@ def _train_group(group: list[TrainingRun], stop: int) -> None:
     if len(group) == 1:
         run = group[0]
         while run.trainer.episode < stop:
-            t0 = time.perf_counter()
+            watch = Stopwatch()
             row = run.trainer.run_episode()
-            run.record(row, time.perf_counter() - t0)
+            run.record(row, watch.elapsed())
         return
     trainers = [r.trainer for r in group]
     pack = PackedD3PG([t.d3pg for t in trainers])
     try:
         while trainers[0].episode < stop:
-            t0 = time.perf_counter()
+            watch = Stopwatch()
             rows = run_pack_episode(trainers, pack)
-            share = (time.perf_counter() - t0) / len(group)
+            share = watch.elapsed() / len(group)
             for run, row in zip(group, rows, strict=True):
                 run.record(row, share)
     finally:

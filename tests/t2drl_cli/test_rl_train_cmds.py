@@ -29,7 +29,9 @@ def _curve(path) -> list[dict]:
     import csv
 
     with open(path) as f:
-        return [{k: v for k, v in r.items() if k != "wall_s"} for r in csv.DictReader(f)]
+        return [
+            {k: v for k, v in r.items() if k not in ("wall_s", "cpu_s")} for r in csv.DictReader(f)
+        ]
 
 
 def test_train_killed_then_resumed_equals_uninterrupted(t2drl, tmp_path):

@@ -65,7 +65,7 @@ def test_scale_and_cost_lines(fig7_records, sweep_doc):
     assert scale[0].startswith("- scale: 2 training seeds x H = 8 episodes")
     assert "far from converged" in scale[1]
     cost = cost_lines("fig7", fig7_records, SCALE, sweep_doc)
-    assert cost[0].startswith("- summed wall time of the runs in this report (each on one core)")
+    assert cost[0].startswith("- summed time of the runs in this report (each on one core; wall")
     assert "T2DRL 1.00 s per episode" in cost[0]
     assert cost[1].startswith("- full form (5 training seeds")
 
@@ -85,6 +85,19 @@ def test_table3_cost_counts_each_timing_runs_whole_wall_time(sweep_doc):
     old = [{k: v for k, v in r.items() if k != "bench_wall_s"} for r in records]
     slots_s = 10.0 * (specs[0].bench_slots + 1) / 1e3 * len(old)
     assert f"timing {slots_s / 3600:.2f})" in cost_lines("table3", old, SCALE, doc)[0]
+
+
+def test_cost_counts_cpu_seconds_where_records_hold_them(sweep_doc):
+    """CPU seconds are the core time a run used; wall seconds stand in for older records."""
+    specs = plan("table3", SCALE, algos=("rcars",), grid=(10,))
+    bench = {"choose_cache_ms": 0.0, "allocate_ms": 10.0, "decision_time_ms": 10.0}
+    walled = {"spec": specs[0].to_dict(), "bench": bench, "bench_wall_s": 72.0}
+    records = [walled, {**walled, "bench_cpu_s": 36.0}]
+    doc = {**sweep_doc, "args": {**sweep_doc["args"], "algos": ["rcars"], "grid": [10]}}
+    line = cost_lines("table3", records, SCALE, doc)[0]
+    assert "CPU time for 1 of 2 runs, wall time for the rest" in line
+    assert f"timing {108 / 3600:.2f})" in line
+    assert "(each on one core; CPU time)" in cost_lines("table3", records[1:], SCALE, doc)[0]
 
 
 def test_fig6b_scale_states_its_convergence_horizon():

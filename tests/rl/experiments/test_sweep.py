@@ -110,6 +110,12 @@ def test_ablation_plan_and_report(tmp_path):
     assert "ablation-greedy.png" in report and (tmp_path / "ablation-greedy.png").is_file()
     csv_text = (tmp_path / "ablation.csv").read_text()
     assert ",critic," in csv_text and ",none," in csv_text
+    learned_rec = next(
+        r for p in (tmp_path / "runs").glob("*.json") if (r := json.loads(p.read_text()))["curve"]
+    )
+    # packed members carry their share of the pack's CPU seconds, per episode and in all
+    assert learned_rec["pack_size"] == 2 and learned_rec["train_cpu_s"] > 0
+    assert len(learned_rec["curve"]["cpu_s"]) == 1 and learned_rec["eval_cpu_s"] > 0
 
 
 def test_a_finished_table3_sweep_is_not_run_again(tmp_path):
@@ -123,3 +129,4 @@ def test_a_finished_table3_sweep_is_not_run_again(tmp_path):
     assert not (tmp_path / "runs" / "unreadable").exists()
     record = json.loads(next((tmp_path / "runs").glob("*.json")).read_text())
     assert record["bench_wall_s"] >= record["bench"]["decision_time_ms"] / 1e3  # the run's cost
+    assert 0 < record["bench_cpu_s"] <= 2 * record["bench_wall_s"]  # one thread, plus overheads
