@@ -5,6 +5,7 @@ beside those runs (docs/experiments/lean-critic/w256, set aside from
 docs/experiments/fig7-paper-default when 2 x 64 became the default) and their oracle.
 
     python docs/examples/lean_critic.py --width 64 --algos t2drl ddpg-t2drl --users 10 18
+    python docs/examples/lean_critic.py --width 32 --against 64   # and the paired difference
 
 Trains into runs/lean/ (resumes), writes one record per run to docs/experiments/lean-critic/
 (a run with its record is not trained again), then prints the comparison table of
@@ -50,6 +51,9 @@ class Args:
     """Training folders (not committed)."""
     records: Path = Path("docs/experiments/lean-critic")
     """One JSON record per run (committed; a run with its record is not trained again)."""
+    against: int | None = None
+    """Also print the gap's paired difference to the records of this width (same training and
+    evaluation seeds): over training seeds, and over evaluation seeds with training held."""
 
 
 def train(args: Args, algo: str, users: int) -> list[Path]:
@@ -128,13 +132,40 @@ def row(algo: str, users: int, records: list[Path]) -> dict:
     }  # fmt: skip
 
 
-def main(args: Args) -> None:
-    limit_threads(1)
-    rows = [row(a, u, train(args, a, u)) for a in args.algos for u in args.users]
+def _gaps(records: list[Path], users: int) -> np.ndarray:
+    """Gap to the oracle in %, (training seeds, evaluation seeds)."""
+    oracle = {e["eval_seed"]: e["utility"] for e in _committed("oracle", users)[0]["eval"]}
+    evals = [json.loads(r.read_text())["eval"] for r in records]
+    return np.array(
+        [[100 * (e["utility"] / oracle[e["eval_seed"]] - 1) for e in ev] for ev in evals]
+    )
+
+
+def paired_row(args: Args, algo: str, users: int, records: list[Path]) -> dict:
+    name = f"w{args.against}-{algo}-u{users}"
+    base = [args.records / f"{name}-s{s}.json" for s in range(args.seeds)]
+    diff = _gaps(records, users) - _gaps(base, users)
+    return {
+        "method": algo, "U": users,
+        f"gap % {args.width} - {args.against}, over training seeds": _ci(diff.mean(axis=1)),
+        "over evaluation seeds": _ci(diff.mean(axis=0)),
+    }  # fmt: skip
+
+
+def _print_table(rows: list[dict]) -> None:
     print("| " + " | ".join(rows[0]) + " |")
     print("|" + "---|" * len(rows[0]))
     for r in rows:
         print("| " + " | ".join(str(v) for v in r.values()) + " |")
+
+
+def main(args: Args) -> None:
+    limit_threads(1)
+    trained = {(a, u): train(args, a, u) for a in args.algos for u in args.users}
+    _print_table([row(a, u, recs) for (a, u), recs in trained.items()])
+    if args.against is not None:
+        print()
+        _print_table([paired_row(args, a, u, recs) for (a, u), recs in trained.items()])
 
 
 if __name__ == "__main__":
