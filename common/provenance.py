@@ -89,13 +89,32 @@ def device_name(device: Any, gpu_name: str | None = None) -> str:
     return cpu_name() or "cpu"
 
 
+def cpu_kernels() -> dict[str, str]:
+    """The vector kernels the numerical libraries picked on this CPU. They decide float
+    rounding, so the same seed gives the same numbers only where they agree: NumPy's OpenBLAS
+    chooses by CPU (a rerun can force one with OPENBLAS_CORETYPE), torch by its capability
+    (ATEN_CPU_CAPABILITY). docs/experiments.md, "On another machine"."""
+    import numpy  # noqa: F401  (loads its BLAS, which threadpoolctl lists once loaded)
+    from threadpoolctl import threadpool_info
+
+    out = {
+        f"{i['internal_api']}": str(i.get("architecture"))
+        for i in threadpool_info()
+        if i.get("user_api") == "blas"
+    }
+    torch = sys.modules.get("torch")  # only when the run uses it: importing torch is slow
+    if torch is not None:
+        out["torch"] = torch.backends.cpu.get_cpu_capability()
+    return out
+
+
 def provenance() -> dict:
     """Versions (`RUN_DISTS`), git commit, CPU and platform, command line and UTC time of this
     run."""
     return {
         "versions": versions(*RUN_DISTS),
         "git_commit": git_commit(),
-        "device": {"cpu": cpu_name(), "platform": platform.platform()},
+        "device": {"cpu": cpu_name(), "platform": platform.platform(), "kernels": cpu_kernels()},
         "argv": sys.argv,
         "time_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }

@@ -2,7 +2,15 @@
 
 import re
 
-from common.provenance import RUN_DISTS, cpu_name, git_commit, load_average, provenance, versions
+from common.provenance import (
+    RUN_DISTS,
+    cpu_kernels,
+    cpu_name,
+    git_commit,
+    load_average,
+    provenance,
+    versions,
+)
 
 
 def test_provenance_block():
@@ -10,9 +18,18 @@ def test_provenance_block():
     assert set(prov) == {"versions", "git_commit", "device", "argv", "time_utc"}
     assert list(prov["versions"]) == ["python", *RUN_DISTS]
     assert prov["device"]["cpu"] == cpu_name() and prov["device"]["platform"]
+    # the kernels that decide float rounding (NumPy's OpenBLAS: e.g. Haswell or SkylakeX)
+    kernels = prov["device"]["kernels"]
+    assert kernels["openblas"] not in ("", "None")
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", prov["time_utc"])
     commit = git_commit()
     assert commit is None or re.fullmatch(r"[0-9a-f]{40}", commit)
+
+
+def test_kernels_name_torchs_capability_once_torch_is_loaded():
+    import torch
+
+    assert cpu_kernels()["torch"] == torch.backends.cpu.get_cpu_capability()
 
 
 def test_versions_installed_or_runtime():
