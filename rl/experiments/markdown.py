@@ -163,9 +163,15 @@ def load_text(records) -> str:
     loads = [r["load_average"] for r in records if r.get("load_average") is not None]
     if not loads:
         return ""
+    cpu, n = cpu_timed_share(records)
+    why = (
+        "CPU time counts each run's own work, whatever shared the cores"
+        if cpu == n
+        else "wall time is inflated where more jobs than cores ran"
+    )
     return (
         f"; mean 1-minute load average at the end of the runs {np.mean(loads):.1f} on this "
-        f"{os.cpu_count()}-core machine (shared: every time here is inflated by other jobs)"
+        f"{os.cpu_count()}-core machine ({why})"
     )
 
 
