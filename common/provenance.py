@@ -98,7 +98,7 @@ def cpu_kernels() -> dict[str, str]:
     from threadpoolctl import threadpool_info
 
     out = {
-        f"{i['internal_api']}": str(i.get("architecture"))
+        i["internal_api"]: str(i.get("architecture"))
         for i in threadpool_info()
         if i.get("user_api") == "blas"
     }

@@ -211,7 +211,7 @@ def cpu_timed_share(records) -> tuple[int, int]:
 
 
 def _full_form_seconds(full, per_ep, per_eval, per_bench_s: float) -> float:
-    """The full form's wall seconds, from the measured per-episode and per-evaluation times."""
+    """The full form's seconds (CPU where measured), from the per-episode and per-evaluation times."""
     est = 0.0
     for s in full:
         if s.learned and per_ep.get(s.algo):
