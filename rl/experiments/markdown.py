@@ -189,7 +189,9 @@ def measured_times(records):
         spec = RunSpec.from_dict(rec["spec"])
         if "curve" in rec:
             w = rec["curve"].get("cpu_s") or rec["curve"].get("wall_s", [])
-            train_s += sum(w)
+            # the run's whole training (its episodes, greedy scoring, checkpoints), but a resumed
+            # run's train_*_s holds its last process only, and its curve every episode
+            train_s += max(sum(w), rec.get("train_cpu_s", rec.get("train_wall_s", 0.0)))
             if w:
                 per_ep[spec.algo].append(float(np.mean(w)))
         if "eval_wall_s" in rec:

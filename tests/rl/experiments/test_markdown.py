@@ -127,3 +127,21 @@ def test_a_resumed_sweeps_report_names_the_commits_its_runs_were_made_at(fig7_re
         "made 2026-01-01T00:00:00Z to 2026-01-02T00:00:00Z"
     ]
     assert runs_provenance_lines(fig7_records) == []  # records without provenance
+
+
+def test_training_cost_is_the_runs_whole_training_not_only_its_episodes(fig7_records, sweep_doc):
+    """A learned run's training time includes what its episodes do not (the greedy curve's
+    scoring, checkpoints): the record's `train_cpu_s`, else `train_wall_s`; but never less than
+    its episodes (a resumed run's record times its last process only)."""
+    learned = [r for r in fig7_records if "curve" in r]
+    assert cost_lines("fig7", learned, SCALE, sweep_doc)[0].count("training 0.00")  # 4 s per run
+    timed = [{**r, "train_wall_s": 900.0} for r in learned]
+    hours = 900.0 * len(timed) / 3600
+    assert f"training {hours:.2f}" in cost_lines("fig7", timed, SCALE, sweep_doc)[0]
+    cpu = [{**r, "train_cpu_s": 450.0} for r in timed]
+    assert f"training {hours / 2:.2f}" in cost_lines("fig7", cpu, SCALE, sweep_doc)[0]
+    assert "T2DRL 1.00 s per episode" in cost_lines("fig7", cpu, SCALE, sweep_doc)[0]
+    resumed = [{**r, "train_cpu_s": 1.0} for r in learned]  # 1 s in its last process, 4 in all
+    assert cost_lines("fig7", resumed, SCALE, sweep_doc)[0] == cost_lines(
+        "fig7", learned, SCALE, sweep_doc
+    )[0].replace("wall time", "CPU time")
