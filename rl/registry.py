@@ -179,18 +179,20 @@ def make_policy(
     checkpoint: str | os.PathLike | None = None,
     ga: GAConfig | None = None,
     oracle_samples: int = 64,
+    oracle_store: str | os.PathLike | None = None,
 ):
     """The policy of method `name` (case-insensitive) on `cfg`.
 
     Learned: the agent trained in `checkpoint` (`load_policy`), or an untrained one when it is
     None. Baselines: `rl.baselines.policies.make_baseline` with `ga`; any other name ends there
     too, in its one-sentence `UnknownAlgorithmError`. Oracle: `OraclePolicy` with
-    `oracle_samples` slots per popularity state for its P3 table (seed 0).
+    `oracle_samples` slots per popularity state for its P3 table (seed 0), kept in the folder
+    `oracle_store` when given (`rl.oracle.store`).
     """
     key = name.lower()
     kind = BY_NAME[key].kind if key in BY_NAME else "baseline"
     if kind == "learned":
         return untrained_policy(key, cfg) if checkpoint is None else load_policy(checkpoint)
     if kind == "oracle":
-        return OraclePolicy(cfg, n_frame_samples=oracle_samples, seed=0)
+        return OraclePolicy(cfg, n_frame_samples=oracle_samples, seed=0, store=oracle_store)
     return make_baseline(name, cfg, ga)

@@ -9,6 +9,8 @@ same `RunSpec` but for the experiment's name, with the environment compared as t
 learner actually uses it. Such a record is copied under this run's id with `reused_from`
 naming its source; the numbers are the ones a fresh run would give (every run is deterministic
 given its spec: docs/experiments.md, "Resuming").
+
+The sweeps beside one another also share the oracle's P3 tables (`rl.experiments.run.p3_store`).
 """
 
 from __future__ import annotations

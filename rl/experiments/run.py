@@ -21,8 +21,10 @@ training seconds are its share: the pack's over its size.
 
 Policies come from `rl.registry.make_policy`: learned agents from their run directory
 (greedy), baselines with the spec's GA settings, the oracle with the spec's P3 samples (64; the
-quick form: 8). `POLICY_FACTORIES` maps the non-learned names to a factory
-`(cfg, spec) -> policy` (tests swap in a stand-in there).
+quick form: 8) and its P3 tables kept beside the sweep's folder (`p3_store`: Table 3's oracle
+reads the tables Fig. 7's oracle computed, as `rl.experiments.reuse` copies shared runs).
+`POLICY_FACTORIES` maps the non-learned names to a factory `(cfg, spec, p3_store) -> policy`
+(tests swap in a stand-in there).
 """
 
 from __future__ import annotations
@@ -53,6 +55,13 @@ CURVE_COLUMNS = ("episode_reward", "hit_ratio", "utility", "violation_share")
 # the greedy policy on held-out seeds every few episodes (`rl.harness.train.greedy_score`); NaN
 # between
 GREEDY_COLUMNS = ("greedy_utility", "greedy_hit_ratio", "greedy_slot_reward")
+P3_TABLES = "p3-tables"
+
+
+def p3_store(out_dir: Path) -> Path:
+    """The folder of P3 tables the sweeps beside `out_dir` share (`rl.oracle.store`): Table 3's
+    oracle times decisions on Fig. 7's environments, with Fig. 7's samples and seed."""
+    return Path(out_dir).parent / P3_TABLES
 
 
 def _ga_config(spec: RunSpec) -> GAConfig | None:
@@ -61,13 +70,17 @@ def _ga_config(spec: RunSpec) -> GAConfig | None:
     return GAConfig(pop_size=spec.ga[0], n_gen=spec.ga[1])
 
 
-def _registry_policy(cfg, spec: RunSpec):
+def _registry_policy(cfg, spec: RunSpec, p3_store: Path | None = None):
     return registry.make_policy(
-        spec.algo, cfg, ga=_ga_config(spec), oracle_samples=spec.oracle_samples or 64
+        spec.algo,
+        cfg,
+        ga=_ga_config(spec),
+        oracle_samples=spec.oracle_samples or 64,
+        oracle_store=p3_store,
     )
 
 
-POLICY_FACTORIES: dict[str, Callable[[Any, RunSpec], Any]] = {
+POLICY_FACTORIES: dict[str, Callable[[Any, RunSpec, Path | None], Any]] = {
     name: _registry_policy for name in registry.NAMES if name not in registry.LEARNED
 }
 
@@ -121,10 +134,10 @@ def read_curve(path: Path) -> dict[str, list[float]]:
     return curve
 
 
-def make_policy(spec: RunSpec, cfg, train_dir: Path | None):
+def make_policy(spec: RunSpec, cfg, train_dir: Path | None, p3_tables: Path | None = None):
     if spec.learned:
         return registry.make_policy(spec.algo, cfg, checkpoint=train_dir)
-    return POLICY_FACTORIES[spec.algo](cfg, spec)
+    return POLICY_FACTORIES[spec.algo](cfg, spec, p3_tables)
 
 
 def evaluate(spec: RunSpec, policy, cfg) -> list[dict[str, float]]:
@@ -135,13 +148,13 @@ def evaluate(spec: RunSpec, policy, cfg) -> list[dict[str, float]]:
     ]
 
 
-def bench(spec: RunSpec, cfg) -> dict[str, float]:
+def bench(spec: RunSpec, cfg, p3_tables: Path | None = None) -> dict[str, float]:
     """Table 3's decision time per slot through `rl.harness.bench.time_policy` (untrained
     networks for learned agents: inference time does not depend on the weights)."""
     if spec.learned:
         policy = registry.make_policy(spec.algo, cfg)
     else:
-        policy = POLICY_FACTORIES[spec.algo](cfg, spec)
+        policy = POLICY_FACTORIES[spec.algo](cfg, spec, p3_tables)
     return time_policy(policy, cfg, spec.train_seed, spec.bench_slots)
 
 
@@ -153,7 +166,7 @@ def run_one(spec: RunSpec, out_dir: str | Path, progress: bool = False) -> dict[
     record = _record_head(spec, cfg)
     if spec.kind == "bench":
         watch = Stopwatch()
-        record["bench"] = bench(spec, cfg)
+        record["bench"] = bench(spec, cfg, p3_store(out_dir))
         # the run's whole cost (networks, the oracle's P3 table, warm-up), not only its timed slots
         _store(record, "bench", watch.elapsed())
     else:
@@ -162,7 +175,7 @@ def run_one(spec: RunSpec, out_dir: str | Path, progress: bool = False) -> dict[
         if spec.learned:
             record["curve"] = train(spec, train_dir, progress)
         _store(record, "train", watch.elapsed())
-        _evaluate_into(record, spec, cfg, train_dir)
+        _evaluate_into(record, spec, cfg, train_dir, p3_store(out_dir))
     return _record_tail(record)
 
 
@@ -194,9 +207,15 @@ def _record_head(spec: RunSpec, cfg) -> dict[str, Any]:
     return {"run_id": spec.run_id, "spec": spec.to_dict(), "config": cfg.to_dict()}
 
 
-def _evaluate_into(record: dict[str, Any], spec: RunSpec, cfg, train_dir: Path | None) -> None:
+def _evaluate_into(
+    record: dict[str, Any],
+    spec: RunSpec,
+    cfg,
+    train_dir: Path | None,
+    p3_tables: Path | None = None,
+) -> None:
     watch = Stopwatch()
-    record["eval"] = evaluate(spec, make_policy(spec, cfg, train_dir), cfg)
+    record["eval"] = evaluate(spec, make_policy(spec, cfg, train_dir, p3_tables), cfg)
     _store(record, "eval", watch.elapsed())
 
 

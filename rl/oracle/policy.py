@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 
 import numpy as np
 
 from rl.oracle.frame import FrameOracleResult, frame_oracle
 from rl.oracle.problem import OracleError
 from rl.oracle.slot import SlotOracleResult, slot_oracle
+from rl.oracle.store import stored_frame_oracle
 from testbed.batched import SlotState
 from testbed.config import EdgeConfig
 from testbed.system_model import SystemParams, encode_cache
@@ -26,6 +28,8 @@ class OraclePolicy:
             the action, at several times the cost).
         frame_max_nodes: the same for the P3 samples.
         progress: show a progress bar while a P3 table is computed.
+        store: a folder keeping P3 tables across processes (`rl.oracle.store`); None: computed
+            in this process.
     """
 
     name = "Oracle"
@@ -38,6 +42,7 @@ class OraclePolicy:
         max_nodes: int = 1,
         frame_max_nodes: int = 1,
         progress: bool = False,
+        store: str | Path | None = None,
     ):
         if not isinstance(n_frame_samples, int) or n_frame_samples < 2:
             raise OracleError(f"n_frame_samples must be an integer >= 2, got {n_frame_samples!r}.")
@@ -51,13 +56,15 @@ class OraclePolicy:
         self.max_nodes = max_nodes
         self.frame_max_nodes = frame_max_nodes
         self.progress = progress
+        self.store = None if store is None else Path(store)
         self._table: dict[float, FrameOracleResult] = {}
         self.last_result: SlotOracleResult | None = None
         """The slot oracle's answer behind the last `allocate` (reward, bound, gap)."""
 
     def frame_result(self, gamma_value: float) -> FrameOracleResult:
         """P3 for one popularity state, computed once per distinct gamma value (and once per
-        process for equal settings: Table 3 builds one oracle per timing seed)."""
+        process for equal settings: Table 3 builds one oracle per timing seed; once per `store`
+        across processes)."""
         key = float(gamma_value)
         if key not in self._table:
             seq = np.random.SeedSequence([self.seed, int(round(key * 1e6))])
@@ -68,6 +75,7 @@ class OraclePolicy:
                 int(seq.generate_state(1)[0]),
                 self.frame_max_nodes,
                 self.progress,
+                self.store,
             )
         return self._table[key]
 
@@ -111,7 +119,11 @@ class OraclePolicy:
 
 
 @functools.lru_cache(maxsize=64)
-def _shared_frame_oracle(cfg, gamma, n_samples, seed, max_nodes, progress) -> FrameOracleResult:
-    """`frame_oracle`, kept per process: a deterministic function of its arguments, never
-    mutated by its callers."""
+def _shared_frame_oracle(
+    cfg, gamma, n_samples, seed, max_nodes, progress, store
+) -> FrameOracleResult:
+    """`frame_oracle`, kept per process (and in `store` when given): a deterministic function
+    of its arguments, never mutated by its callers."""
+    if store is not None:
+        return stored_frame_oracle(store, cfg, gamma, n_samples, seed, max_nodes, progress)
     return frame_oracle(cfg, gamma, n_samples, seed, max_nodes=max_nodes, progress=progress)

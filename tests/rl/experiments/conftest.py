@@ -88,5 +88,7 @@ def sweep_doc() -> dict:
 
 @pytest.fixture
 def stand_in_oracle(monkeypatch):
-    monkeypatch.setitem(run_mod.POLICY_FACTORIES, "oracle", lambda cfg, spec: StandInOracle(cfg))
+    monkeypatch.setitem(
+        run_mod.POLICY_FACTORIES, "oracle", lambda cfg, spec, p3_store: StandInOracle(cfg)
+    )
     torch.set_num_threads(1)
