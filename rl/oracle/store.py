@@ -9,7 +9,8 @@ A table is a JSON file named by the SHA-256 of everything its numbers depend on:
 environment, gamma, the number of samples, their seed, the node budget, the source of the
 oracle and of the testbed, and NumPy's version, so a change to any of them is a new file, never
 a stale table. JSON writes floats by `repr`, so a loaded table equals the computed one bit for
-bit. A file that cannot be read as a table of these arguments is computed again and replaced.
+bit. A file that cannot be read as a table of these arguments is computed again and replaced;
+a folder that takes no files leaves the table computed, as without a store.
 """
 
 from __future__ import annotations
@@ -79,8 +80,11 @@ def stored_frame_oracle(
     if found is not None:
         return found
     result = frame_oracle(cfg, gamma, n_samples, seed, max_nodes=max_nodes, progress=progress)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_json(path, {"arguments": arguments, "table": _table_dict(result)}, indent=None)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_json(path, {"arguments": arguments, "table": _table_dict(result)}, indent=None)
+    except OSError:
+        pass  # a store that takes no files only costs the next process this computation
     return result
 
 

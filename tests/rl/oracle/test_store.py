@@ -82,3 +82,11 @@ def test_oracles_in_other_processes_read_the_stored_tables(tmp_path, monkeypatch
 
     policy._shared_frame_oracle.cache_clear()
     _same(OraclePolicy(cfg, n_frame_samples=4, seed=11, store=tmp_path).frame_result(g), first)
+
+
+def test_a_store_that_takes_no_files_still_gives_the_table(tmp_path):
+    cfg = make_cfg("paper", "normalise", 3)
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    _same(store.stored_frame_oracle(blocked, cfg, *ARGS), frame_oracle(cfg, *ARGS))
+    assert blocked.read_text() == "not a folder"
