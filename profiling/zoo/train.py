@@ -3,7 +3,9 @@
 Reproducible from the seed: one `torch.Generator` per domain draws every batch index, flip,
 timestep and noise; the CPU runs one thread. Resumable: a checkpoint (weights, EMA, optimiser,
 generator state, losses) is written every `checkpoint_every` iterations under
-``<out>/checkpoints/<domain>.pt`` and picked up by the next run with the same arguments.
+``<out>/checkpoints/<domain>.pt`` and picked up by the next run with the same arguments; it is
+read with `weights_only=True` only (`common.torch_files`), and one that is damaged or would run
+code stops the run, in one sentence, before any domain trains.
 
 Output layout (``--out DIR``; the shipped zoo is ``profiling/zoo``)::
 
@@ -90,6 +92,20 @@ def _identity(args: dict) -> dict:
     return {k: v for k, v in args.items() if k not in ("domains", "progress")}
 
 
+CHECKPOINT_KEYS = ("args", "step", "unet", "ema", "opt", "gen", "losses", "wall_s")
+
+
+def read_checkpoint(path: Path, device: str = "cpu") -> dict:
+    """A domain's resume checkpoint (`weights_only` only), or `ZooError` in one sentence."""
+    from common.torch_files import load_tensors
+
+    state = load_tensors(path, ZooError, device)
+    missing = [k for k in CHECKPOINT_KEYS if not isinstance(state, dict) or k not in state]
+    if missing:
+        raise ZooError(f"'{path}' is not a zoo training checkpoint (no '{missing[0]}' entry).")
+    return state
+
+
 def _lr_factor(step: int, args: TrainZooArgs) -> float:
     if step < args.warmup:
         return (step + 1) / args.warmup
@@ -130,7 +146,7 @@ def train_domain(
     start, wall_before = 0, 0.0
 
     if checkpoint is not None and checkpoint.is_file():
-        state = torch.load(checkpoint, map_location=device, weights_only=False)
+        state = read_checkpoint(checkpoint, device)
         if _identity(state["args"]) == _identity(asdict(args)) and state["step"] <= args.iterations:
             unet.load_state_dict(state["unet"])
             ema.load_state_dict(state["ema"])
@@ -268,6 +284,9 @@ def train_zoo(args: TrainZooArgs, loaders: dict | None = None) -> dict:
     if args.iterations < 1 or args.batch_size < 1:
         raise ZooError("--iterations and the batch size must be at least 1.")
     out = Path(args.out)
+    for domain in args.domains:  # a damaged or hostile checkpoint stops the run before any work
+        if (out / "checkpoints" / f"{domain}.pt").is_file():
+            read_checkpoint(out / "checkpoints" / f"{domain}.pt")
     out.mkdir(parents=True, exist_ok=True)
     manifest_path = out / MANIFEST
     manifest: dict = {}

@@ -1,22 +1,21 @@
 """Reading what training wrote: `run.json` and the `policy.pt` / `checkpoint.pt` state dicts.
 
 Every file is read defensively: a missing, truncated, foreign or hostile file is one sentence
-naming it (`CheckpointError`, exit code 2). State dicts are loaded with `weights_only=True`
-only; a file that needs code to load is refused for safety, never retried without it.
+naming it (`CheckpointError`, exit code 2). State dicts are loaded by
+`common.torch_files.load_tensors` (`weights_only=True` only; a file that needs code to load is
+refused for safety).
 """
 
 from __future__ import annotations
 
 import json
-import pickle
-import re
-import zipfile
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from common.errors import UserError
+from common.torch_files import load_tensors
 
 RUN_KEYS = ("algo", "config", "d3pg", "seed", "episodes")
 """Keys every run.json written by `rl.harness.train` has."""
@@ -51,22 +50,7 @@ def load_state(path: Path, required: str | None = None, device: str = "cpu") -> 
     key it must hold (checkpoint.pt: 'trainer')."""
     if not path.is_file():
         raise CheckpointError(f"checkpoint '{path}' does not exist.")
-    try:
-        state = torch.load(path, weights_only=True, map_location=device)
-    except pickle.UnpicklingError as exc:
-        code = re.search(r"GLOBAL (\S+)", str(exc))
-        if code:
-            raise CheckpointError(
-                f"'{path}' was refused for safety: loading it would run code ({code.group(1)}); "
-                "it is not a checkpoint of this project."
-            ) from None
-        raise CheckpointError(
-            f"'{path}' is not a checkpoint of this project (not a torch file of tensors)."
-        ) from None
-    except (RuntimeError, EOFError, OSError, ValueError, zipfile.BadZipFile):
-        raise CheckpointError(
-            f"'{path}' is not a readable checkpoint (truncated, or not a torch file)."
-        ) from None
+    state = load_tensors(path, CheckpointError, device)
     if not isinstance(state, dict) or (required is not None and required not in state):
         what = f"no '{required}' entry" if isinstance(state, dict) else type(state).__name__
         raise CheckpointError(f"'{path}' is not a checkpoint of this project ({what}).")

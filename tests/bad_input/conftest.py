@@ -101,6 +101,14 @@ def world(tmp_path_factory, tiny_unet_dir) -> Path:  # noqa: F811
     }
     for name, replace in copies.items():
         _run_copy(w, name, replace)
+    for name, data in (
+        ("zoo-hostile", zip_hostile),
+        ("zoo-raw-hostile", raw_hostile),
+        ("zoo-truncated", policy[: len(policy) // 3]),
+        ("zoo-foreign", (w / "foreign.pt").read_bytes()),
+    ):
+        (w / name / "checkpoints").mkdir(parents=True)
+        (w / name / "checkpoints" / "digits.pt").write_bytes(data)
     (w / "binary.toml").write_bytes(bytes(range(256)) * 2)
     (w / "bad.toml").write_text("x = [")
     (w / "list.toml").write_text("[[x]]\ny = 1\n")

@@ -228,6 +228,24 @@ CASES = [
     case("fit-binary-config-as-table", "fit {w}/binary.toml --out {w}/fits", "binary.toml"),
     # the zoo and validation
     case("train-zoo-unknown-domain", "train-zoo --domains cats --out {w}/zoo", "cats"),
+    case(
+        "train-zoo-hostile-checkpoint",
+        "train-zoo --domains digits --out {w}/zoo-hostile",
+        "refused for safety",
+    ),
+    case(
+        "train-zoo-raw-hostile-checkpoint",
+        "train-zoo --domains digits --out {w}/zoo-raw-hostile",
+        "digits.pt",
+    ),
+    case(
+        "train-zoo-truncated-checkpoint",
+        "train-zoo --domains digits --out {w}/zoo-truncated",
+        "digits.pt",
+    ),
+    case(
+        "train-zoo-foreign-checkpoint", "train-zoo --domains digits --out {w}/zoo-foreign", "'args'"
+    ),
     case("zoo-matrix-zero-images", "zoo-matrix --num-images 0 --out-dir {w}/m", "--num-images"),
     case("zoo-export-out-under-a-file", "zoo-export --out {w}/file/x", "file"),
     case(
