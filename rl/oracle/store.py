@@ -7,9 +7,9 @@ for exactly these arguments, else computes it (`frame_oracle`) and writes it the
 
 A table is a JSON file named by the SHA-256 of everything its numbers depend on: the resolved
 environment, gamma, the number of samples, their seed, the node budget, the source of the
-oracle and of the testbed, and NumPy's version, so a change to any of them is a new file, never
-a stale table. JSON writes floats by `repr`, so a loaded table equals the computed one bit for
-bit. A file that cannot be read as a table of these arguments is computed again and replaced;
+oracle and of the testbed, and the versions of NumPy and numba (which compiles the slot
+oracle's kernels), so a change to any of them is a new file, never a stale table. JSON writes
+floats by `repr`, so a loaded table equals the computed one bit for bit. A file that cannot be read as a table of these arguments is computed again and replaced;
 a folder that takes no files leaves the table computed, as without a store.
 """
 
@@ -21,6 +21,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numba
 import numpy as np
 
 import testbed
@@ -54,6 +55,7 @@ def table_arguments(
         "max_nodes": int(max_nodes),
         "source": source_fingerprint(),
         "numpy": np.__version__,
+        "numba": numba.__version__,
     }
     return json.loads(json.dumps(arguments))
 
