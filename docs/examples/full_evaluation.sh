@@ -3,7 +3,8 @@
 # paper preset, and Figs. 6a, 6b, 7 and Table 3 on the scaled fitted preset (Fig. 8 sweeps
 # capacities that hold every zoo model, so it is refused there). Each sweep resumes from the
 # committed run records in docs/experiments/<dir>/runs, and Fig. 8 at C = 20 GB and Fig. 6a at
-# L = 5 reuse Fig. 7's U = 10 runs (`rl.experiments.reuse`), so Fig. 7 goes first in each lane.
+# L = 5 reuse Fig. 7's U = 10 runs (`rl.experiments.reuse`), and Table 3's oracle reads the P3
+# tables Fig. 7's oracle wrote ($D/p3-tables, `rl.oracle.store`), so Fig. 7 goes first in each lane.
 #
 # Two lanes, one per preset, side by side on two cores; each runs its sweeps one after the
 # other in-process (`--executor serial`: one core, the largest packs, no idle core at the end
