@@ -5,7 +5,8 @@ runs of the records redone here, their CPU seconds against the records' (one cor
   `--eval-seeds` of its seeds, against the record's time per seed;
 - `oracle`: an oracle evaluation (numba: the P3 tables and the slot oracle), whole;
 - `t2drl pack`: the record's pack of 5 T2DRL runs (torch: the D3PG and DDQN updates) trained
-  for `--episodes` episodes, per episode against the record's first episodes.
+  for `--episodes` episodes, per episode against the record's first episodes (where acting and
+  the simulator weigh more than over a whole run: docs/benchmarks.md, "Two VMs").
 
     python docs/examples/machine_ratio.py     # about 4 minutes on session 18's VM
 
