@@ -155,7 +155,22 @@ def runs_provenance_lines(records) -> list[str]:
     commits = Counter(p.get("git_commit") for p in provs)
     times = sorted(p["time_utc"] for p in provs)
     made = ", ".join(f"{str(c)[:10]} ({n})" for c, n in commits.most_common())
-    return [f"- runs: git {made}, made {times[0]} to {times[-1]}"]
+    lines = [f"- runs: git {made}, made {times[0]} to {times[-1]}"]
+    kernels = Counter(_kernels_text(p) for p in provs)
+    if set(kernels) != {"not recorded"}:
+        groups = "; ".join(f"{k} ({n})" for k, n in kernels.most_common())
+        lines.append(
+            f"- CPU kernels of the runs (they decide float rounding: docs/experiments.md, "
+            f'"On another machine"): {groups}'
+        )
+    return lines
+
+
+def _kernels_text(prov: dict) -> str:
+    kernels = prov.get("device", {}).get("kernels")
+    if not kernels:
+        return "not recorded"
+    return ", ".join(f"{name} {arch}" for name, arch in sorted(kernels.items()))
 
 
 def load_text(records) -> str:

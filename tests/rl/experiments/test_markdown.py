@@ -129,6 +129,26 @@ def test_a_resumed_sweeps_report_names_the_commits_its_runs_were_made_at(fig7_re
     assert runs_provenance_lines(fig7_records) == []  # records without provenance
 
 
+def test_the_report_names_the_cpu_kernels_its_runs_were_made_with(fig7_records):
+    """Kernels decide float rounding: a sweep resumed on another CPU says so."""
+    avx2 = {"kernels": {"openblas": "Haswell", "torch": "AVX2"}}
+    records = [
+        {
+            **r,
+            "provenance": {
+                "git_commit": "a" * 12,
+                "time_utc": "2026-01-01T00:00:00Z",
+                **({"device": avx2} if i < 3 else {}),
+            },
+        }
+        for i, r in enumerate(fig7_records)
+    ]
+    line = runs_provenance_lines(records)[1]
+    assert line.endswith(f"not recorded ({len(records) - 3}); openblas Haswell, torch AVX2 (3)")
+    no_kernels = [{**r, "provenance": {**r["provenance"], "device": {}}} for r in records]
+    assert len(runs_provenance_lines(no_kernels)) == 1
+
+
 def test_training_cost_is_the_runs_whole_training_not_only_its_episodes(fig7_records, sweep_doc):
     """A learned run's training time includes what its episodes do not (the greedy curve's
     scoring, checkpoints): the record's `train_cpu_s`, else `train_wall_s`; but never less than
