@@ -23,7 +23,7 @@ Policies come from `rl.registry.make_policy`: learned agents from their run dire
 (greedy), baselines with the spec's GA settings, the oracle with the spec's P3 samples (64; the
 quick form: 8) and its P3 tables kept beside the sweep's folder (`p3_store`: Table 3's oracle
 reads the tables Fig. 7's oracle computed, as `rl.experiments.reuse` copies shared runs).
-`POLICY_FACTORIES` maps the non-learned names to a factory `(cfg, spec, p3_store) -> policy`
+`POLICY_FACTORIES` maps the non-learned names to a factory `(cfg, spec, p3_tables) -> policy`
 (tests swap in a stand-in there).
 """
 
@@ -70,13 +70,13 @@ def _ga_config(spec: RunSpec) -> GAConfig | None:
     return GAConfig(pop_size=spec.ga[0], n_gen=spec.ga[1])
 
 
-def _registry_policy(cfg, spec: RunSpec, p3_store: Path | None = None):
+def _registry_policy(cfg, spec: RunSpec, p3_tables: Path | None = None):
     return registry.make_policy(
         spec.algo,
         cfg,
         ga=_ga_config(spec),
         oracle_samples=spec.oracle_samples or 64,
-        oracle_store=p3_store,
+        oracle_store=p3_tables,
     )
 
 

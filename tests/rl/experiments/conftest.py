@@ -89,6 +89,6 @@ def sweep_doc() -> dict:
 @pytest.fixture
 def stand_in_oracle(monkeypatch):
     monkeypatch.setitem(
-        run_mod.POLICY_FACTORIES, "oracle", lambda cfg, spec, p3_store: StandInOracle(cfg)
+        run_mod.POLICY_FACTORIES, "oracle", lambda cfg, spec, p3_tables: StandInOracle(cfg)
     )
     torch.set_num_threads(1)
