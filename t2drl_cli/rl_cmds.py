@@ -1,6 +1,6 @@
-"""`t2drl evaluate`, `t2drl oracle` and `t2drl bench rl`."""
+"""`t2drl evaluate`, `t2drl oracle`, `t2drl bench rl` and `t2drl bench ga`."""
 
-from rl.harness.args import BenchArgs, EvaluateArgs
+from rl.harness.args import BenchArgs, BenchGAArgs, EvaluateArgs
 from rl.oracle.args import OracleArgs
 from t2drl_cli.output import say, show
 
@@ -30,5 +30,13 @@ def bench_rl(args: BenchArgs) -> None:
     show(summary(main(args, log=say)))
 
 
+def bench_ga(args: BenchGAArgs) -> None:
+    """The SCHRS and HCRAS GA through pymoo's minimize against the same GA on arrays: CPU ms
+    per slot side by side, and whether their best chromosomes are the same."""
+    from rl.harness.bench_ga import main, summary
+
+    show(summary(main(args, log=say)))
+
+
 COMMANDS = {"evaluate": evaluate, "oracle": oracle}
-BENCH = {"rl": bench_rl}
+BENCH = {"rl": bench_rl, "ga": bench_ga}

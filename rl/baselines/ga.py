@@ -22,19 +22,31 @@ The whole population is scored at once: `SlotProblem._evaluate` calls the vector
 the current cache, and for HCRAS also with the most-popular cache), and pymoo's GA survival is
 elitist, so the best chromosome is never worse than equal allocation; `solve_slot` also checks
 this explicitly. Every run is seeded from the caller's generator.
+
+`evolve` runs pymoo's GA (`pymoo_ga`: tournament selection by fitness, SBX, polynomial
+mutation, duplicate elimination, fitness survival) on NumPy arrays: pymoo's own operators
+(`SBX._do`, `PM._do`, its sampling, tournament comparison and duplicate test) draw from the
+same generator in the same order, and only the `Population`/`Individual` bookkeeping around
+them, most of a slot's time (docs/benchmarks.md, "The GA"), is replaced by array indexing. Its
+best chromosome is `pymoo.optimize.minimize`'s bit for bit (tests/rl/baselines/test_ga.py;
+`t2drl bench ga` times both).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 from pymoo.algorithms.soo.nonconvex.ga import GA
+from pymoo.core.duplicate import DefaultDuplicateElimination
 from pymoo.core.problem import Problem
+from pymoo.core.variable import get
 from pymoo.operators.crossover.sbx import SBX
 from pymoo.operators.mutation.pm import PM
 from pymoo.operators.sampling.rnd import FloatRandomSampling
-from pymoo.optimize import minimize
+from pymoo.operators.selection.tournament import compare
+from pymoo.util.misc import random_permutations
 
 from rl.baselines.args import GAConfig
 from testbed.policies import fill_cache_in_order
@@ -151,6 +163,24 @@ class SlotSolution:
     equal_fitness: float  # fitness of equal allocation with the slot's given cache
 
 
+def seeded_problem(
+    slot: SlotData,
+    params: SystemParams,
+    ga: GAConfig,
+    with_cache: bool = False,
+    extra_caches: tuple[np.ndarray, ...] = (),
+) -> tuple[SlotProblem, np.ndarray]:
+    """One slot's problem and its seed chromosomes (rows), equal allocation with the slot's
+    cache first (see `solve_slot`)."""
+    problem = SlotProblem(slot, params, with_cache, ga.penalty)
+    ones = np.ones(2 * params.n_users)  # the amender maps all-equal raw genes to equal shares
+    if with_cache:
+        seeds = [np.concatenate([cache_to_genes(c), ones]) for c in (slot.cache, *extra_caches)]
+    else:
+        seeds = [ones]
+    return problem, np.stack(seeds)
+
+
 def solve_slot(
     slot: SlotData,
     params: SystemParams,
@@ -163,21 +193,8 @@ def solve_slot(
 
     `extra_caches` (HCRAS) are further caches seeded with equal allocation.
     """
-    problem = SlotProblem(slot, params, with_cache, ga.penalty)
-    ones = np.ones(2 * params.n_users)  # the amender maps all-equal raw genes to equal shares
-    if with_cache:
-        seeds = [np.concatenate([cache_to_genes(c), ones]) for c in (slot.cache, *extra_caches)]
-    else:
-        seeds = [ones]
-    algorithm = GA(
-        pop_size=ga.pop_size,
-        sampling=SeededFloatSampling(np.stack(seeds)),
-        crossover=SBX(prob=ga.crossover_prob, eta=ga.crossover_eta),
-        mutation=PM(eta=ga.mutation_eta),
-        eliminate_duplicates=ga.eliminate_duplicates,
-    )
-    res = minimize(problem, algorithm, ("n_gen", ga.n_gen), seed=seed, verbose=False)
-    best = np.asarray(res.X, dtype=np.float64).reshape(-1)
+    problem, seeds = seeded_problem(slot, params, ga, with_cache, extra_caches)
+    best = evolve(problem, seeds, ga, seed)
     best_f = float(problem.score(best[None])[0])
     equal_f = float(problem.score(seeds[0][None])[0])
     if equal_f < best_f:  # cannot happen with elitist survival; kept as a guard
@@ -190,3 +207,111 @@ def solve_slot(
         fitness=best_f,
         equal_fitness=equal_f,
     )
+
+
+# -- pymoo's GA on arrays (module docstring)
+MATING_ROUNDS = 100
+"""pymoo's `n_max_iterations` of a generation's mating: rounds of selection, crossover and
+mutation until enough offspring survive duplicate elimination."""
+
+
+def pymoo_ga(ga: GAConfig, seeds: np.ndarray) -> GA:
+    """The pymoo algorithm that `evolve` runs (for `pymoo.optimize.minimize`)."""
+    return GA(
+        pop_size=ga.pop_size,
+        sampling=SeededFloatSampling(seeds),
+        crossover=_crossover(ga),
+        mutation=_mutation(ga),
+        eliminate_duplicates=ga.eliminate_duplicates,
+    )
+
+
+def _crossover(ga: GAConfig) -> SBX:
+    return SBX(prob=ga.crossover_prob, eta=ga.crossover_eta)
+
+
+def _mutation(ga: GAConfig) -> PM:
+    return PM(eta=ga.mutation_eta)
+
+
+def evolve(problem: SlotProblem, seeds: np.ndarray, ga: GAConfig, seed: int) -> np.ndarray:
+    """The best chromosome of `pymoo_ga(ga, seeds)` on `problem` with pymoo seed `seed`: the
+    initial population, then `n_gen - 1` generations of offspring and fitness survival."""
+    rng = np.random.default_rng(seed)  # as `Algorithm.setup`
+    sbx, pm = _crossover(ga), _mutation(ga)
+    X = SeededFloatSampling(seeds)._do(problem, ga.pop_size, random_state=rng)
+    if ga.eliminate_duplicates:
+        X = X[~_duplicates(X)]
+    F = problem.score(X)
+    for _ in range(ga.n_gen - 1):
+        off = _offspring(problem, X, F, sbx, pm, ga, rng)
+        if len(off) == 0:  # pymoo stops (every child a duplicate)
+            break
+        X, F = np.concatenate([X, off]), np.concatenate([F, problem.score(off)])
+        survivors = np.lexsort([F, np.zeros_like(F)])[: ga.pop_size]  # `FitnessSurvival`, CV 0
+        X, F = X[survivors], F[survivors]
+    return X[np.argmin(F)]  # `filter_optimum`
+
+
+def _offspring(problem, X, F, sbx: SBX, pm: PM, ga: GAConfig, rng) -> np.ndarray:
+    """One generation's offspring (`InfillCriterion.do` with pymoo's `Mating`)."""
+    off = np.empty((0, X.shape[1]))
+    for _ in range(MATING_ROUNDS):
+        n_left = ga.pop_size - len(off)
+        parents = _tournaments(F, math.ceil(n_left / sbx.n_offsprings), rng)
+        children = _mutate(problem, _cross(problem, X, parents, sbx, rng), pm, rng)
+        if ga.eliminate_duplicates:
+            children = _new_only(children, X, off)
+        off = np.concatenate([off, children[:n_left]])
+        if len(off) >= ga.pop_size:
+            break
+    return off
+
+
+def _tournaments(F: np.ndarray, n_matings: int, rng) -> np.ndarray:
+    """Binary tournaments by fitness (`TournamentSelection` with `comp_by_cv_and_fitness`; no
+    constraints, so every CV is 0): parent indices (n_matings, 2)."""
+    n_random = n_matings * 2 * 2  # parents per mating x tournament size
+    P = random_permutations(math.ceil(n_random / len(F)), len(F), random_state=rng)
+    P = P[:n_random].reshape(-1, 2)
+    winners = [compare(a, F[a], b, F[b], "smaller_is_better", True, random_state=rng) for a, b in P]
+    return np.asarray(winners, dtype=int).reshape(n_matings, 2)
+
+
+def _cross(problem, X: np.ndarray, parents: np.ndarray, sbx: SBX, rng) -> np.ndarray:
+    """`Crossover.do`: SBX on the matings drawn to cross, the parents copied otherwise;
+    children (2 n_matings, n_var), first children first."""
+    pairs = np.swapaxes(X[parents], 0, 1)  # (2, n_matings, n_var)
+    n_matings = pairs.shape[1]
+    cross = rng.random(n_matings) < get(sbx.prob, size=n_matings)
+    children = pairs.copy()
+    if cross.any():
+        children[:, cross] = sbx._do(problem, pairs, random_state=rng)[:, cross]
+    return children.reshape(-1, X.shape[1])
+
+
+def _mutate(problem, X: np.ndarray, pm: PM, rng) -> np.ndarray:
+    """`Mutation.do`: polynomial mutation kept for the rows drawn to mutate."""
+    mutated = pm._do(problem, X, random_state=rng)
+    keep = rng.random(len(X)) <= get(pm.prob, size=len(X))
+    out = X.copy()
+    out[keep] = mutated[keep]
+    return out
+
+
+_SAME = DefaultDuplicateElimination(func=lambda X: X)  # pymoo's test, on arrays
+
+
+def _duplicates(X: np.ndarray, other: np.ndarray | None = None) -> np.ndarray:
+    """Rows of X equal to an earlier row (`other` None) or to a row of `other`."""
+    return _SAME._do(X, other, np.full(len(X), False))
+
+
+def _new_only(children: np.ndarray, X: np.ndarray, off: np.ndarray) -> np.ndarray:
+    """Children that repeat no other child, no member of the population and no earlier
+    offspring (`DefaultDuplicateElimination.do(children, pop, off)`)."""
+    children = children[~_duplicates(children)]
+    for other in (X, off):
+        if len(other) and len(children):
+            children = children[~_duplicates(children, other)]
+    return children

@@ -1,7 +1,8 @@
-"""The options of `t2drl train`, `evaluate`, `bench rl` and `bench train` (light: no torch).
+"""The options of `t2drl train`, `evaluate`, `bench rl`, `bench train`, `bench pack` and `bench ga`
+(light: no torch).
 
 These dataclasses are the one declaration of each option: the CLI is generated from them
-(`t2drl_cli`), and code calls `rl.harness.{train,evaluate,bench,bench_train}.main` with them.
+(`t2drl_cli`), and code calls `rl.harness.{train,evaluate,bench,bench_train,...}.main` with them.
 """
 
 from __future__ import annotations
@@ -108,6 +109,24 @@ class BenchArgs:
     """GA settings of SCHRS and HCRAS."""
     out: str | None = None
     """Write the table as JSON here."""
+
+
+@dataclass
+class BenchGAArgs:
+    """The SCHRS and HCRAS GA through pymoo's `minimize` against the same GA on arrays
+    (`rl.harness.bench_ga.main`): CPU ms per slot side by side, and whether every best
+    chromosome is the same."""
+
+    users: CommaInts = (10, 18)
+    """Numbers of users U to time."""
+    slots: int = 5
+    """Slots of one network copy per U (each solved by both, alternating)."""
+    seed: int = 0
+    """Seed of the simulated slots and of the GA runs."""
+    env: EnvArgs = field(default_factory=EnvArgs)
+    """The edge network (n_users is set per U)."""
+    ga: GAConfig = field(default_factory=GAConfig)
+    """GA settings."""
 
 
 @dataclass
