@@ -1,8 +1,10 @@
 """How this machine's CPU time compares with the machine that made committed run records: three
 runs of the records redone here, their CPU seconds against the records' (one core each).
 
-- `hcras`: an HCRAS evaluation (the GA; pymoo's Python bookkeeping) on the first
-  `--eval-seeds` of its seeds, against the record's time per seed;
+- `hcras`: an HCRAS evaluation (the GA) on the first `--eval-seeds` of its seeds, against the
+  record's time per seed; the records predate session 19, so the GA runs as they ran it,
+  through pymoo's `minimize` (`rl.baselines.ga.minimize_best`: the same decisions as the GA on
+  arrays, 2-3x the CPU time, `t2drl bench ga`);
 - `oracle`: an oracle evaluation (numba: the P3 tables and the slot oracle), whole;
 - `t2drl pack`: the record's pack of 5 T2DRL runs (torch: the D3PG and DDQN updates) trained
   for `--episodes` episodes, per episode against the record's first episodes (where acting and
@@ -19,9 +21,11 @@ import dataclasses
 import json
 import tempfile
 from pathlib import Path
+from unittest import mock
 
 import tyro
 
+from rl.baselines import ga
 from rl.experiments import run
 from rl.experiments.spec import RunSpec
 
@@ -50,7 +54,8 @@ def hcras_row(path: Path, k: int, out: Path) -> tuple[str, float, float]:
     rec = _load(path)
     spec = RunSpec.from_dict(rec["spec"])
     seeds = spec.eval_seeds[:k]
-    here = run.run_one(dataclasses.replace(spec, eval_seeds=seeds), out / "hcras")
+    with mock.patch("rl.baselines.ga.evolve", ga.minimize_best):  # as the record ran
+        here = run.run_one(dataclasses.replace(spec, eval_seeds=seeds), out / "hcras")
     per_seed = rec["eval_cpu_s"] / len(spec.eval_seeds)
     return f"hcras, {k} evaluation seeds (per seed)", per_seed, here["eval_cpu_s"] / k
 

@@ -13,8 +13,9 @@ class GAConfigError(UserError):
 
 @dataclass(frozen=True)
 class GAConfig:
-    """Settings of one GA run (one slot). The defaults cost about what the paper reports for
-    SCHRS (625 ms per slot, Table 3; ours in docs/benchmarks.md)."""
+    """Settings of one GA run (one slot). The defaults were sized by cost: through pymoo's
+    `minimize` they took about what the paper reports for SCHRS (625 ms per slot, Table 3);
+    the same search on arrays (`rl.baselines.ga.evolve`) costs less (docs/benchmarks.md)."""
 
     pop_size: int = 40
     """Chromosomes per generation."""

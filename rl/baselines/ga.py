@@ -46,6 +46,7 @@ from pymoo.operators.crossover.sbx import SBX
 from pymoo.operators.mutation.pm import PM
 from pymoo.operators.sampling.rnd import FloatRandomSampling
 from pymoo.operators.selection.tournament import compare
+from pymoo.optimize import minimize
 from pymoo.util.misc import random_permutations
 
 from rl.baselines.args import GAConfig
@@ -224,6 +225,13 @@ def pymoo_ga(ga: GAConfig, seeds: np.ndarray) -> GA:
         mutation=_mutation(ga),
         eliminate_duplicates=ga.eliminate_duplicates,
     )
+
+
+def minimize_best(problem: SlotProblem, seeds: np.ndarray, ga: GAConfig, seed: int) -> np.ndarray:
+    """`evolve` through `pymoo.optimize.minimize` with pymoo's own bookkeeping: its reference
+    (tests, `t2drl bench ga`, records made before session 19)."""
+    res = minimize(problem, pymoo_ga(ga, seeds), ("n_gen", ga.n_gen), seed=seed)
+    return np.asarray(res.X, dtype=np.float64).reshape(-1)
 
 
 def _crossover(ga: GAConfig) -> SBX:

@@ -12,12 +12,11 @@ import time
 from collections.abc import Callable
 
 import numpy as np
-from pymoo.optimize import minimize
 
 from common.errors import UserError
 from common.provenance import cpu_name
 from common.summary import Summary
-from rl.baselines.ga import SlotData, evolve, pymoo_ga, seeded_problem
+from rl.baselines.ga import SlotData, evolve, minimize_best, seeded_problem
 from rl.harness.args import BenchGAArgs
 from testbed.policies import most_popular_cache
 from testbed.rollout import seeded_sim
@@ -55,17 +54,9 @@ def _timed(fn: Callable[[], np.ndarray]) -> tuple[np.ndarray, float]:
 def time_pair(problem, seeds: np.ndarray, ga, seed: int, pymoo_first: bool) -> dict:
     """CPU seconds of one run of each, and whether their best chromosomes are equal."""
 
-    def via_pymoo():
-        res = minimize(problem, pymoo_ga(ga, seeds), ("n_gen", ga.n_gen), seed=seed)
-        return np.asarray(res.X, dtype=np.float64).reshape(-1)
-
-    def on_arrays():
-        return evolve(problem, seeds, ga, seed)
-
-    runs = (via_pymoo, on_arrays) if pymoo_first else (on_arrays, via_pymoo)
-    results = dict(zip(("first", "second"), (_timed(f) for f in runs), strict=True))
-    (a, ta), (b, tb) = results["first"], results["second"]
-    pymoo_s, arrays_s = (ta, tb) if pymoo_first else (tb, ta)
+    order = (minimize_best, evolve) if pymoo_first else (evolve, minimize_best)
+    timed = {f: _timed(lambda f=f: f(problem, seeds, ga, seed)) for f in order}
+    (a, pymoo_s), (b, arrays_s) = timed[minimize_best], timed[evolve]
     return {"pymoo_s": pymoo_s, "arrays_s": arrays_s, "same": bool(np.array_equal(a, b))}
 
 
