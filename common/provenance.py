@@ -7,6 +7,7 @@ keep their own keys (the measurement table's ``torch_version`` column, a benchma
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.metadata
 import os
@@ -92,8 +93,9 @@ def device_name(device: Any, gpu_name: str | None = None) -> str:
 def cpu_kernels() -> dict[str, str]:
     """The vector kernels the numerical libraries picked on this CPU. They decide float
     rounding, so the same seed gives the same numbers only where they agree: NumPy's OpenBLAS
-    chooses by CPU (a rerun can force one with OPENBLAS_CORETYPE), torch by its capability
-    (ATEN_CPU_CAPABILITY). docs/experiments.md, "On another machine"."""
+    chooses by CPU (a rerun can force one with OPENBLAS_CORETYPE), NumPy's own float64 loops
+    (exp, log, ...) by CPU too, torch by its capability (ATEN_CPU_CAPABILITY).
+    docs/experiments.md, "On another machine"."""
     import numpy  # noqa: F401  (loads its BLAS, which threadpoolctl lists once loaded)
     from threadpoolctl import threadpool_info
 
@@ -102,10 +104,23 @@ def cpu_kernels() -> dict[str, str]:
         for i in threadpool_info()
         if i.get("user_api") == "blas"
     }
+    out["numpy"] = numpy_simd()
     torch = sys.modules.get("torch")  # only when the run uses it: importing torch is slow
     if torch is not None:
         out["torch"] = torch.backends.cpu.get_cpu_capability()
     return out
+
+
+@functools.cache
+def numpy_simd() -> str:
+    """The SIMD targets NumPy's float64 loops dispatch to on this CPU, e.g. 'X86_V3' (AVX2) or
+    'X86_V3+X86_V4' (AVX-512): the GA's fitnesses differ in their last bits between them."""
+    from numpy.lib.introspect import opt_func_info
+
+    loops = opt_func_info(signature="float64").values()
+    current = {v["current"] for loop in loops for v in loop.values()}
+    chosen = sorted(t for t in current if not t.startswith("baseline"))
+    return "+".join(chosen) or ", ".join(sorted(current))
 
 
 def provenance() -> dict:

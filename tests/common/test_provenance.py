@@ -8,6 +8,7 @@ from common.provenance import (
     cpu_name,
     git_commit,
     load_average,
+    numpy_simd,
     provenance,
     versions,
 )
@@ -30,6 +31,15 @@ def test_kernels_name_torchs_capability_once_torch_is_loaded():
     import torch
 
     assert cpu_kernels()["torch"] == torch.backends.cpu.get_cpu_capability()
+
+
+def test_kernels_name_numpys_simd_targets_of_its_float64_loops():
+    from numpy.lib.introspect import opt_func_info
+
+    exp = opt_func_info(func_name="^exp$", signature="float64")["exp"]["dd"]["current"]
+    simd = cpu_kernels()["numpy"]
+    assert simd == numpy_simd()
+    assert exp in simd.split("+") or simd == exp  # e.g. 'X86_V3' on AVX2, 'baseline(...)' bare
 
 
 def test_versions_installed_or_runtime():
