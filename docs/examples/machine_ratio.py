@@ -1,16 +1,18 @@
-"""How this machine's CPU time compares with the machine that made committed run records: three
+"""How this machine's CPU time compares with the machines that made committed run records: four
 runs of the records redone here, their CPU seconds against the records' (one core each).
 
 - `hcras`: an HCRAS evaluation (the GA) on the first `--eval-seeds` of its seeds, against the
   record's time per seed; the records predate session 19, so the GA runs as they ran it,
   through pymoo's `minimize` (`rl.baselines.ga.minimize_best`: the same decisions as the GA on
   arrays, 2-3x the CPU time, `t2drl bench ga`);
+- `hcras on arrays`: the same with the GA on arrays, against a record made so on session 19's
+  VM (the kind of session 18's, 1.2-2.5x slower than session 17's);
 - `oracle`: an oracle evaluation (numba: the P3 tables and the slot oracle), whole;
 - `t2drl pack`: the record's pack of 5 T2DRL runs (torch: the D3PG and DDQN updates) trained
   for `--episodes` episodes, per episode against the record's first episodes (where acting and
   the simulator weigh more than over a whole run: docs/benchmarks.md, "Two VMs").
 
-    python docs/examples/machine_ratio.py     # about 4 minutes on session 18's VM
+    python docs/examples/machine_ratio.py     # about 4 minutes on session 18's and 19's VMs
 
 A core-hour figure measured on one machine times these ratios estimates it on this one.
 """
@@ -35,7 +37,11 @@ RECORDS = Path("docs/experiments/rerun-session15")
 @dataclasses.dataclass
 class Args:
     hcras: Path = RECORDS / "fig8-paper-default/runs/hcras-C23-82b4b59f50.json"
-    """An HCRAS evaluation record."""
+    """An HCRAS evaluation record (made through pymoo's `minimize`)."""
+    hcras_arrays: Path = Path(
+        "docs/experiments/ga-arrays-session19/fig7-paper-default/runs/hcras-U10-71e85803d7.json"
+    )
+    """An HCRAS evaluation record made with the GA on arrays (session 19's VM)."""
     oracle: Path = RECORDS / "fig8-paper-default/runs/oracle-C23-93e0d137ed.json"
     """An oracle evaluation record."""
     pack: str = str(RECORDS / "fig6b-paper-default/runs/t2drl-s*.json")
@@ -60,6 +66,15 @@ def hcras_row(path: Path, k: int, out: Path) -> tuple[str, float, float]:
     return f"hcras, {k} evaluation seeds (per seed)", per_seed, here["eval_cpu_s"] / k
 
 
+def arrays_row(path: Path, k: int, out: Path) -> tuple[str, float, float]:
+    rec = _load(path)
+    spec = RunSpec.from_dict(rec["spec"])
+    here = run.run_one(dataclasses.replace(spec, eval_seeds=spec.eval_seeds[:k]), out / "arrays")
+    per_seed = rec["eval_cpu_s"] / len(spec.eval_seeds)
+    name = f"hcras on arrays (session 19's record), {k} evaluation seeds (per seed)"
+    return name, per_seed, here["eval_cpu_s"] / k
+
+
 def oracle_row(path: Path, out: Path) -> tuple[str, float, float]:
     rec = _load(path)
     here = run.run_one(RunSpec.from_dict(rec["spec"]), out / "oracle")
@@ -82,6 +97,7 @@ def main(args: Args) -> None:
         out = Path(tmp)
         rows = [
             hcras_row(args.hcras, args.eval_seeds, out),
+            arrays_row(args.hcras_arrays, args.eval_seeds, out),
             oracle_row(args.oracle, out / "o"),  # its own parent: no P3 tables to read
             pack_row(args.pack, args.episodes, out),
         ]
