@@ -56,23 +56,17 @@ def _load(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def hcras_row(path: Path, k: int, out: Path) -> tuple[str, float, float]:
+def hcras_row(path: Path, k: int, out: Path, through_pymoo: bool) -> tuple[str, float, float]:
+    """The record's first `k` evaluation seeds, per seed; `through_pymoo`: the GA as records
+    made before session 19 ran it (`minimize_best`, the same decisions)."""
     rec = _load(path)
     spec = RunSpec.from_dict(rec["spec"])
-    seeds = spec.eval_seeds[:k]
-    with mock.patch("rl.baselines.ga.evolve", ga.minimize_best):  # as the record ran
-        here = run.run_one(dataclasses.replace(spec, eval_seeds=seeds), out / "hcras")
+    engine = ga.minimize_best if through_pymoo else ga.evolve
+    with mock.patch("rl.baselines.ga.evolve", engine):
+        here = run.run_one(dataclasses.replace(spec, eval_seeds=spec.eval_seeds[:k]), out / "h")
     per_seed = rec["eval_cpu_s"] / len(spec.eval_seeds)
-    return f"hcras, {k} evaluation seeds (per seed)", per_seed, here["eval_cpu_s"] / k
-
-
-def arrays_row(path: Path, k: int, out: Path) -> tuple[str, float, float]:
-    rec = _load(path)
-    spec = RunSpec.from_dict(rec["spec"])
-    here = run.run_one(dataclasses.replace(spec, eval_seeds=spec.eval_seeds[:k]), out / "arrays")
-    per_seed = rec["eval_cpu_s"] / len(spec.eval_seeds)
-    name = f"hcras on arrays (session 19's record), {k} evaluation seeds (per seed)"
-    return name, per_seed, here["eval_cpu_s"] / k
+    how = "" if through_pymoo else " on arrays (session 19's record)"
+    return f"hcras{how}, {k} evaluation seeds (per seed)", per_seed, here["eval_cpu_s"] / k
 
 
 def oracle_row(path: Path, out: Path) -> tuple[str, float, float]:
@@ -96,8 +90,8 @@ def main(args: Args) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         rows = [
-            hcras_row(args.hcras, args.eval_seeds, out),
-            arrays_row(args.hcras_arrays, args.eval_seeds, out),
+            hcras_row(args.hcras, args.eval_seeds, out, through_pymoo=True),
+            hcras_row(args.hcras_arrays, args.eval_seeds, out / "a", through_pymoo=False),
             oracle_row(args.oracle, out / "o"),  # its own parent: no P3 tables to read
             pack_row(args.pack, args.episodes, out),
         ]

@@ -27,7 +27,7 @@ this explicitly. Every run is seeded from the caller's generator.
 mutation, duplicate elimination, fitness survival) on NumPy arrays: pymoo's own operators
 (`SBX._do`, `PM._do`, its sampling, tournament comparison and duplicate test) draw from the
 same generator in the same order, and only the `Population`/`Individual` bookkeeping around
-them, most of a slot's time (docs/benchmarks.md, "The GA"), is replaced by array indexing. Its
+them, most of a slot's time (docs/benchmarks.md, "The GA on arrays"), is replaced by array indexing. Its
 best chromosome is `pymoo.optimize.minimize`'s bit for bit (tests/rl/baselines/test_ga.py;
 `t2drl bench ga` times both).
 """

@@ -41,7 +41,8 @@ class UnknownAlgorithmError(UserError):
     """An algorithm name that is not one of ours (one sentence)."""
 
 
-def _slot(state: SlotState, cache: np.ndarray, i: int) -> SlotData:
+def slot_of(state: SlotState, cache: np.ndarray, i: int) -> SlotData:
+    """Copy `i`'s slot with its cache (`cache` (N, M))."""
     return SlotData(
         distance_m=state.distance_m[i],
         fading=state.fading[i],
@@ -124,7 +125,7 @@ class HCRAS:
         caches = np.empty((n, self.params.n_models), dtype=np.int8)
         b, xi = np.empty((n, u)), np.empty((n, u))
         for i in range(n):
-            slot = _slot(state, cache, i)
+            slot = slot_of(state, cache, i)
             extra = () if np.array_equal(slot.cache, self.popular_cache) else (self.popular_cache,)
             sol = solve_slot(
                 slot, self.params, self.ga, _seed(rng), with_cache=True, extra_caches=extra
@@ -144,7 +145,7 @@ def _ga_allocate(
     n, u = state.model.shape
     b, xi = np.empty((n, u)), np.empty((n, u))
     for i in range(n):
-        sol = solve_slot(_slot(state, cache, i), params, ga, _seed(rng))
+        sol = solve_slot(slot_of(state, cache, i), params, ga, _seed(rng))
         b[i], xi[i] = sol.b_raw, sol.xi_raw
     return b, xi
 

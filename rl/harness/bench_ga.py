@@ -1,9 +1,9 @@
 """The GA behind SCHRS and HCRAS, pymoo's `minimize` against `rl.baselines.ga.evolve` (the same
 GA on arrays), side by side on the same slots (`t2drl bench ga`; nothing here is a timed test).
 
-After one untimed pair, each slot of one network copy is solved by both, in alternating order, with the same pymoo
-seed; the CPU time of each run (`time.process_time`) is summed per (U, baseline), and each pair
-of best chromosomes is compared bit for bit.
+After one untimed pair, each slot of one network copy is solved by both, in alternating order,
+with the same pymoo seed; the CPU time of each run (`time.process_time`) is summed per (U,
+baseline), and each pair of best chromosomes is compared bit for bit.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from common.errors import UserError
 from common.provenance import cpu_name
 from common.summary import Summary
 from rl.baselines.ga import SlotData, evolve, minimize_best, seeded_problem
+from rl.baselines.policies import slot_of
 from rl.harness.args import BenchGAArgs
 from testbed.policies import most_popular_cache
 from testbed.rollout import seeded_sim
@@ -38,8 +39,7 @@ def _slots(cfg, seed: int, n: int) -> list[SlotData]:
     sim.set_cache(cache)
     out = []
     for _ in range(n):
-        st = sim.state
-        out.append(SlotData(st.distance_m[0], st.fading[0], st.model[0], st.input_bits[0], cache))
+        out.append(slot_of(sim.state, cache[None], 0))
         zeros = np.zeros((1, cfg.n_users))
         sim.step(zeros, zeros.copy())
     return out
@@ -53,7 +53,6 @@ def _timed(fn: Callable[[], np.ndarray]) -> tuple[np.ndarray, float]:
 
 def time_pair(problem, seeds: np.ndarray, ga, seed: int, pymoo_first: bool) -> dict:
     """CPU seconds of one run of each, and whether their best chromosomes are equal."""
-
     order = (minimize_best, evolve) if pymoo_first else (evolve, minimize_best)
     timed = {f: _timed(lambda f=f: f(problem, seeds, ga, seed)) for f in order}
     (a, pymoo_s), (b, arrays_s) = timed[minimize_best], timed[evolve]
