@@ -6,12 +6,14 @@
 # L = 5 reuse Fig. 7's U = 10 runs (`rl.experiments.reuse`), and Table 3's oracle reads the P3
 # tables Fig. 7's oracle wrote ($D/p3-tables, `rl.oracle.store`), so Fig. 7 goes first in each lane.
 #
-# Two lanes, one per preset, side by side on two cores; each runs its sweeps one after the
-# other in-process (`--executor serial`: one core, the largest packs, no idle core at the end
-# of a sweep while the other one's last task finishes).
+# Two lanes side by side on two cores; each runs its sweeps one after the other in-process
+# (`--executor serial`: one core, the largest packs, no idle core at the end of a sweep while
+# the other one's last task finishes). `both` balances the lanes by the sweeps' measured cost
+# (one lane per preset leaves the fitted one idle for the last ~50 min): Fig. 6b on `paper`
+# moves to the fitted lane and waits there until Fig. 7 on `paper` has ended.
 #
-#   bash docs/examples/full_evaluation.sh            # both lanes
-#   bash docs/examples/full_evaluation.sh paper      # one lane (paper or fitted)
+#   bash docs/examples/full_evaluation.sh            # both lanes, balanced
+#   bash docs/examples/full_evaluation.sh paper      # one preset on one lane (paper or fitted)
 #
 # Appends one START and one END line per sweep (UTC, wall seconds, load average) to
 # docs/experiments/full-evaluation-times.log; the sweeps' own logs go to runs/full-evaluation/.
@@ -47,9 +49,27 @@ fitted() {
   sweep table3-fitted table3 --env-preset fitted --out $D/table3-fitted-scaled-default
 }
 
+ended() { grep -q "^END $1 " "$LOG" 2>/dev/null; }
+
+lane1() {
+  sweep fig7-paper fig7 --out $D/fig7-paper-default
+  sweep table3-paper table3 --out $D/table3-paper-default
+  sweep fig8-paper fig8 --out $D/fig8-paper-default
+  sweep fig6a-paper fig6a --out $D/fig6a-paper-default
+}
+
+lane2() {
+  sweep fig7-fitted fig7 --env-preset fitted --out $D/fig7-fitted-scaled-default
+  sweep fig6a-fitted fig6a --env-preset fitted --out $D/fig6a-fitted-scaled-default
+  sweep fig6b-fitted fig6b --env-preset fitted --out $D/fig6b-fitted-scaled-default
+  sweep table3-fitted table3 --env-preset fitted --out $D/table3-fitted-scaled-default
+  until ended fig7-paper; do sleep 30; done  # Fig. 6b reuses Fig. 7's U = 10 baselines
+  sweep fig6b-paper fig6b --out $D/fig6b-paper-default
+}
+
 case "${1:-both}" in
   paper) paper ;;
   fitted) fitted ;;
-  both) paper & fitted & wait ;;
+  both) lane1 & lane2 & wait ;;
   *) echo "usage: $0 [paper|fitted|both]" >&2; exit 2 ;;
 esac
