@@ -165,3 +165,6 @@ class BenchPackArgs:
     """Timed training episodes per member for the whole-training cells (0: skip them)."""
     episode_pack: int = 5
     """K of the whole-training cells."""
+    device: str = "cpu"
+    """Where the agents live: 'cpu' (agent-updates per CPU-second, one thread) or 'cuda'
+    (per wall second, the device synchronised before each reading)."""

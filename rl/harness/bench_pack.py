@@ -8,7 +8,8 @@ matrix products (`FlopCounterMode`) at the rate of one large product on this cor
 arithmetic floor; the rest is per-op dispatch (what packing removes), elementwise work, Adam
 and autograd, and the small products' shortfall from that rate. Then whole training
 episodes (acting, the simulator, both agents' updates) of `episode_pack` agents alone and
-packed: what the full evaluation's cost follows.
+packed: what the full evaluation's cost follows. On `--device cuda` every figure is per wall
+second instead (kernels run asynchronously, so the host's CPU time says nothing of them).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy as np
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
+from common.device import resolve_device
 from common.summary import Summary
 from rl.agents.common import limit_threads
 from rl.agents.pack import PackedD3PG, run_pack_episode
@@ -32,6 +34,24 @@ from testbed.config import build_config
 GOAL = 5.0
 """Agent-updates per CPU-second, packed over alone, asked at K = 25."""
 ROUNDS = 4
+GEMM_SIDE = {"cpu": 512, "cuda": 8192}
+"""The side of the product that measures the arithmetic rate per device type: one large
+enough to run near the device's peak."""
+
+
+class Clock:
+    """Seconds as the bench counts them on `device`: the process's CPU time on the CPU; on
+    CUDA wall time, read after the device has finished what was queued."""
+
+    def __init__(self, device: torch.device):
+        self.device = device
+        self.unit = "CPU-s" if device.type == "cpu" else "s"
+
+    def __call__(self) -> float:
+        if self.device.type == "cpu":
+            return time.process_time()
+        torch.cuda.synchronize(self.device)
+        return time.perf_counter()
 
 
 def _trainers(args: BenchPackArgs, width: int, k: int, learning: bool):
@@ -43,13 +63,13 @@ def _trainers(args: BenchPackArgs, width: int, k: int, learning: bool):
     out = []
     for seed in range(k):
         torch.manual_seed(seed)
-        tr = build_trainer(args.algo, cfg, d3pg, ddqn, "cpu", seed, N_ENVS["default"], 100)
+        tr = build_trainer(args.algo, cfg, d3pg, ddqn, args.device, seed, N_ENVS["default"], 100)
         out.append(tr)
     return out
 
 
-def _update_rates(trainers, updates: int) -> tuple[float, float]:
-    """(alone, packed) agent-updates per CPU-second of the same agents."""
+def _update_rates(trainers, updates: int, clock: Clock) -> tuple[float, float]:
+    """(alone, packed) agent-updates per second of `clock` of the same agents."""
     k = len(trainers)
     rngs = [np.random.default_rng(i) for i in range(k)]
     pack = PackedD3PG([t.d3pg for t in trainers])
@@ -58,16 +78,16 @@ def _update_rates(trainers, updates: int) -> tuple[float, float]:
     reps = max(updates // (k * ROUNDS), 1)
     spent = {"alone": 0.0, "packed": 0.0}
     for _ in range(ROUNDS):
-        t0 = time.process_time()
+        t0 = clock()
         for _ in range(reps):
             for t, rng in zip(trainers, rngs, strict=True):
                 t.d3pg.update(rng)
-        spent["alone"] += time.process_time() - t0
+        spent["alone"] += clock() - t0
         pack = PackedD3PG([t.d3pg for t in trainers])
-        t0 = time.process_time()
+        t0 = clock()
         for _ in range(reps):
             pack.update(rngs)
-        spent["packed"] += time.process_time() - t0
+        spent["packed"] += clock() - t0
         pack.release()
     n = ROUNDS * reps * k
     return n / spent["alone"], n / spent["packed"]
@@ -81,16 +101,17 @@ def _gemm_flops(step) -> float:
     return float(counter.get_total_flops())
 
 
-def gemm_rate(n: int = 512, reps: int = 20) -> float:
-    """FLOP per CPU-second of one large float32 matrix product on this core (one thread):
-    the rate the networks' products could run at if nothing else cost time."""
+def gemm_rate(clock: Clock, n: int = 512, reps: int = 20) -> float:
+    """FLOP per second of `clock` of one large float32 matrix product on its device (one
+    thread on the CPU): the rate the networks' products could run at if nothing else cost
+    time."""
     g = torch.Generator().manual_seed(0)
-    a, b = torch.randn(n, n, generator=g), torch.randn(n, n, generator=g)
+    a, b = (torch.randn(n, n, generator=g).to(clock.device) for _ in range(2))
     a @ b
-    t0 = time.process_time()
+    t0 = clock()
     for _ in range(reps):
         a @ b
-    return 2.0 * n**3 * reps / (time.process_time() - t0)
+    return 2.0 * n**3 * reps / (clock() - t0)
 
 
 def _breakdown(trainers, rate: float) -> dict[str, float]:
@@ -105,19 +126,19 @@ def _breakdown(trainers, rate: float) -> dict[str, float]:
     return {"gemm_mflop": alone / 1e6, "floor_ms": 1e3 * alone / rate, "packed_mflop": packed / 1e6}
 
 
-def _episode_rates(trainers, episodes: int) -> tuple[float, float]:
-    """(alone, packed) agent-slots of training per CPU-second (copies counted once)."""
+def _episode_rates(trainers, episodes: int, clock: Clock) -> tuple[float, float]:
+    """(alone, packed) agent-slots of training per second of `clock` (copies counted once)."""
     slots = trainers[0].cfg.n_frames * trainers[0].cfg.n_slots
-    t0 = time.process_time()
+    t0 = clock()
     for _ in range(episodes):
         for t in trainers:
             t.run_episode()
-    alone = time.process_time() - t0
+    alone = clock() - t0
     pack = PackedD3PG([t.d3pg for t in trainers])
-    t0 = time.process_time()
+    t0 = clock()
     for _ in range(episodes):
         run_pack_episode(trainers, pack)
-    packed = time.process_time() - t0
+    packed = clock() - t0
     pack.release()
     n = episodes * slots * len(trainers)
     return n / alone, n / packed
@@ -129,21 +150,31 @@ def main(args: BenchPackArgs, log=print) -> dict:
         raise TrainError(f"--algo must be one of {', '.join(PACKABLE)}, got '{args.algo}'.")
     if any(k < 1 for k in args.sizes) or args.updates < 1 or args.episode_pack < 1:
         raise TrainError("--sizes, --updates and --episode-pack must be positive.")
+    clock = Clock(resolve_device(args.device))
     limit_threads(1)
-    rate = gemm_rate()
-    log(f"one 512 x 512 float32 product: {rate / 1e9:.1f} GFLOP per CPU-second")
-    result: dict = {"updates": [], "episodes": [], "algo": args.algo, "gemm_gflops": rate / 1e9}
+    n = GEMM_SIDE[clock.device.type]
+    rate = gemm_rate(clock, n)
+    log(f"one {n} x {n} float32 product on {clock.device}: {rate / 1e9:.1f} GFLOP/{clock.unit}")
+    result: dict = {
+        "updates": [],
+        "episodes": [],
+        "algo": args.algo,
+        "gemm_gflops": rate / 1e9,
+        "gemm_side": n,
+        "device": str(clock.device),
+        "unit": clock.unit,
+    }
     for width in args.critic_widths:
         trainers = _trainers(args, width, max(args.sizes), learning=False)
         for t in trainers:
             t.run_episode()  # fills E (no updates: learning_starts is out of reach)
         for k in args.sizes:
-            alone, packed = _update_rates(trainers[:k], args.updates)
+            alone, packed = _update_rates(trainers[:k], args.updates, clock)
             split = _breakdown(trainers[:k], rate)
             row = {"critic": width, "K": k, "alone": alone, "packed": packed, **split}
             result["updates"].append(row)
             log(
-                f"critic 2 x {width}, K = {k}: {alone:.0f} agent-updates/CPU-s alone, "
+                f"critic 2 x {width}, K = {k}: {alone:.0f} agent-updates/{clock.unit} alone, "
                 f"{packed:.0f} packed (x{packed / alone:.2f}); per agent-update "
                 f"{1e3 / alone:.2f} ms alone, {1e3 / packed:.2f} ms packed, of which matrix "
                 f"products ({split['gemm_mflop']:.0f} MFLOP) take >= {split['floor_ms']:.2f} ms"
@@ -152,13 +183,13 @@ def main(args: BenchPackArgs, log=print) -> dict:
             learners = _trainers(args, width, args.episode_pack, learning=True)
             for t in learners:
                 t.run_episode()  # past learning_starts
-            alone, packed = _episode_rates(learners, args.episodes)
+            alone, packed = _episode_rates(learners, args.episodes, clock)
             result["episodes"].append(
                 {"critic": width, "K": args.episode_pack, "alone": alone, "packed": packed}
             )
             log(
                 f"critic 2 x {width}, training episodes of {args.episode_pack} agents: "
-                f"{alone:.0f} agent-slots/CPU-s alone, {packed:.0f} packed "
+                f"{alone:.0f} agent-slots/{clock.unit} alone, {packed:.0f} packed "
                 f"(x{packed / alone:.2f})"
             )
     return result
@@ -166,12 +197,13 @@ def main(args: BenchPackArgs, log=print) -> dict:
 
 def summary(result: dict) -> Summary:
     """The update cells, the training cells and the goal at the largest K."""
+    unit = result.get("unit", "CPU-s")
     updates = [
         {
             "critic": f"2 x {r['critic']}",
             "K": r["K"],
-            "alone [upd/CPU-s]": f"{r['alone']:.0f}",
-            "packed [upd/CPU-s]": f"{r['packed']:.0f}",
+            f"alone [upd/{unit}]": f"{r['alone']:.0f}",
+            f"packed [upd/{unit}]": f"{r['packed']:.0f}",
             "packed / alone": f"{r['packed'] / r['alone']:.2f}",
             "ms/upd alone / packed": f"{1e3 / r['alone']:.2f} / {1e3 / r['packed']:.2f}",
             "GEMM MFLOP/upd": f"{r['gemm_mflop']:.0f}",
@@ -180,9 +212,10 @@ def summary(result: dict) -> Summary:
         for r in result["updates"]
     ]
     out = Summary().table(
-        f"D3PG updates ({result['algo']}, default preset, paper cell U = 10; one thread): the "
-        f"same K agents alone and packed; GEMM floor = their products' FLOPs at "
-        f"{result['gemm_gflops']:.1f} GFLOP/s (one large product on this core)",
+        f"D3PG updates ({result['algo']}, default preset, paper cell U = 10; "
+        f"{result.get('device', 'cpu')}, one thread): the same K agents alone and packed; GEMM "
+        f"floor = their products' FLOPs at {result['gemm_gflops']:.1f} GFLOP/{unit} (one large "
+        f"product on this device)",
         updates,
     )
     if result["episodes"]:
@@ -192,8 +225,8 @@ def summary(result: dict) -> Summary:
                 {
                     "critic": f"2 x {r['critic']}",
                     "K": r["K"],
-                    "alone [agent-slots/CPU-s]": f"{r['alone']:.0f}",
-                    "packed [agent-slots/CPU-s]": f"{r['packed']:.0f}",
+                    f"alone [agent-slots/{unit}]": f"{r['alone']:.0f}",
+                    f"packed [agent-slots/{unit}]": f"{r['packed']:.0f}",
                     "packed / alone": f"{r['packed'] / r['alone']:.2f}",
                 }
                 for r in result["episodes"]
