@@ -114,6 +114,25 @@ def test_evolve_is_pymoos_ga_bit_for_bit(cfg, params, ga, with_cache, monkeypatc
         assert matings > generations  # duplicates sent some generations back to mating
 
 
+def test_evolve_stops_as_pymoo_does_when_every_child_is_a_duplicate(cfg, params, monkeypatch):
+    # bounds of one point: every chromosome is that point, so duplicate elimination leaves no
+    # offspring and pymoo ends the run (`force_termination`); `evolve` must end it likewise
+    ga = GAConfig(pop_size=4, n_gen=5)
+    (state, *_), cache = slots(cfg, n_envs=1, n=1)
+    problem, seeds = seeded_problem(slot_data(state, cache, 0), params, ga, False, ())
+    problem.xl = problem.xu = np.full(problem.n_var, 0.5)
+    seeds = np.full_like(seeds, 0.5)
+    sizes = []
+    offspring = ga_module._offspring
+    monkeypatch.setattr(
+        ga_module, "_offspring", lambda *a: sizes.append(len(r := offspring(*a))) or r
+    )
+    best = evolve(problem, seeds, ga, 0)
+    assert sizes == [0]  # the first generation bred nothing new, and no second was tried
+    np.testing.assert_array_equal(best, minimize_best(problem, seeds, ga, 0))
+    np.testing.assert_array_equal(best, np.full(problem.n_var, 0.5))
+
+
 def test_bad_ga_settings_are_user_errors():
     with pytest.raises(GAConfigError) as info:
         GAConfig(pop_size=1)
